@@ -1,0 +1,1 @@
+"""DuckDB storage: the schema (a public contract), the published snapshot, read-only access."""
