@@ -1,0 +1,30 @@
+"""`make bench`: run every benchmark in bench/ and let each record its results in bench/results/.
+
+Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, pages_bench)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+BENCHMARKS = ("sandbox_generate", "sync_bench", "pages_bench")
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    for name in names:
+        if name not in BENCHMARKS:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+            return 2
+    for name in names:
+        print(f"== {name}", flush=True)
+        started = time.perf_counter()
+        importlib.import_module(f"bench.{name}").main()
+        print(f"== {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cc_data.config import DEFAULT_API_BASE_URL, load_settings
+from cc_data.errors import ConfigError
+
+
+def test_defaults_with_no_settings_mean_demo_mode():
+    s = load_settings(env={})
+    assert not s.has_credentials
+    assert s.api_base_url == DEFAULT_API_BASE_URL
+    assert s.db_path == Path("data/cc.duckdb")
+    assert s.rate_limit_rps == 4.0 and s.daily_quota == 10_000
+    assert s.token_url == "https://authz.constantcontact.com/oauth2/default/v1/token"
+
+
+def test_values_are_read_and_trimmed():
+    s = load_settings(env={
+        "CONSTANT_CONTACT_CLIENT_ID": " abc ", "CC_RATE_LIMIT_RPS": "3.5", "CC_ANCHOR_DATE": "2025-01-01",
+        "CC_API_BASE_URL": "http://127.0.0.1:9999/v3/",
+    })
+    assert s.has_credentials and s.client_id == "abc"
+    assert s.rate_limit_rps == 3.5
+    assert s.anchor_date == date(2025, 1, 1) and s.effective_anchor_date == date(2025, 1, 1)
+    assert s.api_base_url == "http://127.0.0.1:9999/v3"
+
+
+@pytest.mark.parametrize(("name", "value", "fragment"), [
+    ("CC_RATE_LIMIT_RPS", "fast", "CC_RATE_LIMIT_RPS='fast' is not a number"),
+    ("CC_DAILY_QUOTA", "0", "CC_DAILY_QUOTA='0' is too small"),
+    ("CC_ANCHOR_DATE", "01/02/2025", "write it as YYYY-MM-DD"),
+    ("CC_API_BASE_URL", "api.cc.email/v3", "is not a URL"),
+])
+def test_bad_values_name_the_setting_and_the_fix(name, value, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={name: value})
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_secrets_stay_out_of_repr():
+    s = load_settings(env={"CONSTANT_CONTACT_CLIENT_SECRET": "s3cr3t", "DP_API_KEY": "dpkey",
+                           "CONSTANT_CONTACT_REFRESH_TOKEN": "rt-123"})
+    assert "s3cr3t" not in repr(s) and "dpkey" not in repr(s) and "rt-123" not in repr(s)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("CC_DB_PATH=from_file.duckdb\nCC_DAILY_QUOTA=500\n")
+    monkeypatch.setenv("CC_DAILY_QUOTA", "700")
+    s = load_settings(env_file=env_file)
+    assert s.db_path == Path("from_file.duckdb")
+    assert s.daily_quota == 700
