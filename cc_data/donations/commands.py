@@ -1,9 +1,44 @@
-"""CLI subcommands for this area (registered by cc_data.cli)."""
+"""`cc-data donations import FILE [--mapping FILE] [--strict]` and `cc-data donations sync [--full]`."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from cc_data.config import Settings
+from cc_data.donations.dp_client import DonorPerfectClient
+from cc_data.donations.dp_sync import sync_donorperfect
+from cc_data.donations.importer import ImportFileError, load_mapping_file
+from cc_data.donations.imports import import_gifts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to `cc-data`. Each sets `func(args, settings) -> int`."""
+    donations = sub.add_parser("donations", help="import or sync DonorPerfect gifts")
+    actions = donations.add_subparsers(dest="donations_command", required=True, metavar="ACTION")
+    imp = actions.add_parser("import", help="import a DonorPerfect gift export (CSV)")
+    imp.add_argument("file", type=Path, help="the CSV file")
+    imp.add_argument("--mapping", type=Path, help='JSON {field: column header}, e.g. {"amount": "Gift ($)"}')
+    imp.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    imp.set_defaults(func=run_import)
+    sync = actions.add_parser("sync", help="fetch gifts and donors from the DonorPerfect XML API")
+    sync.add_argument("--full", action="store_true", help="fetch everything, not only recent changes")
+    sync.set_defaults(func=run_sync)
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as err:
+        raise ImportFileError(f"cannot read {args.file}: {err.strerror}.") from None
+    mapping = load_mapping_file(args.mapping) if args.mapping else None
+    result, _ = import_gifts(settings.db_path, data, args.file.name, mapping, strict=args.strict,
+                             remember_mapping_as=args.mapping.stem if args.mapping else None)
+    print(result.summary())
+    return 1 if result.rejected else 0
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
+    print(sync_donorperfect(settings.db_path, client, full=args.full).summary())
+    return 0

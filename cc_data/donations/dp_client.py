@@ -1,0 +1,111 @@
+"""The DonorPerfect XML API: one GET endpoint, SELECTs over DP and DPGIFT, 500 rows per answer.
+
+The API key has full read access to the donor database: it is never logged and is redacted from any
+message (DonorPerfect wants it in the URL, unencoded). 5xx answers and timeouts are retried politely.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from cc_data.errors import ApiError, ConfigError
+
+PAGE_SIZE = 500
+GIFT_FIELDS: tuple[str, ...] = (
+    "gift_id", "donor_id", "record_type", "gift_date", "created_date", "modified_date", "amount", "currency",
+    "solicit_code", "sub_solicit_code", "campaign", "gl_code", "gift_type", "split_gift", "glink", "plink",
+)
+DONOR_FIELDS: tuple[str, ...] = (
+    "donor_id", "first_name", "last_name", "email", "cc_contact_id", "org_rec", "donor_type",
+    "created_date", "modified_date",
+)
+
+
+class DonorPerfectError(ApiError):
+    """DonorPerfect answered with an error (bad key, bad query) or could not be reached."""
+
+
+class DonorPerfectClient:
+    def __init__(self, api_url: str, api_key: str | None, *, timeout: float = 30.0, retries: int = 3,
+                 backoff: float = 0.5) -> None:
+        if not api_key:
+            raise ConfigError("DP_API_KEY is not set; add your DonorPerfect API key to .env to sync donations.")
+        self.api_url = api_url
+        self._key = api_key
+        self.timeout = timeout
+        self.calls = 0
+        self.session = requests.Session()
+        retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
+                      status_forcelist=(500, 502, 503, 504), allowed_methods=("GET",), raise_on_status=False)
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._key, "***").replace(quote(self._key, safe=""), "***")
+
+    def query(self, action: str) -> list[dict[str, str]]:
+        """Run one action (a SELECT or a stored procedure call); the records as {field: value} (empty -> "")."""
+        url = f"{self.api_url}?apikey={self._key}&action={quote(action, safe='')}"
+        self.calls += 1
+        try:
+            response = self.session.get(url, timeout=self.timeout)
+        except requests.RequestException as err:
+            raise DonorPerfectError(
+                f"DonorPerfect at {self.api_url} could not be reached ({self.redact(type(err).__name__)}); "
+                "check DP_API_URL and your connection, then try again."
+            ) from None
+        if response.status_code >= 400:
+            raise DonorPerfectError(
+                f"DonorPerfect answered HTTP {response.status_code} for {self.redact(action)[:80]!r}; "
+                "it may be down, so try again later."
+            )
+        return self._parse(response.content, action)
+
+    def _parse(self, body: bytes, action: str) -> list[dict[str, str]]:
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            raise DonorPerfectError(
+                f"DonorPerfect's answer to {self.redact(action)[:80]!r} is not XML; check DP_API_URL "
+                "(it should end in xmlrequest.asp)."
+            ) from None
+        error = root.find(".//error")
+        if error is not None or root.tag == "error":
+            message = (error if error is not None else root).text or "unknown error"
+            raise DonorPerfectError(f"DonorPerfect refused {self.redact(action)[:80]!r}: {self.redact(message.strip())}")
+        records = []
+        for record in root.iter("record"):
+            fields = {f.get("name", "").lower(): f.get("value", "") for f in record.iter("field")}
+            if set(fields) == {"error"}:
+                raise DonorPerfectError(f"DonorPerfect refused {self.redact(action)[:80]!r}: {self.redact(fields['error'])}")
+            records.append(fields)
+        return records
+
+    def keyset(self, table: str, key: str, fields: tuple[str, ...], since: date | None = None,
+               after: int = 0) -> Iterator[list[dict[str, str]]]:
+        """Pages of a table in key order: `SELECT TOP 500 ... WHERE key > last ORDER BY key`."""
+        last = after
+        while True:
+            where = f"{key} > {last}"
+            if since is not None:
+                where += f" AND modified_date >= '{since.strftime('%m/%d/%Y')}'"
+            page = self.query(f"SELECT TOP {PAGE_SIZE} {', '.join(fields)} FROM {table} WHERE {where} ORDER BY {key}")
+            if not page:
+                return
+            yield page
+            last = max(int(float(row[key])) for row in page)
+            if len(page) < PAGE_SIZE:
+                return
+
+    def gifts(self, since: date | None = None) -> Iterator[list[dict[str, str]]]:
+        return self.keyset("DPGIFT", "gift_id", GIFT_FIELDS, since)
+
+    def donors(self, since: date | None = None) -> Iterator[list[dict[str, str]]]:
+        return self.keyset("DP", "donor_id", DONOR_FIELDS, since)
