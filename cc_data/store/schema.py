@@ -157,7 +157,13 @@ CREATE TABLE IF NOT EXISTS donation_imports (
 CREATE TABLE IF NOT EXISTS column_mappings (name VARCHAR PRIMARY KEY, mapping JSON, updated_at TIMESTAMP);
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1]
+# v2 (sync): when a contact was last returned by the API, and when a full pass no longer found it.
+SCHEMA_V2 = """
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS last_seen_at TIMESTAMP;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,140 @@
+"""Bulk writes: one frame per API page, one INSERT per table, text timestamps turned into UTC.
+
+Rows arrive as dicts whose keys are column names; timestamp values may be ISO-8601 text in any of the
+API's forms (Z, offsets, date only): they are parsed inside DuckDB and stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+_types_cache: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    key = (id(con), table)
+    if key not in _types_cache:
+        rows = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [table],
+        ).fetchall()
+        _types_cache[key] = dict(rows)
+    return _types_cache[key]
+
+
+def _cast(column: str, sql_type: str) -> str:
+    quoted = f'"{column}"'
+    if sql_type == "TIMESTAMP":
+        return f"CAST(TRY_CAST({quoted} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)"
+    if sql_type == "DATE":
+        return f"TRY_CAST(left(CAST({quoted} AS VARCHAR), 10) AS DATE)"
+    return f"TRY_CAST({quoted} AS {sql_type})"
+
+
+def frame(rows: Sequence[dict], columns: Sequence[str]) -> pl.DataFrame:
+    """A frame with exactly `columns`; lists stay lists, anything else odd becomes text."""
+    data = {c: [_plain(r.get(c)) for r in rows] for c in columns}
+    return pl.DataFrame(data, strict=False, infer_schema_length=None)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _select(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> str:
+    types = column_types(con, table)
+    missing = [c for c in columns if c not in types]
+    if missing:
+        raise KeyError(f"{table} has no column(s) {missing}")
+    return ", ".join(_cast(c, types[c]) for c in columns)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], key: Sequence[str]) -> int:
+    """Insert rows, updating only the given columns of rows whose key already exists. Returns rows written."""
+    if not rows:
+        return 0
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    latest = {tuple(r.get(k) for k in key): r for r in rows}  # the last copy of a key wins
+    page = frame(list(latest.values()), columns)  # noqa: F841 - read by DuckDB's replacement scan
+    cols = ", ".join(f'"{c}"' for c in columns)
+    updates = [c for c in columns if c not in key]
+    conflict = (
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
+        if updates else f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+    )
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns)} FROM page {conflict}")
+    return len(latest)
+
+
+def replace_children(
+    con: duckdb.DuckDBPyConnection, table: str, parent_column: str, parent_ids: Iterable[str],
+    rows: Sequence[dict], columns: Sequence[str],
+) -> int:
+    """Make `table`'s rows for these parents exactly `rows` (e.g. a contact's list memberships)."""
+    ids = pl.DataFrame({"parent_id": list(dict.fromkeys(parent_ids))}, schema={"parent_id": pl.Utf8})  # noqa: F841
+    con.execute(f"DELETE FROM {table} WHERE {parent_column} IN (SELECT parent_id FROM ids)")
+    if not rows:
+        return 0
+    unique = list({tuple(r.get(c) for c in columns): r for r in rows}.values())
+    page = frame(unique, columns)  # noqa: F841
+    cols = ", ".join(f'"{c}"' for c in columns)
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns)} FROM page")
+    return len(unique)
+
+
+TRACKING_COLUMNS = (
+    "campaign_activity_id", "contact_id", "tracking_activity_type", "created_time",
+    "device_type", "url_id", "link_url", "bounce_code", "opt_out_reason",
+)
+
+
+def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, kind_type: str, rows: Sequence[dict]) -> int:
+    """Add tracking rows not already stored (natural key incl. url_id); returns how many were new."""
+    if not rows:
+        return 0
+    page = frame(rows, TRACKING_COLUMNS)  # noqa: F841
+    inserted = con.execute(
+        f"""
+        INSERT INTO tracking_events
+        SELECT DISTINCT ON (campaign_activity_id, contact_id, tracking_activity_type, created_time, url_id) *
+        FROM (SELECT {_select(con, 'tracking_events', TRACKING_COLUMNS)} FROM page) p
+        WHERE p.created_time IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM tracking_events t
+            WHERE t.campaign_activity_id = ? AND t.tracking_activity_type = ?
+              AND t.contact_id = p.contact_id AND t.created_time = p.created_time
+              AND t.url_id IS NOT DISTINCT FROM p.url_id
+              AND t.campaign_activity_id = p.campaign_activity_id
+              AND t.tracking_activity_type = p.tracking_activity_type)
+        """,
+        [activity_id, kind_type],
+    ).fetchone()
+    return int(inserted[0]) if inserted else 0
+
+
+# --- checkpoints --------------------------------------------------------------------------------
+
+def get_state(con: duckdb.DuckDBPyConnection, stream: str, key: str) -> str | None:
+    row = con.execute("SELECT value FROM sync_state WHERE stream = ? AND key = ?", [stream, key]).fetchone()
+    return row[0] if row else None
+
+
+def get_states(con: duckdb.DuckDBPyConnection, stream: str) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM sync_state WHERE stream = ?", [stream]).fetchall())
+
+
+def set_state(con: duckdb.DuckDBPyConnection, stream: str, key: str, value: str | None) -> None:
+    if value is None:
+        con.execute("DELETE FROM sync_state WHERE stream = ? AND key = ?", [stream, key])
+        return
+    con.execute(
+        "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, now() AT TIME ZONE 'UTC')", [stream, key, value]
+    )
