@@ -1,0 +1,319 @@
+"""Which emails raised money: donors matched to contacts, gifts attributed to campaigns. SQL in, polars out.
+
+Revenue rows are DonorPerfect `G` gifts (split-gift children are `G` rows) and `A` adjustments; pledges
+(`P`), split-gift main records (`M`) and soft credits (`S`) never count. A negative row (an `A` adjustment or
+a refund entered as a negative gift) reduces revenue: it follows the gift it adjusts (its `glink`), otherwise
+only its own code can attribute it, since an email does not cause a refund. It never counts as a gift.
+
+Tiers, first match wins, one campaign per gift:
+  coded: a gift code mapped in `gift_code_campaigns`, most specific first
+         (sub_solicit_code, solicit_code, campaign, gl_code);
+  click / open / send: the donor's contact clicked / opened / was sent the campaign's email within
+         `window_hours` before the gift; the last touch wins, ties go to the lower campaign_id;
+  unattributed.
+A gift with a `created_date` on its gift date is timed by that timestamp (`time_basis` = "timestamp");
+otherwise only its date is known and the window is in calendar days: touches on the gift date or the
+ceil(window_hours / 24) days before it (`time_basis` = "calendar_day").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
+WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
+CODE_FIELDS: tuple[str, ...] = ("sub_solicit_code", "solicit_code", "campaign", "gl_code")
+
+_DONOR_CONTACTS = """
+WITH universe AS (
+    SELECT donor_id, first_name, last_name, email, cc_contact_id FROM donors
+    UNION ALL BY NAME
+    SELECT donor_id, max(first_name) AS first_name, max(last_name) AS last_name, max(email) AS email,
+           max(cc_contact_id) AS cc_contact_id
+    FROM gifts WHERE donor_id NOT IN (SELECT donor_id FROM donors) GROUP BY donor_id
+),
+email_contacts AS (
+    SELECT email, contact_id FROM contacts WHERE email IS NOT NULL AND email <> ''
+    QUALIFY row_number() OVER (PARTITION BY email ORDER BY deleted_at IS NOT NULL, contact_id) = 1
+)
+SELECT u.donor_id, u.first_name, u.last_name, u.email, u.cc_contact_id,
+       coalesce(by_id.contact_id, by_email.contact_id) AS contact_id,
+       CASE WHEN by_id.contact_id IS NOT NULL THEN 'cc_contact_id'
+            WHEN by_email.contact_id IS NOT NULL THEN 'email' END AS match_method,
+       CASE WHEN by_id.contact_id IS NOT NULL OR by_email.contact_id IS NOT NULL THEN NULL
+            WHEN nullif(trim(u.email), '') IS NULL AND nullif(trim(u.cc_contact_id), '') IS NULL
+                THEN 'no email and no cc_contact_id'
+            WHEN nullif(trim(u.email), '') IS NULL THEN 'cc_contact_id not found in Constant Contact, no email'
+            ELSE 'email not found in Constant Contact' END AS unmatched_reason
+FROM universe u
+LEFT JOIN contacts by_id ON by_id.contact_id = trim(u.cc_contact_id)
+LEFT JOIN email_contacts by_email ON by_email.email = lower(trim(u.email))
+"""
+
+_REVENUE_GIFTS = f"""
+WITH donor_contacts AS ({_DONOR_CONTACTS})
+SELECT g.gift_id, g.donor_id, dc.contact_id, CAST(g.amount AS DOUBLE) AS amount, g.record_type, g.glink,
+       g.split_gift, g.sub_solicit_code, g.solicit_code, g.campaign, g.gl_code,
+       coalesce(g.gift_date, CAST(g.created_date AS DATE)) AS gift_day,
+       g.created_date IS NOT NULL AND (g.gift_date IS NULL OR CAST(g.created_date AS DATE) = g.gift_date) AS timed,
+       CASE WHEN timed THEN g.created_date ELSE CAST(gift_day AS TIMESTAMP) END AS gift_time,
+       CASE WHEN timed THEN 'timestamp' ELSE 'calendar_day' END AS time_basis,
+       g.record_type = 'A' OR g.amount < 0 AS is_adjustment,
+       CASE WHEN g.record_type = 'G' AND g.split_gift IN ('Y', 'y', 'S', 'TRUE', 'true', '1') AND g.glink IS NOT NULL
+            THEN g.glink ELSE g.gift_id END AS transaction_id
+FROM gifts g LEFT JOIN donor_contacts dc ON dc.donor_id = g.donor_id
+WHERE g.record_type IN ('G', 'A') AND gift_day IS NOT NULL
+"""
+
+_ATTRIBUTION = f"""
+WITH rev AS ({_REVENUE_GIFTS}),
+code_fields(code_field, priority) AS (VALUES
+    ('sub_solicit_code', 1), ('solicit_code', 2), ('campaign', 3), ('gl_code', 4)),
+primary_activity AS (
+    SELECT campaign_id, coalesce(min(campaign_activity_id) FILTER (WHERE role = 'primary_email'),
+                                 min(campaign_activity_id)) AS campaign_activity_id
+    FROM campaign_activities GROUP BY campaign_id
+),
+coded AS (
+    SELECT r.gift_id, m.campaign_id, f.code_field
+    FROM rev r CROSS JOIN code_fields f
+    JOIN gift_code_campaigns m ON m.code_field = f.code_field AND upper(trim(m.code)) = upper(trim(
+        CASE f.code_field WHEN 'sub_solicit_code' THEN r.sub_solicit_code WHEN 'solicit_code' THEN r.solicit_code
+                          WHEN 'campaign' THEN r.campaign ELSE r.gl_code END))
+    WHERE m.campaign_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY r.gift_id ORDER BY f.priority) = 1
+),
+touches AS (
+    SELECT t.contact_id, a.campaign_id, t.campaign_activity_id, t.created_time,
+           CASE t.tracking_activity_type WHEN 'em_clicks' THEN 'click' WHEN 'em_opens' THEN 'open' ELSE 'send' END
+               AS tier
+    FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE t.tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')
+      AND t.contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
+),
+windowed AS (
+    SELECT r.gift_id, t.campaign_id, t.campaign_activity_id, t.created_time AS touch_time, t.tier
+    FROM rev r JOIN touches t ON t.contact_id = r.contact_id
+    WHERE NOT r.is_adjustment AND (
+        (r.timed AND t.created_time BETWEEN r.gift_time - to_microseconds(CAST($window_us AS BIGINT))
+                                        AND r.gift_time)
+        OR (NOT r.timed AND CAST(t.created_time AS DATE) BETWEEN r.gift_day - CAST($window_days AS INTEGER)
+                                                             AND r.gift_day))
+    QUALIFY row_number() OVER (
+        PARTITION BY r.gift_id
+        ORDER BY CASE t.tier WHEN 'click' THEN 1 WHEN 'open' THEN 2 ELSE 3 END, t.created_time DESC,
+                 t.campaign_id, t.campaign_activity_id) = 1
+),
+direct AS (
+    SELECT r.*, CASE WHEN c.campaign_id IS NOT NULL THEN 'coded' ELSE coalesce(w.tier, 'unattributed') END AS tier,
+           coalesce(c.campaign_id, w.campaign_id) AS campaign_id,
+           CASE WHEN c.campaign_id IS NOT NULL THEN p.campaign_activity_id ELSE w.campaign_activity_id END
+               AS campaign_activity_id,
+           CASE WHEN c.campaign_id IS NULL THEN w.touch_time END AS touch_time, c.code_field
+    FROM rev r LEFT JOIN coded c USING (gift_id) LEFT JOIN windowed w USING (gift_id)
+    LEFT JOIN primary_activity p ON p.campaign_id = c.campaign_id
+)
+SELECT d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_time, d.time_basis,
+       CASE WHEN inherit THEN parent.tier ELSE d.tier END AS tier,
+       CASE WHEN inherit THEN parent.campaign_id ELSE d.campaign_id END AS campaign_id,
+       CASE WHEN inherit THEN parent.campaign_activity_id ELSE d.campaign_activity_id END AS campaign_activity_id,
+       CASE WHEN inherit THEN parent.touch_time ELSE d.touch_time END AS touch_time,
+       d.record_type, d.is_adjustment, d.transaction_id, d.gift_day AS gift_date,
+       CASE WHEN inherit THEN 'follows gift ' || parent.gift_id ELSE d.code_field END AS attribution_note,
+       cmp.name AS campaign_name
+FROM (SELECT d.*, d.is_adjustment AND d.code_field IS NULL AND parent.gift_id IS NOT NULL AS inherit,
+             parent.gift_id AS parent_id
+      FROM direct d LEFT JOIN direct parent ON parent.gift_id = d.glink AND NOT parent.is_adjustment) d
+LEFT JOIN direct parent ON parent.gift_id = d.parent_id
+LEFT JOIN campaigns cmp ON cmp.campaign_id = (CASE WHEN d.inherit THEN parent.campaign_id ELSE d.campaign_id END)
+ORDER BY d.gift_day, d.gift_id
+"""
+
+_BASELINE = f"""
+WITH rev AS ({_REVENUE_GIFTS}),
+sent AS (
+    SELECT a.campaign_id, t.contact_id, min(t.created_time) AS sent_at
+    FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE t.tracking_activity_type = 'em_sends' GROUP BY ALL
+),
+engaged AS (
+    SELECT a.campaign_id, t.contact_id, bool_or(t.tracking_activity_type = 'em_clicks') AS clicked,
+           bool_or(t.tracking_activity_type = 'em_opens') AS opened
+    FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE t.tracking_activity_type IN ('em_opens', 'em_clicks') GROUP BY ALL
+),
+gave AS (
+    SELECT DISTINCT s.campaign_id, s.contact_id
+    FROM sent s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment
+    WHERE (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(CAST($window_us AS BIGINT)))
+       OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE)
+                                          AND CAST(s.sent_at AS DATE) + CAST($window_days AS INTEGER))
+),
+groups AS (
+    SELECT s.campaign_id, s.contact_id,
+           CASE WHEN e.clicked THEN 'clicker' WHEN e.opened THEN 'opener' ELSE 'not_engaged' END AS grp,
+           gv.contact_id IS NOT NULL AS gave
+    FROM sent s LEFT JOIN engaged e USING (campaign_id, contact_id)
+    LEFT JOIN gave gv USING (campaign_id, contact_id)
+)
+SELECT campaign_id, count(*) AS sends,
+       count(*) FILTER (WHERE grp = 'clicker') AS clickers,
+       count(*) FILTER (WHERE grp = 'opener') AS openers,
+       count(*) FILTER (WHERE grp = 'not_engaged') AS not_engaged,
+       count(*) FILTER (WHERE grp = 'clicker' AND gave) AS clicker_givers,
+       count(*) FILTER (WHERE grp = 'opener' AND gave) AS opener_givers,
+       count(*) FILTER (WHERE grp = 'not_engaged' AND gave) AS not_engaged_givers
+FROM groups GROUP BY campaign_id
+"""
+
+
+def _window_params(window_hours: float) -> dict[str, int]:
+    if window_hours <= 0:
+        raise ValueError(f"window_hours must be positive, not {window_hours}")
+    return {"window_us": int(round(window_hours * 3_600_000_000)), "window_days": math.ceil(window_hours / 24)}
+
+
+def donor_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per donor: contact_id and how it was found (cc_contact_id first, then email), or why not."""
+    return con.execute(_DONOR_CONTACTS + " ORDER BY u.donor_id").pl()
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    donors: pl.DataFrame   # donor_contacts(): one row per donor
+
+    @property
+    def total(self) -> int:
+        return self.donors.height
+
+    @property
+    def matched(self) -> int:
+        return self.donors.filter(pl.col("contact_id").is_not_null()).height
+
+    @property
+    def rate(self) -> float | None:
+        return self.matched / self.total if self.total else None
+
+    @property
+    def by_method(self) -> dict[str, int]:
+        counts = self.donors.group_by("match_method").len()
+        return {row["match_method"] or "unmatched": row["len"] for row in counts.iter_rows(named=True)}
+
+    @property
+    def unmatched(self) -> pl.DataFrame:
+        return self.donors.filter(pl.col("contact_id").is_null()).drop("contact_id", "match_method")
+
+
+def match_report(con: duckdb.DuckDBPyConnection) -> MatchReport:
+    return MatchReport(donor_contacts(con))
+
+
+def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
+    """One row per revenue gift: gift_id, donor_id, contact_id, amount, gift_time, time_basis, tier,
+    campaign_id, campaign_activity_id, touch_time (+ record_type, is_adjustment, transaction_id,
+    gift_date, attribution_note, campaign_name)."""
+    return con.execute(_ATTRIBUTION, _window_params(window_hours)).pl()
+
+
+def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
+    """Per campaign: attributed gifts, donors, revenue (and by tier), sends, revenue per 1,000 sends, and the
+    gift rates (a gift within the window after the send) of clickers, openers who did not click, and the
+    baseline: contacts sent the email who neither opened nor clicked."""
+    gifts = gift_attribution(con, window_hours).filter(pl.col("campaign_id").is_not_null())
+    positive = pl.col("amount") > 0
+    by_campaign = gifts.group_by("campaign_id").agg(
+        gifts=pl.col("transaction_id").filter(~pl.col("is_adjustment") & positive).n_unique(),
+        donors=pl.col("donor_id").filter(~pl.col("is_adjustment") & positive).n_unique(),
+        revenue=pl.col("amount").sum().round(2),
+        **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
+           for tier in TIERS[:4]},
+    )
+    rates = con.execute(_BASELINE, _window_params(window_hours)).pl()
+    names = con.execute(
+        "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "
+        "LEFT JOIN campaign_summaries s USING (campaign_id)"
+    ).pl()
+    out = (
+        names.join(rates, on="campaign_id", how="full", coalesce=True)
+        .join(by_campaign, on="campaign_id", how="full", coalesce=True)
+        .with_columns(sends=pl.coalesce("sends", "summary_sends"))
+        .filter((pl.col("sends").fill_null(0) > 0) | pl.col("revenue").is_not_null())
+    )
+    zero_fill = ["gifts", "donors", "revenue", *[f"{tier}_revenue" for tier in TIERS[:4]]]
+    return out.with_columns(
+        [pl.col(name).fill_null(0) for name in zero_fill],
+    ).with_columns(
+        revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000),
+        clicker_gift_rate=_rate("clicker_givers", "clickers"),
+        opener_gift_rate=_rate("opener_givers", "openers"),
+        baseline_gift_rate=_rate("not_engaged_givers", "not_engaged"),
+    ).drop("summary_sends").sort(["revenue", "campaign_id"], descending=[True, False])
+
+
+def _rate(numerator: str, denominator: str) -> pl.Expr:
+    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
+
+
+_SERIES_NOISE = re.compile(
+    r"\b(?:FY\s?\d{2,4}|(?:19|20)\d{2}|wave\s*\d+|email\s*\d+|part\s*\d+|reminder|follow[-\s]?up|resend|"
+    r"last\s+chance|final|#\s*\d+|\(\d+\)|\d+(?:st|nd|rd|th)\s+(?:email|send|wave))\b",
+    re.IGNORECASE,
+)
+
+
+def appeal_series(name: str | None) -> str:
+    """'Year-End Appeal 2024 - Wave 2' -> 'Year-End Appeal': the campaign name without year and wave."""
+    if not name:
+        return "(unnamed)"
+    stripped = _SERIES_NOISE.sub(" ", name)
+    stripped = re.sub(r"[\s\-–—:|,/]+$", "", re.sub(r"^[\s\-–—:|,/]+", "", re.sub(r"\s+", " ", stripped)))
+    stripped = re.sub(r"\s*[-–—:|]\s*[-–—:|\s]*$", "", stripped).strip()
+    return stripped or name.strip()
+
+
+def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
+    """Per appeal series (campaign name with year and wave stripped): campaigns, gifts, donors, revenue, sends."""
+    gifts = gift_attribution(con, window_hours).filter(pl.col("campaign_id").is_not_null())
+    per_campaign = campaign_revenue(con, window_hours).select("campaign_id", "name", "sends")
+    series_of = per_campaign.with_columns(
+        series=pl.col("name").map_elements(appeal_series, return_dtype=pl.Utf8)
+    ).select("campaign_id", "series", "sends")
+    positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    gift_side = gifts.join(series_of.select("campaign_id", "series"), on="campaign_id", how="left").group_by(
+        "series"
+    ).agg(
+        gifts=pl.col("transaction_id").filter(positive_gift).n_unique(),
+        donors=pl.col("donor_id").filter(positive_gift).n_unique(),
+        revenue=pl.col("amount").sum().round(2),
+    )
+    send_side = series_of.group_by("series").agg(campaigns=pl.len(), sends=pl.col("sends").sum())
+    return (
+        send_side.join(gift_side, on="series", how="full", coalesce=True)
+        .with_columns(pl.col("gifts", "donors", "revenue").fill_null(0))
+        .with_columns(revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000))
+        .sort(["revenue", "series"], descending=[True, False])
+    )
+
+
+def tier_breakdown(gifts: pl.DataFrame) -> pl.DataFrame:
+    """gift_attribution() summed by tier, in tier order, every tier present."""
+    positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    summed = gifts.group_by("tier").agg(
+        gifts=pl.col("transaction_id").filter(positive_gift).n_unique(), revenue=pl.col("amount").sum().round(2)
+    )
+    order = pl.DataFrame({"tier": list(TIERS), "order": list(range(len(TIERS)))})
+    return order.join(summed, on="tier", how="left").with_columns(
+        pl.col("gifts").fill_null(0), pl.col("revenue").fill_null(0.0)
+    ).sort("order").drop("order")
+
+
+def window_label(window_hours: float) -> str:
+    for label, hours in WINDOW_CHOICES.items():
+        if hours == window_hours:
+            return label
+    return f"{window_hours:g} hours"

@@ -1,0 +1,82 @@
+"""Campaign-level counts and rates, and the dashboard's shared filters over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.query import frame
+from cc_data.analytics.rates import with_rates
+
+
+def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per campaign: campaign_id, name, type, list_ids (lists its activities were sent to)."""
+    return frame(
+        con,
+        """
+        SELECT c.campaign_id, coalesce(c.name, c.campaign_id) AS name,
+               coalesce(c.type, s.campaign_type, 'Unknown') AS type,
+               coalesce(list_distinct(flatten(list(a.contact_list_ids) FILTER (WHERE a.contact_list_ids IS NOT NULL))),
+                        []::VARCHAR[]) AS list_ids
+        FROM campaigns c
+        LEFT JOIN campaign_activities a ON a.campaign_id = c.campaign_id AND a.role IN ('primary_email', 'resend')
+        LEFT JOIN campaign_summaries s ON s.campaign_id = c.campaign_id
+        GROUP BY ALL
+        """,
+    )
+
+
+def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Per campaign sent at least once: send_time (first send) and unique counts summed over its activities."""
+    counts = sends.group_by("campaign_id").agg(
+        pl.col("sent_at").min().alias("send_time"),
+        pl.col("sent_at").is_not_null().sum().alias("sends"),
+        (pl.col("bounced") & pl.col("sent_at").is_not_null()).sum().alias("bounces"),
+        pl.col("opened").sum().alias("opens"),
+        pl.col("first_human_open_at").is_not_null().sum().alias("human_opens"),
+        pl.col("first_click_at").is_not_null().sum().alias("clicks"),
+        pl.col("opted_out").sum().alias("optouts"),
+        pl.col("forwarded").sum().alias("forwards"),
+    )
+    counts = counts.filter(pl.col("send_time").is_not_null()).with_columns(
+        (pl.col("sends") - pl.col("bounces")).alias("delivered")
+    )
+    return catalog.join(counts, on="campaign_id", how="inner").sort("send_time")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's filters. Empty collections mean "all"."""
+
+    start: date | None = None
+    end: date | None = None
+    types: tuple[str, ...] = ()
+    name_contains: str = ""
+    list_ids: tuple[str, ...] = field(default=())
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def apply_filters(campaigns: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """Campaigns whose first send falls in [start, end] (whole days, UTC) and match type, name and list."""
+    out = campaigns
+    if filters.start:
+        out = out.filter(pl.col("send_time") >= _day_start(filters.start))
+    if filters.end:
+        out = out.filter(pl.col("send_time") < _day_start(filters.end + timedelta(days=1)))
+    if filters.types:
+        out = out.filter(pl.col("type").is_in(list(filters.types)))
+    if filters.name_contains.strip():
+        out = out.filter(pl.col("name").str.to_lowercase().str.contains(filters.name_contains.strip().lower(), literal=True))
+    if filters.list_ids:
+        out = out.filter(pl.col("list_ids").list.eval(pl.element().is_in(list(filters.list_ids))).list.any())
+    return out
+
+
+def campaign_rates(counts: pl.DataFrame, *, human_opens_only: bool = False) -> pl.DataFrame:
+    return with_rates(counts, human_opens_only=human_opens_only)

@@ -1,0 +1,139 @@
+"""Engagement score and tier for every contact.
+
+Score = Σ over emails sent in the window of points × decay, divided by the number of those emails.
+points = click_points if clicked + open_points if opened by a person (machine_open_points if the only
+opens were flagged machine opens); decay = 0.5 ** (age in days / half_life_days).
+Tiers, first match wins: New (joined < new_days ago), Not emailed (no email in the window),
+Lapsed (no click or human open in lapsed_days), Highly engaged (score >= high), Moderately engaged
+(score >= moderate), Low engagement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.query import frame, row_count
+
+TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "New", "Not emailed")
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    click_points: float = 3.0
+    open_points: float = 1.0
+    machine_open_points: float = 0.0
+    half_life_days: float = 90.0
+    window_days: int = 365
+    high: float = 1.0
+    moderate: float = 0.3
+    lapsed_days: int = 180
+    new_days: int = 60
+
+
+def contact_directory(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Contacts not deleted: contact_id, email, first_name, last_name, permission_to_send, created_at."""
+    return frame(con, """
+        SELECT contact_id, coalesce(email, lower(trim(email_address))) AS email, first_name, last_name,
+               permission_to_send, coalesce(created_at, opt_in_date, email_created_at) AS created_at
+        FROM contacts WHERE deleted_at IS NULL ORDER BY contact_id""")
+
+
+def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
+                   settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+    """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier."""
+    window_start = as_of - timedelta(days=settings.window_days)
+    before = lambda col: pl.col(col).is_not_null() & (pl.col(col) <= as_of)  # noqa: E731
+    in_window = sends.filter(pl.col("sent_at").is_not_null() & (pl.col("sent_at") <= as_of)
+                             & (pl.col("sent_at") > window_start))
+    clicked, human = before("first_click_at"), before("first_human_open_at")
+    machine_only = before("first_open_at") & ~human
+    age_days = (pl.lit(as_of) - pl.col("sent_at")).dt.total_seconds() / 86400
+    points = (clicked.cast(pl.Float64) * settings.click_points + human.cast(pl.Float64) * settings.open_points
+              + machine_only.cast(pl.Float64) * settings.machine_open_points)
+    engaged_at = pl.max_horizontal(pl.when(clicked).then(pl.col("first_click_at")),
+                                   pl.when(human).then(pl.col("first_human_open_at")))
+    per_contact = in_window.group_by("contact_id").agg(
+        pl.len().alias("received"),
+        clicked.sum().alias("clicks"),
+        human.sum().alias("human_opens"),
+        machine_only.sum().alias("machine_only_opens"),
+        (points * (0.5 ** (age_days / settings.half_life_days))).sum().alias("_points"),
+    )
+    last_engaged = sends.filter(pl.col("sent_at").is_null() | (pl.col("sent_at") <= as_of)).group_by(
+        "contact_id").agg(engaged_at.max().alias("last_engaged_at"))
+    scored = (contacts.join(per_contact, on="contact_id", how="left").join(last_engaged, on="contact_id", how="left")
+              .with_columns(pl.col("received", "clicks", "human_opens", "machine_only_opens").fill_null(0))
+              .with_columns(pl.when(pl.col("received") > 0).then(pl.col("_points") / pl.col("received"))
+                            .otherwise(0.0).alias("score")).drop("_points"))
+    recent = pl.col("last_engaged_at").is_not_null() & (
+        pl.col("last_engaged_at") > as_of - timedelta(days=settings.lapsed_days))
+    tier = (
+        pl.when(pl.col("created_at").is_not_null() & (pl.col("created_at") > as_of - timedelta(days=settings.new_days)))
+        .then(pl.lit("New"))
+        .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
+        .when(~recent).then(pl.lit("Lapsed"))
+        .when(pl.col("score") >= settings.high).then(pl.lit("Highly engaged"))
+        .when(pl.col("score") >= settings.moderate).then(pl.lit("Moderately engaged"))
+        .otherwise(pl.lit("Low engagement"))
+    )
+    return scored.with_columns(tier.alias("tier")).sort("score", descending=True)
+
+
+def tier_counts(scored: pl.DataFrame) -> pl.DataFrame:
+    """tier, contacts, share, in TIERS order (tiers with no contacts included with 0)."""
+    counts = pl.DataFrame({"tier": list(TIERS)}).join(scored.group_by("tier").agg(pl.len().alias("contacts")),
+                                                      on="tier", how="left").with_columns(pl.col("contacts").fill_null(0))
+    total = counts["contacts"].sum()
+    return counts.with_columns((pl.col("contacts") / total if total else pl.lit(0.0)).alias("share"))
+
+
+def month_ends(as_of: datetime, months: int) -> list[datetime]:
+    """The last `months` month boundaries up to as_of, oldest first; the newest is as_of itself."""
+    ends = [as_of]
+    cursor = as_of.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while len(ends) < months:
+        ends.append(cursor)
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+    return sorted(ends)
+
+
+def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
+                 settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+    """as_of, tier, contacts: the tier distribution at each month boundary (contacts who existed then)."""
+    frames = []
+    for moment in month_ends(as_of, months):
+        existing = contacts.filter(pl.col("created_at").is_null() | (pl.col("created_at") <= moment))
+        frames.append(tier_counts(score_contacts(sends, existing, moment, settings)).select(
+            pl.lit(moment).alias("as_of"), "tier", "contacts"))
+    return pl.concat(frames)
+
+
+def contact_timeline(con: duckdb.DuckDBPyConnection, contact_id: str) -> pl.DataFrame:
+    """time, event (sent/opened/clicked/bounced/unsubscribed/forwarded/gift), campaign, detail; newest first."""
+    events = frame(con, """
+        SELECT e.created_time AS time,
+               CASE e.tracking_activity_type WHEN 'em_sends' THEN 'sent' WHEN 'em_opens' THEN 'opened'
+                    WHEN 'em_clicks' THEN 'clicked' WHEN 'em_bounces' THEN 'bounced'
+                    WHEN 'em_optouts' THEN 'unsubscribed' WHEN 'em_forwards' THEN 'forwarded'
+                    ELSE e.tracking_activity_type END AS event,
+               coalesce(c.name, a.campaign_id, e.campaign_activity_id) AS campaign,
+               coalesce(e.link_url, e.device_type, e.bounce_code, e.opt_out_reason, '') AS detail
+        FROM tracking_events e
+        LEFT JOIN campaign_activities a USING (campaign_activity_id)
+        LEFT JOIN campaigns c ON c.campaign_id = a.campaign_id
+        WHERE e.contact_id = $id""", {"id": contact_id})
+    if row_count(con, "gifts"):
+        gifts = frame(con, """
+            SELECT coalesce(g.created_date, g.gift_date::TIMESTAMP) AS time, 'gift' AS event,
+                   coalesce(g.campaign, g.solicit_code, '') AS campaign,
+                   '$' || format('{:,.2f}', g.amount::DOUBLE) AS detail
+            FROM gifts g LEFT JOIN donors d USING (donor_id)
+            JOIN contacts k ON k.contact_id = $id
+            WHERE g.record_type IN ('G', 'S') AND (g.cc_contact_id = k.contact_id OR d.cc_contact_id = k.contact_id
+                  OR lower(trim(g.email)) = k.email OR lower(trim(d.email)) = k.email)""", {"id": contact_id})
+        events = pl.concat([events, gifts], how="vertical_relaxed")
+    return events.sort("time", descending=True)
