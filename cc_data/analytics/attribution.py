@@ -261,7 +261,7 @@ def _rate(numerator: str, denominator: str) -> pl.Expr:
 
 _SERIES_NOISE = re.compile(
     r"\b(?:FY\s?\d{2,4}|(?:19|20)\d{2}|wave\s*\d+|email\s*\d+|part\s*\d+|reminder|follow[-\s]?up|resend|"
-    r"last\s+chance|final|#\s*\d+|\(\d+\)|\d+(?:st|nd|rd|th)\s+(?:email|send|wave))\b",
+    r"last\s+chance|final|\d+(?:st|nd|rd|th)\s+(?:email|send|wave))\b|#\s*\d+|\(\d+\)",
     re.IGNORECASE,
 )
 

@@ -16,7 +16,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> pl.Da
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0]
     )
 
 
@@ -24,4 +24,4 @@ def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Rows in a table, 0 when the table does not exist (an older file)."""
     if not table_exists(con, name):
         return 0
-    return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+    return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])

@@ -1,0 +1,73 @@
+"""Who may be emailed. Constant Contact is the source of truth for subscriber preferences: a contact is
+emailable only with permission_to_send explicit or implicit, not deleted or removed, and not hard-bounced.
+
+Hard-bounced: a bounce with code B (non-existent), D (undeliverable), S (suspended), X (other) or
+Z (blocked) that is later than the contact's last open or click. F (mailbox full) is soft and V
+(vacation reply) was delivered.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.query import frame, row_count
+from cc_data.analytics.sends import HARD_BOUNCE_CODES
+
+EMAILABLE_PERMISSIONS = ("explicit", "implicit")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table, column]).fetchall()[0][0])
+
+
+def audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every contact with what a segment needs: contact_id, email, first_name, last_name, permission_to_send,
+    created_at, deleted (bool), hard_bounced (bool), list_ids, list_names, tag_ids, last_gift_date."""
+    removed = "OR k.removed_at IS NOT NULL" if _has_column(con, "contacts", "removed_at") else ""
+    gifts = ""
+    gift_join = "NULL::DATE AS last_gift_date"
+    if row_count(con, "gifts"):
+        gifts = """, given AS (
+            SELECT k.contact_id, max(g.gift_date) AS last_gift_date
+            FROM gifts g LEFT JOIN donors d USING (donor_id)
+            JOIN contacts k ON g.cc_contact_id = k.contact_id OR d.cc_contact_id = k.contact_id
+                 OR lower(trim(g.email)) = k.email OR lower(trim(d.email)) = k.email
+            WHERE coalesce(g.record_type, 'G') IN ('G', 'S') AND g.amount > 0 GROUP BY 1)"""
+        gift_join = "(SELECT last_gift_date FROM given v WHERE v.contact_id = k.contact_id) AS last_gift_date"
+    return frame(con, f"""
+        WITH engaged AS (
+            SELECT contact_id, max(created_time) AS last_engaged FROM tracking_events
+            WHERE tracking_activity_type IN ('em_opens', 'em_clicks') GROUP BY 1),
+        bounced AS (
+            SELECT contact_id, max(created_time) AS last_hard_bounce FROM tracking_events
+            WHERE tracking_activity_type = 'em_bounces' AND bounce_code IN {HARD_BOUNCE_CODES} GROUP BY 1),
+        lists AS (
+            SELECT m.contact_id, list(m.list_id ORDER BY m.list_id) AS list_ids,
+                   string_agg(coalesce(l.name, m.list_id), ', ' ORDER BY coalesce(l.name, m.list_id)) AS list_names
+            FROM list_memberships m LEFT JOIN contact_lists l USING (list_id) GROUP BY 1),
+        tags AS (SELECT contact_id, list(tag_id ORDER BY tag_id) AS tag_ids FROM contact_taggings GROUP BY 1)
+        {gifts}
+        SELECT k.contact_id, coalesce(k.email, lower(trim(k.email_address))) AS email, k.first_name, k.last_name,
+               coalesce(k.permission_to_send, 'not_set') AS permission_to_send,
+               coalesce(k.created_at, k.opt_in_date, k.email_created_at) AS created_at,
+               (k.deleted_at IS NOT NULL {removed}) AS deleted,
+               coalesce(b.last_hard_bounce > coalesce(e.last_engaged, '1900-01-01'::TIMESTAMP), false) AS hard_bounced,
+               coalesce(li.list_ids, []::VARCHAR[]) AS list_ids, coalesce(li.list_names, '') AS list_names,
+               coalesce(t.tag_ids, []::VARCHAR[]) AS tag_ids, {gift_join}
+        FROM contacts k
+        LEFT JOIN engaged e USING (contact_id) LEFT JOIN bounced b USING (contact_id)
+        LEFT JOIN lists li USING (contact_id) LEFT JOIN tags t USING (contact_id)
+        ORDER BY k.contact_id""")
+
+
+def emailable(contacts: pl.DataFrame) -> pl.DataFrame:
+    """Only contacts that may be emailed: explicit/implicit permission, not deleted, not hard-bounced, has an email."""
+    return contacts.filter(
+        pl.col("permission_to_send").is_in(list(EMAILABLE_PERMISSIONS))
+        & ~pl.col("deleted").fill_null(True)
+        & ~pl.col("hard_bounced").fill_null(True)
+        & pl.col("email").is_not_null() & (pl.col("email").str.strip_chars() != "")
+    )

@@ -1,0 +1,79 @@
+"""Where the data came from and how fresh it is: for the banner and the Data & sync page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.query import frame, table_exists
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    source: str                      # "demo", "live" or "unknown"
+    organization_name: str | None
+    last_sync_finished_at: datetime | None
+
+
+def source_info(con: duckdb.DuckDBPyConnection) -> SourceInfo:
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    org = meta.get("organization_name")
+    if not org and table_exists(con, "account"):
+        rows = con.execute("SELECT organization_name FROM account WHERE organization_name IS NOT NULL LIMIT 1").fetchall()
+        org = rows[0][0] if rows else None
+    finished = meta.get("last_sync_finished_at")
+    if not finished and table_exists(con, "sync_runs"):
+        rows = con.execute("SELECT max(finished_at) FROM sync_runs WHERE outcome = 'success'").fetchall()
+        finished = rows[0][0] if rows and rows[0][0] else None
+    return SourceInfo(meta.get("source", "unknown"), org, _as_datetime(finished))
+
+
+def _as_datetime(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """'3 minutes ago', '2 hours ago', '5 days ago'; moments are naive UTC."""
+    if moment is None:
+        return "never"
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def stream_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """stream, last_updated (latest checkpoint of the stream)."""
+    return frame(con, "SELECT stream, max(updated_at) AS last_updated FROM sync_state GROUP BY 1 ORDER BY 1")
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, n: int = 10) -> pl.DataFrame:
+    return frame(con, """
+        SELECT run_id, started_at, finished_at, outcome, mode, message,
+               date_diff('second', started_at, finished_at) AS seconds
+        FROM sync_runs ORDER BY started_at DESC LIMIT $n""", {"n": n})
+
+
+def calls_today(con: duckdb.DuckDBPyConnection, today: datetime | None = None) -> int:
+    day = (today or datetime.now(UTC)).date()
+    rows = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [day]).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    tables = ("contacts", "contact_lists", "campaigns", "campaign_activities", "tracking_events", "gifts", "donors")
+    rows = [{"table": t, "rows": int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])}
+            for t in tables if table_exists(con, t)]
+    return pl.DataFrame(rows, schema={"table": pl.Utf8, "rows": pl.Int64})
