@@ -172,6 +172,12 @@ FROM groups GROUP BY campaign_id
 """
 
 
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int] | None = None) -> pl.DataFrame:
+    out = pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
 def _window_params(window_hours: float) -> dict[str, int]:
     if window_hours <= 0:
         raise ValueError(f"window_hours must be positive, not {window_hours}")
@@ -180,7 +186,7 @@ def _window_params(window_hours: float) -> dict[str, int]:
 
 def donor_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per donor: contact_id and how it was found (cc_contact_id first, then email), or why not."""
-    return con.execute(_DONOR_CONTACTS + " ORDER BY u.donor_id").pl()
+    return _frame(con, _DONOR_CONTACTS + " ORDER BY u.donor_id")
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
     """One row per revenue gift: gift_id, donor_id, contact_id, amount, gift_time, time_basis, tier,
     campaign_id, campaign_activity_id, touch_time (+ record_type, is_adjustment, transaction_id,
     gift_date, attribution_note, campaign_name)."""
-    return con.execute(_ATTRIBUTION, _window_params(window_hours)).pl()
+    return _frame(con, _ATTRIBUTION, _window_params(window_hours))
 
 
 def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
@@ -233,11 +239,11 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
         **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
            for tier in TIERS[:4]},
     )
-    rates = con.execute(_BASELINE, _window_params(window_hours)).pl()
-    names = con.execute(
-        "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "
+    rates = _frame(con, _BASELINE, _window_params(window_hours))
+    names = _frame(
+        con, "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "
         "LEFT JOIN campaign_summaries s USING (campaign_id)"
-    ).pl()
+    )
     out = (
         names.join(rates, on="campaign_id", how="full", coalesce=True)
         .join(by_campaign, on="campaign_id", how="full", coalesce=True)
