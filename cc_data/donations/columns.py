@@ -18,7 +18,7 @@ REQUIRED: tuple[str, ...] = ("gift_date", "amount")
 DONOR_KEYS: tuple[str, ...] = ("donor_id", "email")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "gift_id": ("giftid", "gift", "giftnumber", "giftno", "transactionid", "id"),
+    "gift_id": ("giftid", "giftnumber", "giftno", "transactionid", "id"),
     "donor_id": ("donorid", "donor", "donornumber", "donorno", "constituentid", "accountid"),
     "gift_date": ("giftdate", "date", "donationdate", "dategiven", "giftdate2"),
     "created_date": ("createddate", "created", "datecreated", "entereddate", "createdat"),
