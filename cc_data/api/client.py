@@ -193,6 +193,8 @@ class ApiClient:
             raise _Throttled
         if status in RETRYABLE_STATUS:
             raise _Retry(f"HTTP {status}")
+        if status == 404:
+            raise NotFound(f"GET {urlsplit(resp.url).path} was not found (404).")
         if status >= 400:
             key = _error_key(resp) or resp.reason
             detail = redact(f"{key}", self.settings.client_secret)
@@ -258,6 +260,10 @@ def _error_key(resp: requests.Response) -> str | None:
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
     return str(body.get("error_key")) if isinstance(body, dict) and body.get("error_key") else None
+
+
+class NotFound(ApiError):
+    """The item asked for does not exist (any more)."""
 
 
 class _Unauthorized(Exception):

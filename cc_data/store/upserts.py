@@ -63,11 +63,11 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], key
     if not rows:
         return 0
     columns = list(dict.fromkeys(c for r in rows for c in r))
-    latest = {tuple(r.get(k) for k in key): r for r in rows}  # the last copy of a key wins
+    latest = {tuple(r.get(k) for k in key) if key else i: r for i, r in enumerate(rows)}  # last copy wins
     page = frame(list(latest.values()), columns)  # noqa: F841 - read by DuckDB's replacement scan
     cols = ", ".join(f'"{c}"' for c in columns)
     updates = [c for c in columns if c not in key]
-    conflict = (
+    conflict = "" if not key else (
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
         if updates else f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
     )

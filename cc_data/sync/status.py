@@ -1,0 +1,48 @@
+"""Read-only views of sync health for `cc-data status` and the Data & sync page (polars frames)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from cc_data.store.db import read
+
+STREAM_STATE_KEYS = {   # the sync_state stream whose last update says when each stream last made progress
+    "contacts": ["contacts", "contacts_full", "contacts_updated", "contacts_optout", "contacts_deleted"],
+    "campaigns": ["campaigns"], "campaign_details": ["campaign_details"],
+    "campaign_summaries": ["campaign_summaries"], "activity_details": ["activity_details"],
+    "activity_stats": ["activity_stats"], "tracking": ["tracking"],
+}
+
+
+def status_frame(db_path: Path) -> pl.DataFrame:
+    """Per stream: when it last wrote a checkpoint (UTC) and rows stored in its main table."""
+    tables = {"contacts": "contacts", "campaigns": "campaigns", "campaign_details": "campaign_activities",
+              "campaign_summaries": "campaign_summaries", "activity_details": "campaign_activities",
+              "activity_stats": "activity_stats", "tracking": "tracking_events"}
+    out = []
+    with read(db_path) as con:
+        for stream, keys in STREAM_STATE_KEYS.items():
+            last = con.execute(
+                "SELECT max(updated_at) FROM sync_state WHERE stream IN (SELECT unnest(?))", [keys]).fetchone()[0]
+            rows = con.execute(f"SELECT count(*) FROM {tables[stream]}").fetchone()[0]
+            out.append({"stream": stream, "last_synced_at": last, "rows": rows})
+        last_run = con.execute(
+            "SELECT max(finished_at) FROM sync_runs WHERE outcome IN ('success', 'quota_exceeded')").fetchone()[0]
+    frame = pl.DataFrame(out, schema={"stream": pl.Utf8, "last_synced_at": pl.Datetime, "rows": pl.Int64})
+    return frame.with_columns(pl.lit(last_run, dtype=pl.Datetime).alias("last_run_finished_at"))
+
+
+def last_runs(db_path: Path, limit: int = 10) -> pl.DataFrame:
+    with read(db_path) as con:
+        return con.execute(
+            "SELECT run_id, started_at, finished_at, outcome, mode, calls, rows, message FROM sync_runs "
+            "ORDER BY started_at DESC LIMIT ?", [limit]).pl()
+
+
+def calls_today(db_path: Path) -> int:
+    with read(db_path) as con:
+        row = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [datetime.now(UTC).date()]).fetchone()
+    return int(row[0]) if row else 0
