@@ -1,0 +1,95 @@
+"""cc-data dashboard: navigation, the shared sidebar filters and the data-source banner.
+
+Run with `streamlit run app.py` (or `make run`). Pages live in pages/; the filters set here are kept in
+st.session_state so they survive page changes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import streamlit as st
+
+from cc_data.analytics.status import time_ago
+from cc_data.errors import UserError
+from pages.components import context, data
+
+st.set_page_config(page_title="cc-data · email & giving", page_icon="✉️", layout="wide")
+
+HERE = Path(__file__).parent
+
+
+def attribution_placeholder() -> None:
+    st.title("Donation attribution")
+    st.info("Donation attribution is not part of this build yet. Import gifts with `cc-data donations import FILE`.")
+
+
+def attribution_page() -> st.Page:
+    """The donations area owns this page; until its file exists, say so instead of failing."""
+    if (HERE / "pages/donation_attribution.py").exists():
+        return st.Page("pages/donation_attribution.py", title="Donation attribution", icon="💝")
+    return st.Page(attribution_placeholder, title="Donation attribution", icon="💝", url_path="donation_attribution")
+
+
+PAGES = {
+    "Email": [
+        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+        st.Page("pages/campaign_trends.py", title="Campaign trends", icon="📈"),
+        st.Page("pages/compare_appeals.py", title="Compare appeals", icon="⚖️"),
+    ],
+    "Audience": [
+        st.Page("pages/engagement.py", title="Engagement", icon="👥"),
+        st.Page("pages/reengagement.py", title="Re-engagement", icon="🔁"),
+    ],
+    "Giving": [attribution_page()],
+    "Admin": [st.Page("pages/data_sync.py", title="Data & sync", icon="🔄")],
+}
+
+
+def banner(core: data.Core) -> None:
+    info = core.source
+    if info.source == "live":
+        st.sidebar.success(f"**Live:** {info.organization_name or 'your account'} · synced "
+                           f"{time_ago(info.last_sync_finished_at)}")
+    elif info.source == "demo":
+        st.sidebar.warning(f"**Demo data** · {info.organization_name or 'synthetic nonprofit'} "
+                           "(not a real account)")
+    else:
+        st.sidebar.info(f"Data source unknown · synced {time_ago(info.last_sync_finished_at)}")
+
+
+def sidebar_filters(core: data.Core) -> None:
+    sent = core.campaigns["send_time"]
+    if sent.is_empty():
+        return
+    latest, earliest = sent.max().date(), sent.min().date()
+    if "f_dates" not in st.session_state:
+        st.session_state["f_dates"] = (max(earliest, latest - timedelta(days=364)), latest)
+    st.sidebar.date_input("Campaigns sent between", key="f_dates", min_value=earliest - timedelta(days=366),
+                          max_value=latest + timedelta(days=366),
+                          help="A campaign belongs to the day of its first send (UTC).")
+    st.sidebar.multiselect("Campaign type", sorted(core.campaigns["type"].unique().to_list()), key="f_types",
+                           placeholder="All types")
+    st.sidebar.text_input("Campaign name contains", key="f_name", placeholder="e.g. Year-End")
+    lists = dict(zip(core.lists["list_id"].to_list(), core.lists["name"].to_list(), strict=True))
+    st.sidebar.multiselect("Sent to list", list(lists), format_func=lambda i: lists.get(i, i), key="f_lists",
+                           placeholder="All lists")
+    st.sidebar.toggle("Exclude likely machine opens", key="f_human_only",
+                      help="Drops opens within 10 minutes of the send by contacts who were sent 5+ emails, "
+                           "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
+
+
+cfg = context.settings()
+nav = st.navigation(PAGES)
+if context.has_data(cfg):
+    try:
+        loaded = data.core(str(cfg.db_path), data.version(cfg.db_path))
+    except UserError as err:
+        st.sidebar.error(str(err))
+    else:
+        banner(loaded)
+        sidebar_filters(loaded)
+else:
+    st.sidebar.info("No data yet: see **Data & sync**.")
+nav.run()

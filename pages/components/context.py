@@ -1,0 +1,54 @@
+"""What every page needs: settings, the shared sidebar filters, and an explained empty state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from cc_data.analytics.campaigns import Filters
+from cc_data.config import Settings, load_settings
+from cc_data.errors import UserError
+from cc_data.store.db import data_version
+
+FILTER_KEYS = ("f_dates", "f_types", "f_name", "f_lists", "f_human_only")
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except UserError as err:
+        st.error(str(err))
+        st.stop()
+        raise
+
+
+def has_data(cfg: Settings) -> bool:
+    return data_version(cfg.db_path) != "missing"
+
+
+def empty_state(cfg: Settings, what: str = "this page") -> None:
+    """Explain how to get data instead of showing a traceback."""
+    st.info(
+        f"There is no data for {what} yet (looked for `{cfg.db_path}`).\n\n"
+        "- **Try the demo:** run `make run` (it builds a demo database from the built-in sandbox), or\n"
+        "- **Use your account:** open **Data & sync**, connect Constant Contact and press *Sync now* "
+        "(or run `cc-data sync`)."
+    )
+
+
+def current_filters() -> Filters:
+    dates = st.session_state.get("f_dates") or ()
+    start: date | None = dates[0] if len(dates) > 0 else None
+    end: date | None = dates[1] if len(dates) > 1 else start
+    return Filters(start=start, end=end, types=tuple(st.session_state.get("f_types") or ()),
+                   name_contains=st.session_state.get("f_name") or "",
+                   list_ids=tuple(st.session_state.get("f_lists") or ()))
+
+
+def human_opens_only() -> bool:
+    return bool(st.session_state.get("f_human_only", False))
+
+
+def show_user_error(err: UserError) -> None:
+    st.error(str(err))

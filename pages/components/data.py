@@ -1,0 +1,118 @@
+"""Cached source data. Each loader is keyed on the database's data version, so a newly published sync
+shows up on the next rerun; filtering happens outside the cache. Each call opens its own short-lived
+read-only connection (never shared across threads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from cc_data.analytics import audience, campaigns, reconcile, scoring, sends, status, trends
+from cc_data.analytics.query import row_count
+from cc_data.store.db import data_version, read
+
+
+@dataclass(frozen=True)
+class Core:
+    sends: pl.DataFrame
+    campaigns: pl.DataFrame        # counts per campaign (see campaigns.campaign_counts)
+    lists: pl.DataFrame            # list_id, name
+    has_gifts: bool
+    source: status.SourceInfo
+
+
+def version(db_path: Path) -> str:
+    return data_version(db_path)
+
+
+@st.cache_data(show_spinner="Loading campaigns…", max_entries=2)
+def core(db_path: str, version: str) -> Core:  # noqa: ARG001 - version is the cache key
+    with read(Path(db_path)) as con:
+        per_send = sends.per_send(con)
+        counts = campaigns.campaign_counts(per_send, campaigns.campaign_catalog(con))
+        lists = con.sql("SELECT list_id, coalesce(name, list_id) AS name FROM contact_lists "
+                        "WHERE deleted_at IS NULL ORDER BY name").pl()
+        return Core(per_send, counts, lists, row_count(con, "gifts") > 0, status.source_info(con))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def devices_and_links(db_path: str, version: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return trends.device_activity(con), trends.link_clicks(con)
+
+
+@st.cache_data(show_spinner="Loading contacts…", max_entries=2)
+def contacts(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return scoring.contact_directory(con)
+
+
+@st.cache_data(show_spinner="Loading contacts…", max_entries=2)
+def audience_frame(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return audience.audience(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def tag_names(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return con.sql("SELECT tag_id, coalesce(name, tag_id) AS name FROM contact_tags ORDER BY name").pl()
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def reconciliation(db_path: str, version: str) -> pl.DataFrame:
+    counts = core(db_path, version).campaigns
+    with read(Path(db_path)) as con:
+        return reconcile.reconciliation(con, counts)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def sync_status(db_path: str, version: str) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return status.stream_freshness(con), status.recent_runs(con), status.calls_today(con), status.table_counts(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def timeline(db_path: str, version: str, contact_id: str) -> pl.DataFrame:  # noqa: ARG001
+    with read(Path(db_path)) as con:
+        return scoring.contact_timeline(con, contact_id)
+
+
+def attribution_available() -> bool:
+    try:
+        import cc_data.analytics.attribution  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def campaign_revenue(db_path: str, version: str, window_hours: int = 48) -> pl.DataFrame | None:  # noqa: ARG001
+    """campaign_id, revenue, gifts ... from the donations helper's attribution, or None when unavailable."""
+    if not attribution_available():
+        return None
+    from cc_data.analytics.attribution import campaign_revenue as revenue_by_campaign
+
+    with read(Path(db_path)) as con:
+        if row_count(con, "gifts") == 0:
+            return None
+        return revenue_by_campaign(con, window_hours=window_hours)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def gift_times(db_path: str, version: str, window_hours: int = 48) -> pl.DataFrame | None:  # noqa: ARG001
+    """campaign_id, gift_time of attributed gifts, or None."""
+    if not attribution_available():
+        return None
+    from cc_data.analytics.attribution import gift_attribution
+
+    with read(Path(db_path)) as con:
+        if row_count(con, "gifts") == 0:
+            return None
+        gifts = gift_attribution(con, window_hours=window_hours)
+    if "campaign_id" not in gifts.columns or "gift_time" not in gifts.columns:
+        return None
+    return gifts.filter(pl.col("campaign_id").is_not_null()).select("campaign_id", "gift_time")

@@ -1,0 +1,98 @@
+"""Data & sync: where the data comes from, freshness, sync, connecting an account, reconciliation, donations."""
+
+import importlib.util
+
+import polars as pl
+import streamlit as st
+
+from cc_data import datasource
+from cc_data.analytics.reconcile import RECONCILED
+from cc_data.analytics.status import time_ago
+from cc_data.errors import UserError
+from pages.components import context, data, oauth
+
+st.title("Data & sync")
+cfg = context.settings()
+demo = datasource.is_demo(cfg)
+if demo:
+    st.markdown("**Source: the built-in demo** (a synthetic nonprofit served by the local sandbox). Add "
+                "`CONSTANT_CONTACT_CLIENT_ID` to `.env` to use your own Constant Contact account.")
+else:
+    st.markdown("**Source: your Constant Contact account.** Constant Contact stays the source of truth for "
+                "subscriber preferences; this dashboard only reads.")
+
+if st.button("Sync now", type="primary", help="Fetch what changed since the last sync."):
+    bar = st.progress(0.0, text="Starting sync…")
+
+    def on_progress(event: object) -> None:
+        fraction = getattr(event, "fraction", None)
+        stream = getattr(event, "stream", None) or ""
+        rows = getattr(event, "rows", None)
+        calls = getattr(event, "calls", None)
+        text = " · ".join(str(p) for p in (stream, rows is not None and f"{rows:,} rows",
+                                           calls is not None and f"{calls:,} API calls") if p)
+        value = min(1.0, max(0.0, float(fraction))) if isinstance(fraction, int | float) else None
+        bar.progress(value if value is not None else 0.0, text=text or "Syncing…")
+
+    try:
+        result = datasource.sync_now(cfg, progress=on_progress)
+    except NotImplementedError:
+        st.warning("Syncing from the app is not available in this build yet; run `cc-data sync` in a terminal.")
+    except UserError as err:
+        st.error(str(err))
+    else:
+        bar.progress(1.0, text="Done")
+        st.success(f"Sync finished: {getattr(result, 'outcome', 'done')}.")
+        st.cache_data.clear()
+
+if not demo:
+    oauth.connect_section(cfg)
+
+if not context.has_data(cfg):
+    context.empty_state(cfg, "this account")
+else:
+    version = data.version(cfg.db_path)
+    core = data.core(str(cfg.db_path), version)
+    freshness, runs, calls, counts = data.sync_status(str(cfg.db_path), version)
+    st.caption(f"Last successful sync {time_ago(core.source.last_sync_finished_at)} · "
+               f"API calls used today: {calls:,} of {cfg.daily_quota:,}")
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.subheader("What is stored")
+        st.dataframe(counts, hide_index=True, use_container_width=True,
+                     column_config={"rows": st.column_config.NumberColumn("Rows", format="localized")})
+        st.subheader("Freshness per stream")
+        if freshness.is_empty():
+            st.caption("No stream checkpoints recorded yet.")
+        else:
+            st.dataframe(freshness.with_columns(pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8)
+                                                .alias("age")), hide_index=True, use_container_width=True)
+    with c2:
+        st.subheader("Recent runs")
+        if runs.is_empty():
+            st.caption("No sync runs recorded yet.")
+        else:
+            st.dataframe(runs.drop("run_id"), hide_index=True, use_container_width=True)
+
+    st.subheader("Reconciliation with Constant Contact's own counts",
+                 help="Unique counts per campaign recomputed from the per-contact tracking rows, against "
+                      "Constant Contact's campaign summaries. Differences are shown, not hidden.")
+    rec = data.reconciliation(str(cfg.db_path), version)
+    only_diff = st.toggle("Only campaigns with differences", value=False)
+    shown = rec.filter(pl.col("mismatches") > 0) if only_diff else rec
+    st.caption(f"{rec.filter(pl.col('mismatches') > 0).height} of {rec.height} campaigns differ on at least one count.")
+    diff_cols = [f"{c}_diff" for c in RECONCILED]
+
+    def highlight(value: object) -> str:
+        return "background-color: #f8d7da; font-weight: 600" if isinstance(value, int | float) and value else ""
+
+    styled = shown.drop("campaign_id").to_pandas().style.map(highlight, subset=diff_cols + ["mismatches"])
+    st.dataframe(styled, hide_index=True, use_container_width=True)
+
+st.subheader("Donations")
+if importlib.util.find_spec("pages.components.donations_upload") is not None:
+    from pages.components.donations_upload import render_donations_upload
+
+    render_donations_upload(cfg)
+else:
+    st.caption("The donations upload is not part of this build yet; use `cc-data donations import FILE`.")

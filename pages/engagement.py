@@ -1,0 +1,100 @@
+"""Engagement: a score and tier for every contact, how tiers moved, and one contact's timeline."""
+
+from datetime import datetime
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from cc_data.analytics import scoring
+from pages.components import charts, context, data
+
+st.title("Engagement")
+cfg = context.settings()
+if not context.has_data(cfg):
+    context.empty_state(cfg, "engagement scores")
+    st.stop()
+
+version = data.version(cfg.db_path)
+core = data.core(str(cfg.db_path), version)
+people = data.contacts(str(cfg.db_path), version)
+if people.is_empty():
+    st.info("No contacts synced yet. Run a sync from **Data & sync**.")
+    st.stop()
+sent = core.sends["sent_at"].drop_nulls()
+as_of: datetime = sent.max() if not sent.is_empty() else datetime.now()
+
+defaults = scoring.ScoreSettings()
+with st.expander("Scoring settings (defaults from the product's metric definitions)"):
+    c1, c2, c3, c4 = st.columns(4)
+    params = scoring.ScoreSettings(
+        click_points=c1.number_input("Points per click", 0.0, 10.0, defaults.click_points, 0.5),
+        open_points=c1.number_input("Points per open", 0.0, 10.0, defaults.open_points, 0.5),
+        machine_open_points=c1.number_input("Points per machine open", 0.0, 10.0, defaults.machine_open_points, 0.5),
+        half_life_days=c2.number_input("Half-life (days)", 7.0, 730.0, defaults.half_life_days, 7.0),
+        window_days=int(c2.number_input("Window (days)", 30, 1095, defaults.window_days, 30)),
+        high=c3.number_input("Highly engaged: score ≥", 0.0, 10.0, defaults.high, 0.1),
+        moderate=c3.number_input("Moderately engaged: score ≥", 0.0, 10.0, defaults.moderate, 0.05),
+        lapsed_days=int(c4.number_input("Lapsed: no engagement in (days)", 30, 730, defaults.lapsed_days, 30)),
+        new_days=int(c4.number_input("New: joined within (days)", 0, 365, defaults.new_days, 10)),
+    )
+    st.markdown(f"Score = Σ over emails received in the window of points × 0.5^(age ÷ half-life), divided by the "
+                f"number of those emails. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
+                f"Scored as of the latest send, {as_of:%b %d, %Y}.")
+
+scored = scoring.score_contacts(core.sends, people, as_of, params)
+counts = scoring.tier_counts(scored)
+left, right = st.columns([1, 2])
+with left:
+    st.subheader("Tiers now")
+    fig = go.Figure(go.Bar(x=counts["contacts"].to_list(), y=counts["tier"].to_list(), orientation="h",
+                           marker_color=[charts.TIER_COLOURS[t] for t in counts["tier"].to_list()],
+                           text=[f"{c:,} ({s:.0%})" for c, s in zip(counts["contacts"].to_list(),
+                                                                     counts["share"].to_list(), strict=True)],
+                           hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    st.plotly_chart(charts.layout(fig, 320), use_container_width=True, key="tiers_now")
+with right:
+    st.subheader("Month by month")
+    history = scoring.tier_history(core.sends, people, as_of, 12, params)
+    fig = go.Figure()
+    for tier in scoring.TIERS:
+        part = history.filter(pl.col("tier") == tier)
+        fig.add_bar(x=part["as_of"].to_list(), y=part["contacts"].to_list(), name=tier,
+                    marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    st.plotly_chart(charts.layout(fig, 320), use_container_width=True, key="tiers_history")
+
+st.subheader("Contacts")
+f1, f2 = st.columns([2, 1])
+query = f1.text_input("Search name or email", placeholder="e.g. smith or @gmail.com")
+tiers = f2.multiselect("Tier", list(scoring.TIERS), placeholder="All tiers")
+table = scored
+if query.strip():
+    q = query.strip().lower()
+    table = table.filter(pl.concat_str([pl.col("email"), pl.col("first_name"), pl.col("last_name")],
+                                       separator=" ", ignore_nulls=True).str.to_lowercase().str.contains(q, literal=True))
+if tiers:
+    table = table.filter(pl.col("tier").is_in(tiers))
+st.caption(f"{table.height:,} of {scored.height:,} contacts")
+event = st.dataframe(
+    table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
+                 "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
+    hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row", key="contacts_table",
+    column_config={"score": st.column_config.NumberColumn("Score", format="%.2f"),
+                   "received": "Emails", "human_opens": "Opens", "machine_only_opens": "Machine-only opens",
+                   "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
+                   "contact_id": None})
+
+selected = event.selection.rows if event and hasattr(event, "selection") else []
+if selected:
+    contact = table.row(selected[0], named=True)
+    st.subheader(f"Timeline: {contact['first_name'] or ''} {contact['last_name'] or ''} <{contact['email']}>")
+    events = data.timeline(str(cfg.db_path), version, contact["contact_id"])
+    if events.is_empty():
+        st.info("No email activity recorded for this contact.")
+    else:
+        st.dataframe(events, hide_index=True, use_container_width=True, column_config={
+            "time": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm")})
+else:
+    st.caption("Select a row to see that contact's timeline of sends, opens, clicks and gifts.")

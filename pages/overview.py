@@ -1,0 +1,69 @@
+"""Overview: headline numbers against the previous period, and the latest campaigns."""
+
+import streamlit as st
+
+from cc_data.analytics import overview
+from cc_data.analytics.campaigns import apply_filters, campaign_rates
+from cc_data.analytics.rates import COUNT_HELP, RATES
+from pages.components import charts, context, data
+
+st.title("Overview")
+cfg = context.settings()
+if not context.has_data(cfg):
+    context.empty_state(cfg, "the overview")
+    st.stop()
+
+version = data.version(cfg.db_path)
+core = data.core(str(cfg.db_path), version)
+filters = context.current_filters()
+human = context.human_opens_only()
+if core.campaigns.is_empty() or filters.start is None:
+    st.info("No campaign has been sent yet, so there is nothing to summarise. Sync again after your first send.")
+    st.stop()
+
+revenue = data.campaign_revenue(str(cfg.db_path), version) if core.has_gifts else None
+kpis = overview.period_kpis(core.campaigns, filters, human_opens_only=human,
+                            revenue=revenue.select("campaign_id", "revenue") if revenue is not None else None)
+chosen = apply_filters(core.campaigns, filters)
+weekly = overview.weekly_series(chosen, human_opens_only=human)
+prev_start, prev_end = overview.previous_period(filters.start, filters.end)
+st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}; "
+           f"change against {prev_start:%b %d, %Y} – {prev_end:%b %d, %Y}. Rates are pooled over campaigns.")
+
+LABELS = {"delivered": "Delivered", "revenue": "Attributed revenue", "revenue_per_1000": "Revenue per 1,000 emails"}
+rows = kpis.to_dicts()
+per_row = 4
+for start in range(0, len(rows), per_row):
+    cols = st.columns(per_row)
+    for col, row in zip(cols, rows[start:start + per_row], strict=False):
+        metric = row["metric"]
+        rate = RATES.get(metric)
+        label = rate.label if rate else LABELS.get(metric, metric)
+        help_text = rate.formula if rate else COUNT_HELP.get(metric, "")
+        with col, st.container(border=True):
+            lower_is_better = metric in ("unsubscribe_rate", "bounce_rate")
+            st.metric(label, charts.fmt(metric, row["current"]), charts.fmt_change(metric, row["change"]),
+                      delta_color="inverse" if lower_is_better else "normal", help=help_text)
+            if metric in weekly.columns and weekly.height > 1:
+                st.plotly_chart(charts.sparkline(weekly, "week", metric, metric), config={"displayModeBar": False},
+                                key=f"spark_{metric}")
+
+st.subheader("Latest campaigns")
+latest = overview.latest_campaigns(campaign_rates(chosen, human_opens_only=human), 15)
+st.dataframe(
+    latest.select("name", "type", "send_time", "sends", "delivered", "open_rate", "click_rate", "click_to_open",
+                  "unsubscribe_rate", "bounce_rate").with_columns(
+        *[(latest[c] * 100).alias(c) for c in ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate",
+                                                "bounce_rate")]),
+    hide_index=True, use_container_width=True,
+    column_config={
+        "name": "Campaign", "type": "Type",
+        "send_time": st.column_config.DatetimeColumn("Sent (UTC)", format="MMM D, YYYY HH:mm"),
+        "sends": st.column_config.NumberColumn("Sends", format="localized"),
+        "delivered": st.column_config.NumberColumn("Delivered", format="localized"),
+        **{k: st.column_config.NumberColumn(RATES[k].label, format="%.1f%%", help=RATES[k].formula)
+           for k in ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")},
+    },
+)
+if not core.has_gifts:
+    st.caption("Attributed revenue appears here once donations are imported (Data & sync → donations upload).")

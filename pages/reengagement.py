@@ -1,0 +1,63 @@
+"""Re-engagement: build a list of emailable contacts who stopped engaging, and download it."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from cc_data.analytics import export, segments
+from pages.components import context, data
+
+st.title("Re-engagement")
+cfg = context.settings()
+if not context.has_data(cfg):
+    context.empty_state(cfg, "re-engagement lists")
+    st.stop()
+
+version = data.version(cfg.db_path)
+core = data.core(str(cfg.db_path), version)
+audience = data.audience_frame(str(cfg.db_path), version)
+tags = data.tag_names(str(cfg.db_path), version)
+sent = core.sends["sent_at"].drop_nulls()
+as_of: datetime = sent.max() if not sent.is_empty() else datetime.now()
+st.caption("Only contacts Constant Contact lets you email are ever listed: permission explicit or implicit, not "
+           "unsubscribed, on temporary hold, awaiting confirmation, hard-bounced or deleted.")
+
+d = segments.SegmentCriteria()
+c1, c2, c3 = st.columns(3)
+inactive = c1.slider("No click or human open in the last (days)", 30, 365, d.inactive_days, 15, key="seg_inactive")
+min_emails = c1.number_input("Sent at least this many emails in that time", 1, 50, d.min_emails, key="seg_min_emails")
+tenure = c2.number_input("Joined more than (days ago)", 0, 730, d.min_tenure_days, key="seg_tenure")
+list_names = dict(zip(core.lists["list_id"].to_list(), core.lists["name"].to_list(), strict=True))
+lists = c2.multiselect("On any of these lists", list(list_names), format_func=lambda i: list_names.get(i, i),
+                       placeholder="Any list", key="seg_lists")
+tag_map = dict(zip(tags["tag_id"].to_list(), tags["name"].to_list(), strict=True))
+chosen_tags = c3.multiselect("With any of these tags", list(tag_map), format_func=lambda i: tag_map.get(i, i),
+                             placeholder="Any tag", key="seg_tags")
+lapsed = c3.checkbox("Lapsed donors only (gave before, not in the last year)", key="seg_lapsed",
+                     disabled=not core.has_gifts, help=None if core.has_gifts else "Import donations first.")
+no_machine = c3.checkbox("Exclude machine-only openers", key="seg_no_machine",
+                         help="Drop contacts whose only recent opens look like machine opens (they may be reading "
+                              "on Apple Mail).")
+criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
+                                    list_ids=tuple(lists), tag_ids=tuple(chosen_tags), lapsed_donors_only=lapsed,
+                                    exclude_machine_only_openers=no_machine)
+segment = segments.reengagement_segment(audience, core.sends, criteria, as_of)
+
+st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, {as_of:%b %d, %Y}.")
+name = f"re-engagement inactive {inactive} days"
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button("Download CSV", export.to_csv_bytes(segment), export.export_filename(name, as_of.date(), "csv"),
+                   mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
+d2.download_button("Download Excel", export.to_excel_bytes(segment) if segment.height else b"",
+                   export.export_filename(name, as_of.date(), "xlsx"),
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   disabled=segment.is_empty(), key="seg_xlsx")
+if segment.is_empty():
+    st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
+else:
+    st.dataframe(segment.head(200), hide_index=True, use_container_width=True, column_config={
+        "contact_id": None, "emails_received": "Emails in window",
+        "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
+        "list_names": "Lists", "last_gift_date": "Last gift"})
+    if segment.height > 200:
+        st.caption(f"Showing the first 200 of {segment.height:,}; the downloads hold all of them.")
