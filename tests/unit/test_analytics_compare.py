@@ -1,0 +1,48 @@
+"""Appeal series names and equal-age cut-offs, worked by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cc_data.analytics import campaigns, compare, sends
+from tests.app.fixture_db import T0, Rows, memory_db
+
+H = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("name", "series", "year", "wave"), [
+    ("Year-End Appeal 2024 Wave 2", "Year-End Appeal", 2024, 2),
+    ("Year-End Appeal – 2025 (Resend)", "Year-End Appeal", 2025, None),
+    ("FY2023 Spring Appeal: Wave 1", "Spring Appeal", 2023, 1),
+    ("Giving Tuesday", "Giving Tuesday", None, None),
+])
+def test_series_strips_year_wave_and_resend(name: str, series: str, year: int | None, wave: int | None) -> None:
+    assert compare.series_name(name) == series
+    assert compare.name_year(name) == year
+    assert compare.name_wave(name) == wave
+
+
+def test_equal_age_counts_only_responses_within_each_age() -> None:
+    con = memory_db()
+    r = Rows(con)
+    act = r.campaign("Y", "Year-End Appeal 2025")
+    for i in range(10):
+        r.contact(f"c{i}")
+        r.event(act, f"c{i}", "sends", T0)
+    # Opens at 1 h, 23.5 h, exactly 24 h, 30 h and 100 h; clicks at 2 h and 47 h; one at 200 h is past 7 days.
+    for i, hours in enumerate((1, 23.5, 24, 30, 100, 200)):
+        r.event(act, f"c{i}", "opens", T0 + hours * H)
+    r.event(act, "c0", "clicks", T0 + 2 * H)
+    r.event(act, "c3", "clicks", T0 + 47 * H)
+    per = sends.per_send(con)
+    counts = campaigns.campaign_counts(per, campaigns.campaign_catalog(con))
+    curves = compare.equal_age_curves(per, counts, ["Y"], 168)
+    at = compare.rates_at_ages(curves).row(0, named=True)
+    assert (at["opens_24h"], at["opens_48h"], at["opens_168h"]) == (3, 4, 5)
+    assert (at["clicks_24h"], at["clicks_48h"], at["clicks_168h"]) == (1, 2, 2)
+    assert at["open_rate_24h"] == pytest.approx(3 / 10)
+    assert at["click_rate_168h"] == pytest.approx(2 / 10)
+    assert curves.filter(hours=0)["opens"].item() == 0
+    assert curves.filter(hours=1)["opens"].item() == 1

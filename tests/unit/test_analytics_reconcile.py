@@ -1,0 +1,39 @@
+"""Reconciliation of recomputed counts with Constant Contact's summaries, and the benchmarks file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cc_data.analytics import benchmarks, campaigns, reconcile, sends, status
+from tests.app.fixture_db import T0, Rows, memory_db
+
+
+def test_differences_against_cc_summaries_are_shown() -> None:
+    con = memory_db()
+    r = Rows(con)
+    act = r.campaign("A", "A")
+    for i in range(4):
+        r.contact(f"c{i}")
+        r.event(act, f"c{i}", "sends", T0)
+    r.event(act, "c0", "opens", T0)
+    r.event(act, "c1", "bounces", T0, bounce_code="V")
+    r.summary("A", sends=4, opens=2, clicks=0, bounces=1, optouts=0, forwards=0)
+    counts = campaigns.campaign_counts(sends.per_send(con), campaigns.campaign_catalog(con))
+    row = reconcile.reconciliation(con, counts).row(0, named=True)
+    assert (row["sends_ours"], row["sends_cc"], row["sends_diff"]) == (4, 4, 0)
+    assert (row["opens_ours"], row["opens_cc"], row["opens_diff"]) == (1, 2, -1)
+    assert row["bounces_diff"] == 0          # CC counts a vacation reply as a bounce row too
+    assert row["mismatches"] == 1
+
+
+def test_every_benchmark_names_its_source_and_year() -> None:
+    loaded = benchmarks.load_benchmarks()
+    assert {b.metric for b in loaded} >= {"open_rate", "click_rate", "unsubscribe_rate", "revenue_per_1000"}
+    assert all(b.source and 2000 < b.year < 2100 for b in loaded)
+    assert [b.value for b in benchmarks.benchmarks_for("revenue_per_1000")] == [58.0]
+
+
+def test_time_ago_reads_like_a_person() -> None:
+    assert status.time_ago(T0 - timedelta(minutes=3), now=T0) == "3 minutes ago"
+    assert status.time_ago(T0 - timedelta(days=1, hours=2), now=T0) == "1 day ago"
+    assert status.time_ago(None) == "never"

@@ -1,0 +1,75 @@
+"""Engagement score and tiers, worked by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cc_data.analytics import scoring, sends
+from tests.app.fixture_db import T0, Rows, memory_db
+
+D = timedelta(days=1)
+
+
+def test_score_decays_with_a_half_life_and_is_normalised_by_emails_received() -> None:
+    con = memory_db()
+    r = Rows(con)
+    r.contact("clicker")
+    r.contact("opener")
+    r.contact("silent")
+    r.contact("newbie", created_at=T0 + 170 * D)
+    as_of = T0 + 180 * D
+    old = r.campaign("old", "Old")      # sent 180 days before as_of: decay 0.25
+    new = r.campaign("new", "New")      # sent 90 days before as_of: decay 0.5
+    for act, when in ((old, T0), (new, T0 + 90 * D)):
+        for who in ("clicker", "opener", "silent"):
+            r.event(act, who, "sends", when)
+    r.event(old, "clicker", "opens", T0 + D)
+    r.event(old, "clicker", "clicks", T0 + D)
+    r.event(new, "clicker", "clicks", T0 + 91 * D)
+    r.event(new, "opener", "opens", T0 + 91 * D)
+    scored = scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of)
+    by = {row["contact_id"]: row for row in scored.to_dicts()}
+    # clicker: old email (3 + 1) × 0.25 = 1.0, new email 3 × 0.5 = 1.5; over 2 emails = 1.25 -> Highly engaged.
+    assert by["clicker"]["score"] == pytest.approx(1.25)
+    assert by["clicker"]["tier"] == "Highly engaged"
+    # opener: 1 × 0.5 / 2 = 0.25 -> below 0.3 -> Low engagement (engaged 89 days ago, so not lapsed).
+    assert by["opener"]["score"] == pytest.approx(0.25)
+    assert by["opener"]["tier"] == "Low engagement"
+    assert by["silent"]["tier"] == "Lapsed"
+    assert by["newbie"]["tier"] == "New"
+    lenient = scoring.ScoreSettings(moderate=0.2)
+    assert scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of, lenient).filter(
+        contact_id="opener")["tier"].item() == "Moderately engaged"
+    counts = dict(scoring.tier_counts(scored).select("tier", "contacts").iter_rows())
+    assert counts == {"Highly engaged": 1, "Moderately engaged": 0, "Low engagement": 1, "Lapsed": 1, "New": 1,
+                      "Not emailed": 0}
+
+
+def test_tier_history_uses_only_what_was_known_at_each_month_end() -> None:
+    con = memory_db()
+    r = Rows(con)
+    r.contact("a", created_at=T0 - 400 * D)
+    act = r.campaign("x", "X")
+    r.event(act, "a", "sends", T0)
+    r.event(act, "a", "clicks", T0 + D)
+    as_of = T0 + 40 * D
+    history = scoring.tier_history(sends.per_send(con), scoring.contact_directory(con), as_of, months=3)
+    per_moment = {m: dict(g.select("tier", "contacts").iter_rows()) for (m,), g in history.group_by("as_of")}
+    moments = sorted(per_moment)
+    assert len(moments) == 3 and moments[-1] == as_of
+    assert per_moment[moments[0]]["Not emailed"] == 1      # Jan 1: the email had not been sent
+    assert per_moment[as_of]["Highly engaged"] == 1          # 3 points × 0.5^(39/90) ≈ 2.2
+
+
+def test_timeline_lists_a_contacts_events_newest_first() -> None:
+    con = memory_db()
+    r = Rows(con)
+    r.contact("a")
+    act = r.campaign("x", "Spring News")
+    r.event(act, "a", "sends", T0)
+    r.event(act, "a", "clicks", T0 + D, link="https://x.org")
+    events = scoring.contact_timeline(con, "a")
+    assert events["event"].to_list() == ["clicked", "sent"]
+    assert events["campaign"].to_list() == ["Spring News", "Spring News"]
