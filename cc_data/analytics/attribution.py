@@ -13,7 +13,7 @@ Tiers, first match wins, one campaign per gift:
   unattributed.
 A gift with a `created_date` on its gift date is timed by that timestamp (`time_basis` = "timestamp");
 otherwise only its date is known and the window is in calendar days: touches on the gift date or the
-ceil(window_hours / 24) days before it (`time_basis` = "calendar_day").
+floor(window_hours / 24) days before it (`time_basis` = "calendar_day"; a window under 24 h means that day only).
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int] | No
 def _window_params(window_hours: float) -> dict[str, int]:
     if window_hours <= 0:
         raise ValueError(f"window_hours must be positive, not {window_hours}")
-    return {"window_us": int(round(window_hours * 3_600_000_000)), "window_days": math.ceil(window_hours / 24)}
+    return {"window_us": int(round(window_hours * 3_600_000_000)), "window_days": math.floor(window_hours / 24)}
 
 
 def donor_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -115,6 +115,9 @@ def test_window_edges(acct, click_at, window, tier):
         ("2024-12-02 00:00", 24, "click"),
         ("2024-12-01 23:59", 24, "unattributed"),
         ("2024-12-04 00:00", 48, "unattributed"),   # the next day
+        ("2024-12-03 00:00", 6, "click"),           # under 24 h: the gift date only
+        ("2024-12-02 23:00", 6, "unattributed"),
+        ("2024-11-26 00:00", 168, "click"),
     ],
 )
 def test_date_only_gifts_use_calendar_days(acct, click_at, window, tier):

@@ -1,0 +1,103 @@
+"""Donations on the Data & sync page: upload a DonorPerfect export (with a column-mapping step), or sync the API."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cc_data.config import Settings
+from cc_data.donations import columns
+from cc_data.donations.dp_client import DonorPerfectClient
+from cc_data.donations.dp_sync import sync_donorperfect
+from cc_data.donations.importer import read_gift_file, read_headers
+from cc_data.donations.imports import import_gifts, saved_mapping_for
+from cc_data.errors import UserError
+
+NOT_IN_FILE = "(not in file)"
+
+
+def render_donations_upload(settings: Settings) -> None:
+    """The donations section: CSV upload with validation report, and the DonorPerfect API sync when configured."""
+    st.caption(
+        "Import a DonorPerfect gift export (CSV) to see which emails raised money on **Donation attribution**. "
+        "Re-importing the same or an overlapping file never counts a gift twice (gifts are keyed on gift_id). "
+        "Command line: `cc-data donations import FILE`."
+    )
+    upload = st.file_uploader("DonorPerfect gift export (CSV)", type=["csv", "txt"], key="don_upload")
+    if upload is not None:
+        _upload_flow(settings, upload.name, upload.getvalue())
+    _api_sync(settings)
+
+
+def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
+    try:
+        headers = read_headers(data)
+        saved = saved_mapping_for(settings.db_path, headers)
+        recognised = columns.resolve(headers, saved)
+    except (UserError, ValueError) as err:
+        st.error(str(err))
+        return
+    mapping = _mapping_step(headers, recognised, file_name)
+    try:
+        validated = read_gift_file(data, file_name, mapping)
+    except UserError as err:
+        st.error(str(err))
+        return
+    cols = st.columns(4)
+    cols[0].metric("Rows read", validated.rows_read)
+    cols[1].metric("Gifts ready", len(validated.gifts))
+    cols[2].metric("Rows rejected", len(validated.rejected))
+    cols[3].metric("Duplicates skipped", len(validated.duplicates))
+    st.caption(f"Encoding: {validated.encoding}.")
+    for note in validated.assumptions:
+        st.caption(f"Note: {note}.")
+    if validated.issues:
+        issues = pl.DataFrame(
+            {"row": [i.row for i in validated.issues], "reason": [i.reason for i in validated.issues],
+             "outcome": ["skipped (duplicate)" if i.skipped_duplicate else "rejected" for i in validated.issues]}
+        ).sort("row")
+        st.dataframe(issues, hide_index=True, width="stretch")
+    strict = st.checkbox("Import nothing if any row is rejected", key="don_strict")
+    if st.button(f"Import {len(validated.gifts)} gifts", type="primary", key="don_import",
+                 disabled=not validated.gifts or (strict and bool(validated.rejected))):
+        remember = file_name.rsplit(".", 1)[0] if mapping != columns.recognise(headers) else None
+        try:
+            result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
+                                     remember_mapping_as=remember)
+        except UserError as err:
+            st.error(str(err))
+            return
+        st.success(f"Imported {len(result.gifts)} gifts from {file_name}. See **Donation attribution**.")
+
+
+def _mapping_step(headers: list[str], recognised: dict[str, str], file_name: str) -> dict[str, str]:
+    missing = columns.missing_required(recognised)
+    with st.expander("Column mapping", expanded=bool(missing)):
+        if missing:
+            st.warning(f"Choose the column for: {', '.join(missing)}. The mapping is remembered for next time.")
+        options = [NOT_IN_FILE, *headers]
+        mapping: dict[str, str] = {}
+        grid = st.columns(3)
+        for i, field in enumerate(columns.FIELDS):
+            current = recognised.get(field, NOT_IN_FILE)
+            choice = grid[i % 3].selectbox(field, options, index=options.index(current),
+                                           key=f"don_map_{file_name}_{field}")
+            if choice != NOT_IN_FILE:
+                mapping[field] = choice
+    return mapping
+
+
+def _api_sync(settings: Settings) -> None:
+    if not settings.dp_api_key:
+        st.caption("To fetch gifts straight from DonorPerfect, set `DP_API_KEY` in `.env` "
+                   "(then `cc-data donations sync`, or the button that appears here).")
+        return
+    if st.button("Sync gifts from DonorPerfect", key="don_sync"):
+        try:
+            client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
+            with st.spinner("Fetching gifts and donors from DonorPerfect…"):
+                result = sync_donorperfect(settings.db_path, client)
+        except UserError as err:
+            st.error(str(err))
+            return
+        st.success(result.summary())

@@ -1,0 +1,172 @@
+"""Donation attribution: which emails raised money, by tier, campaign and appeal series, with the audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from cc_data.analytics import attribution
+from cc_data.config import load_settings
+from cc_data.donations.code_mapping import MAPPING_SCHEMA, code_mapping, gift_codes, save_code_mapping
+from cc_data.errors import UserError
+from cc_data.store.db import data_version, read
+
+HOW_IT_WORKS = """
+Each revenue gift (DonorPerfect `G` gifts, including split-gift parts, and `A` adjustments; never pledges,
+split main records or soft credits) is credited to **one** campaign, by the first rule that applies:
+
+1. **Coded** – a gift code (sub-solicit code, solicit code, campaign, GL code) is mapped to the campaign below;
+2. **Click window** – the donor clicked the campaign's email within the window before the gift;
+3. **Open window**, then 4. **Send window** – weaker evidence, shown separately;
+5. **Unattributed**.
+
+Within a rule the last touch wins. Donors are matched to contacts by `cc_contact_id`, then by email.
+A gift with a timestamp (`created_date` on the gift date) uses the window in hours; a date-only gift uses
+calendar days (the gift date and the days before it). Refunds and adjustments follow the gift they adjust.
+**Baseline gift rate**: the share of contacts who were sent the email, neither opened nor clicked, and gave
+within the window after the send – the honest comparison for "did the email drive giving".
+**Revenue per 1,000 emails** = attributed revenue ÷ sends × 1,000.
+"""
+
+
+@st.cache_data(show_spinner="Attributing gifts…", max_entries=6)
+def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:  # noqa: ARG001 - cache key
+    with read(Path(db_path)) as con:
+        gifts = attribution.gift_attribution(con, window_hours)
+        return {
+            "gifts": gifts,
+            "campaigns": attribution.campaign_revenue(con, window_hours),
+            "series": attribution.series_revenue(con, window_hours),
+            "match": attribution.match_report(con).donors,
+            "codes": gift_codes(con),
+            "mapping": code_mapping(con),
+            "campaign_names": con.sql("SELECT campaign_id, name FROM campaigns ORDER BY name").pl(),
+        }
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def gift_count(db_path: str, version: str) -> int:  # noqa: ARG001 - cache key
+    with read(Path(db_path)) as con:
+        return int(con.execute("SELECT count(*) FROM gifts").fetchone()[0])
+
+
+def money(value: float | None) -> str:
+    return "–" if value is None else f"${value:,.0f}"
+
+
+st.title("Donation attribution")
+try:
+    cfg = load_settings()
+except UserError as err:
+    st.error(str(err))
+    st.stop()
+version = data_version(cfg.db_path)
+if version == "missing" or gift_count(str(cfg.db_path), version) == 0:
+    st.info(
+        "**Import donations to see this.** This page shows which emails raised money once gifts are loaded:\n\n"
+        "- upload a DonorPerfect gift export on the **Data & sync** page, or\n"
+        "- run `cc-data donations import gifts.csv` (or `cc-data donations sync` with `DP_API_KEY` set)."
+    )
+    with st.expander("How is this computed?"):
+        st.markdown(HOW_IT_WORKS)
+    st.stop()
+
+choice = st.segmented_control("Attribution window", [*attribution.WINDOW_CHOICES, "Custom"], default="48 hours",
+                              required=True, key="attr_window")
+if choice == "Custom":
+    window_hours = float(st.number_input("Window in hours", min_value=1, max_value=24 * 90, value=72,
+                                         key="attr_custom_hours"))
+else:
+    window_hours = float(attribution.WINDOW_CHOICES.get(choice or "48 hours", 48))
+loaded = load(str(cfg.db_path), version, window_hours)
+gifts: pl.DataFrame = loaded["gifts"]
+campaigns: pl.DataFrame = loaded["campaigns"]
+match = attribution.MatchReport(loaded["match"])
+with st.expander("How is this computed?"):
+    st.markdown(HOW_IT_WORKS)
+
+tiers = attribution.tier_breakdown(gifts)
+influenced = tiers.filter(pl.col("tier") != "unattributed")["revenue"].sum()
+cols = st.columns(4)
+cols[0].metric("Influenced revenue", money(influenced), help="Revenue attributed to a campaign by any rule.")
+cols[1].metric("Total revenue", money(gifts["amount"].sum()), help="All revenue gifts, net of adjustments.")
+cols[2].metric("Gifts", f"{tiers['gifts'].sum():,}")
+cols[3].metric("Donors matched to contacts", f"{match.rate:.0%}" if match.rate is not None else "–",
+               help="By cc_contact_id first, then by normalised email.")
+date_only = gifts.filter(pl.col("time_basis") == "calendar_day").height
+if date_only:
+    st.caption(f"{date_only:,} of {gifts.height:,} gifts have a date but no time: their windows are calendar days.")
+
+st.subheader("By tier")
+st.plotly_chart(
+    px.bar(tiers.to_pandas(), x="tier", y="revenue", text="gifts", color_discrete_sequence=["#2e8b57"],
+           labels={"tier": "Tier", "revenue": "Revenue ($)"}).update_layout(height=300),
+    key="attr_tiers",
+)
+
+st.subheader("Revenue per campaign")
+shown = campaigns.filter(pl.col("revenue") != 0).select(
+    "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
+    "open_revenue", "send_revenue",
+)
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    "name": "Campaign", "revenue": st.column_config.NumberColumn("Revenue", format="$%.2f"),
+    "revenue_per_1000": st.column_config.NumberColumn("Per 1,000 emails", format="$%.2f"),
+    **{f"{t}_revenue": st.column_config.NumberColumn(f"{t.title()}", format="$%.2f") for t in attribution.TIERS[:4]},
+})
+
+st.subheader("Did the email drive giving? (gift rate within the window after the send)")
+rates = campaigns.filter(pl.col("baseline_gift_rate").is_not_null()).select(
+    "name", "sends", "clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"
+).with_columns(pl.col("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate") * 100)
+st.dataframe(rates, hide_index=True, width="stretch", column_config={
+    "name": "Campaign",
+    "clicker_gift_rate": st.column_config.NumberColumn("Clickers", format="%.2f%%"),
+    "opener_gift_rate": st.column_config.NumberColumn("Openers (no click)", format="%.2f%%"),
+    "baseline_gift_rate": st.column_config.NumberColumn("Baseline: sent, no open or click", format="%.2f%%"),
+})
+
+st.subheader("Revenue per appeal series")
+st.caption("Campaign names with the year and wave removed, so this year's appeal sits with last year's.")
+st.dataframe(loaded["series"], hide_index=True, width="stretch")
+
+st.subheader("Donors matched to contacts")
+st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
+           + ", ".join(f"{method}: {count:,}" for method, count in sorted(match.by_method.items())) + ".")
+with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
+    st.dataframe(match.unmatched, hide_index=True, width="stretch")
+
+st.subheader("Gift codes → campaigns")
+st.caption("Map DonorPerfect codes to the campaign they belong to; a mapped code makes a gift **coded**, "
+           "the strongest rule. Codes found on gifts:")
+st.dataframe(loaded["codes"], hide_index=True, width="stretch")
+names: pl.DataFrame = loaded["campaign_names"]
+labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), strict=True))
+edited = st.data_editor(
+    loaded["mapping"].to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping",
+    column_config={
+        "code_field": st.column_config.SelectboxColumn("Code field", options=list(attribution.CODE_FIELDS),
+                                                       required=True),
+        "code": st.column_config.TextColumn("Code", required=True),
+        "campaign_id": st.column_config.SelectboxColumn(
+            "Campaign", options=list(labels), format_func=lambda cid: labels.get(cid, cid), required=True),
+    },
+)
+if st.button("Save mapping", key="attr_save_mapping"):
+    try:
+        saved = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA))
+    except UserError as err:
+        st.error(str(err))
+    else:
+        st.success(f"Saved {saved} code mappings.")
+        st.cache_data.clear()
+        st.rerun()
+
+st.subheader("Every gift")
+st.caption("One row per revenue gift with its tier, campaign and the touch that earned it – audit any number.")
+st.dataframe(gifts, hide_index=True, width="stretch")
+st.download_button("Download gifts (CSV)", gifts.write_csv(), file_name="gift_attribution.csv", mime="text/csv",
+                   key="attr_download")

@@ -1,0 +1,87 @@
+"""The Donation attribution page: an explained empty state, then tiers, campaigns, matching and the gift table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cc_data.store.db import writer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build(db: Path, with_gifts: bool = True) -> Path:
+    with writer(db) as w:
+        con = w.con
+        con.execute("INSERT INTO campaigns (campaign_id, name) VALUES ('K1', 'Year-End Appeal 2024'), "
+                    "('K2', 'Spring Appeal 2025')")
+        con.execute("INSERT INTO campaign_activities (campaign_activity_id, campaign_id, role) VALUES "
+                    "('A1', 'K1', 'primary_email'), ('A2', 'K2', 'primary_email')")
+        for i in range(1, 5):
+            con.execute("INSERT INTO contacts (contact_id, email) VALUES (?, ?)", [f"c{i}", f"p{i}@x.org"])
+            con.execute("INSERT INTO tracking_events (campaign_activity_id, contact_id, tracking_activity_type, "
+                        "created_time) VALUES ('A1', ?, 'em_sends', ?)", [f"c{i}", datetime(2024, 12, 1, 10)])
+        con.execute("INSERT INTO tracking_events VALUES ('A1', 'c1', 'em_clicks', TIMESTAMP '2024-12-01 11:00', "
+                    "NULL, NULL, NULL, NULL, NULL)")
+        con.execute("INSERT INTO gift_code_campaigns VALUES ('solicit_code', 'SP25', 'K2')")
+        if with_gifts:
+            con.execute("INSERT INTO donors (donor_id, email) VALUES ('D1', 'p1@x.org'), ('D2', 'p2@x.org'), "
+                        "('D9', 'stranger@y.org')")
+            rows = [("g1", "D1", 120, date(2024, 12, 1), datetime(2024, 12, 1, 12), None),
+                    ("g2", "D2", 40, date(2024, 12, 2), None, None),
+                    ("g3", "D9", 25, date(2025, 4, 1), None, "SP25"),
+                    ("g4", "D9", 10, date(2025, 6, 1), None, None)]
+            con.executemany("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, created_date, "
+                            "solicit_code) VALUES (?, ?, 'G', ?, ?, ?, ?)", rows)
+    return db
+
+
+def run(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "donation_attribution.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("with_db", [False, True])
+def test_empty_state_explains_how_to_import(tmp_path, monkeypatch, with_db):
+    db = build(tmp_path / "cc.duckdb", with_gifts=False) if with_db else tmp_path / "none.duckdb"
+    at = run(db, monkeypatch)
+    assert at.title[0].value == "Donation attribution"
+    text = at.info[0].value
+    assert "Import donations to see this" in text and "Data & sync" in text and "cc-data donations import" in text
+    assert not at.metric and not at.dataframe
+
+
+def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, monkeypatch):
+    at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    # g1 click (K1), g2 send window (calendar day after the send, K1), g3 coded (K2), g4 unattributed
+    assert metrics["Influenced revenue"] == "$185" and metrics["Total revenue"] == "$195"
+    assert metrics["Gifts"] == "4" and metrics["Donors matched to contacts"] == "67%"
+    gift_table = at.dataframe[-1].value
+    assert sorted(zip(gift_table["gift_id"], gift_table["tier"], strict=True)) == [
+        ("g1", "click"), ("g2", "send"), ("g3", "coded"), ("g4", "unattributed")]
+    campaigns = at.dataframe[0].value
+    assert dict(zip(campaigns["name"], campaigns["revenue"], strict=True)) == {
+        "Year-End Appeal 2024": 160.0, "Spring Appeal 2025": 25.0}
+    assert any("calendar days" in c.value for c in at.caption)
+    assert at.get("download_button")
+
+
+def test_a_narrower_window_moves_gifts_out(tmp_path, monkeypatch):
+    at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
+    at.segmented_control(key="attr_window").set_value("24 hours").run()
+    assert not at.exception
+    tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
+    assert tiers["g1"] == "click" and tiers["g2"] == "send"  # the send is on the day before: still inside 1 day
+    at.segmented_control(key="attr_window").set_value("Custom").run()
+    at.number_input(key="attr_custom_hours").set_value(1).run()
+    tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
+    assert tiers["g1"] == "click" and tiers["g2"] == "unattributed"
