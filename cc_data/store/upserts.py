@@ -55,7 +55,7 @@ def _select(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) 
     missing = [c for c in columns if c not in types]
     if missing:
         raise KeyError(f"{table} has no column(s) {missing}")
-    return ", ".join(_cast(c, types[c]) for c in columns)
+    return ", ".join(f"{_cast(c, types[c])} AS \"{c}\"" for c in columns)
 
 
 def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], key: Sequence[str]) -> int:

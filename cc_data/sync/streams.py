@@ -107,7 +107,7 @@ ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.
                  shape="account_summary", snapshot="account")
 CUSTOM_FIELDS = Stream("custom_fields", "GET /contact_custom_fields", "/contact_custom_fields",
                        records.custom_field, records="custom_fields", params={"limit": "100"},
-                       shape="custom_fields", page_size=100, snapshot="custom_fields")
+                       shape="contact_custom_fields", page_size=100, snapshot="custom_fields")
 LISTS = Stream("lists", "GET /contact_lists", "/contact_lists", records.contact_list, records="lists",
                params={"limit": "1000", "include_membership_count": "all", "status": "all"},
                shape="contact_lists", page_size=1000, snapshot="contact_lists")
@@ -137,17 +137,17 @@ CAMPAIGNS = Stream("campaigns", "GET /emails", "/emails", records.campaign, reco
                    params={"limit": "500"}, shape="emails", page_size=500, cursor_param="after_date",
                    cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM campaigns"))
 CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}", records.campaign_detail,
-                          shape="email_campaign", items=campaigns_needing_details, item_done=mark_campaign_details)
+                          shape="email", items=campaigns_needing_details, item_done=mark_campaign_details)
 CAMPAIGN_SUMMARIES = Stream("campaign_summaries", "GET /reports/summary_reports/email_campaign_summaries",
                             "/reports/summary_reports/email_campaign_summaries", records.campaign_summary,
                             records="bulk_email_campaign_summaries", params={"limit": "500"},
                             shape="email_campaign_summaries", page_size=500, stop_after=summaries_stop)
 ACTIVITY_DETAILS = Stream("activity_details", "GET /emails/activities/{id}", "/emails/activities/{ids}",
-                          records.activity_detail, shape="email_campaign_activity",
+                          records.activity_detail, shape="email_activity",
                           items=activities_needing_details, item_done=mark_activity_details)
 ACTIVITY_STATS = Stream("activity_stats", "GET /reports/stats/email_campaign_activities/{ids}",
                         "/reports/stats/email_campaign_activities/{ids}", records.activity_stats,
-                        records="results", shape="email_campaign_activity_stats", batch=10,
+                        records="results", shape="activity_stats", batch=10,
                         items=activities_needing_stats, item_done=mark_stats)
 
 # kind → (tracking_activity_type, the activity_stats column counting the same rows)

@@ -77,7 +77,7 @@ def fetch_kind(ctx: Context, aid: str, kind: str) -> None:
     new_hwm = _utc(state["new_hwm"]) if state.get("new_hwm") else None
     pages = ctx.client.pages(
         f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(TRACKING_PAGE)},
-        endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", shape=f"tracking_{kind}",
+        endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", shape="tracking",
         start_href=state.get("next"),
     )
     for page in pages:

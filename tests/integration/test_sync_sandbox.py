@@ -1,0 +1,119 @@
+"""The sync against the sandbox over loopback: equality with ground truth, minimal calls, incremental."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import polars as pl
+
+from cc_data.sync.runner import run_sync
+from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
+from tests.integration.conftest import settings_for
+
+
+def test_full_sync_equals_the_account_and_a_second_sync_is_minimal(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path)
+    first = run_sync(settings)
+    assert first.outcome == "success"
+    account = sandbox.account
+    counts = account.counts()
+    assert assert_contacts_equal(settings.db_path, account) == counts["contacts"] + counts["contacts_deleted"]
+    assert assert_tracking_equal(settings.db_path, account) == counts["tracking_rows"]
+    tables = db_frame(settings.db_path, """SELECT
+        (SELECT count(*) FROM contact_lists) lists, (SELECT count(*) FROM contact_tags) tags,
+        (SELECT count(*) FROM custom_fields) custom_fields, (SELECT count(*) FROM segments) segments,
+        (SELECT count(*) FROM campaigns) campaigns,
+        (SELECT count(*) FROM contacts WHERE permission_to_send = 'unsubscribed' AND deleted_at IS NULL) unsub,
+        (SELECT count(*) FROM activity_stats) stats""").row(0, named=True)
+    assert tables["lists"] == counts["lists"] and tables["tags"] == counts["tags"]
+    assert tables["custom_fields"] == counts["custom_fields"] and tables["segments"] == counts["segments"]
+    assert tables["campaigns"] == counts["campaigns"] and tables["unsub"] == counts["contacts_unsubscribed"]
+    assert tables["stats"] == counts["sent_activities"]
+
+    before = len(sandbox.request_log)
+    second = run_sync(settings)
+    # Derived minimum: one page per reference listing, the three contact passes, one campaigns page,
+    # one summaries page, a stats call per 10 activities still inside the rescan window, and no tracking
+    # call at all because the stats counts equal the stored rows.
+    unsettled = db_frame(settings.db_path, f"""
+        SELECT count(*) n FROM campaign_activities a JOIN campaign_summaries s USING (campaign_id)
+        WHERE a.role IN ('primary_email', 'resend')
+          AND s.last_sent_date > now() AT TIME ZONE 'UTC' - INTERVAL {settings.rescan_days} DAY""")["n"][0]
+    expected = (1 + 1 + 1 + 1 + 1 + 1 + 1 + math.ceil(counts["contacts_deleted"] / 500) + 1 + 1
+                + math.ceil(unsettled / 10))
+    assert second.total_calls == expected, second.calls
+    assert len(sandbox.request_log) - before == expected
+    assert not any(k.startswith("GET /reports/email_reports") for k in second.calls)
+
+
+def test_incremental_sync_after_time_passes(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path)
+    run_sync(settings)
+    contacts_before = db_frame(settings.db_path, "SELECT * FROM contacts")
+    events_before = db_frame(settings.db_path, "SELECT count(*) n FROM tracking_events")["n"][0]
+    sandbox.advance(12)
+    result = run_sync(settings)
+    assert result.outcome == "success"
+    account = sandbox.account
+    assert_contacts_equal(settings.db_path, account)
+    assert assert_tracking_equal(settings.db_path, account) > events_before  # late opens, clicks, new sends
+    after = db_frame(settings.db_path, "SELECT * FROM contacts")
+    changed = after.join(contacts_before, on="contact_id", how="left", suffix="_old").filter(
+        pl.col("email_address_old").is_null() | pl_ne("permission_to_send") | pl_ne("deleted_at")
+        | pl_ne("updated_at"))
+    assert changed.height > 0
+
+
+def pl_ne(column):
+    return pl.col(column).ne_missing(pl.col(f"{column}_old"))
+
+
+def test_rate_limit_respected_and_faults_survived(start_sandbox, tmp_path):
+    sandbox = start_sandbox(rate_limit_rps=4.0)
+    settings = settings_for(sandbox, tmp_path, rate_limit_rps=4.0)
+    sandbox.set_faults(error_rate=0.06, drop_rate=0.04, slow_rate=0.0, truncate_rate=0.04)
+    result = run_sync(settings, only=["account", "lists", "tags", "campaigns", "campaign_details",
+                                      "campaign_summaries", "activity_stats", "tracking"])
+    assert result.outcome == "success"
+    statuses = Counter(status for _, _, status in sandbox.request_log)
+    assert statuses[429] == 0, statuses
+    assert statuses[0] + statuses[500] + statuses[503] > 0  # faults really happened
+    sandbox.set_faults(error_rate=0.0, drop_rate=0.0, slow_rate=0.0, truncate_rate=0.0)
+    assert_tracking_equal(settings.db_path, sandbox.account)
+
+
+def test_quota_exhausted_then_resumed_after_midnight(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path)
+    sandbox.set_quota(25)
+    first = run_sync(settings)
+    assert first.outcome == "quota_exceeded" and "00:00 UTC" in first.message
+    runs = db_frame(settings.db_path, "SELECT outcome FROM sync_runs")  # published despite stopping
+    assert runs["outcome"].to_list() == ["quota_exceeded"]
+    sandbox.set_quota(10_000)
+    sandbox.advance(1)
+    second = run_sync(settings)
+    assert second.outcome == "success"
+    assert_contacts_equal(settings.db_path, sandbox.account)
+    assert_tracking_equal(settings.db_path, sandbox.account)
+
+
+def test_expired_access_token_mid_sync_refreshes_once(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path)
+    expired = []
+
+    def progress(event):
+        if event.stream == "campaigns" and not expired:
+            sandbox.expire_access_tokens()
+            expired.append(True)
+
+    result = run_sync(settings, progress=progress)
+    assert result.outcome == "success" and expired
+    token_posts = [entry for entry in sandbox.request_log if entry[1].endswith("/token")]
+    assert len(token_posts) == 2  # the first token, then exactly one refresh after the 401
+    assert sum(1 for entry in sandbox.request_log if entry[2] == 401) == 1
+    assert_tracking_equal(settings.db_path, sandbox.account)
