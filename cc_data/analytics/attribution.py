@@ -173,7 +173,12 @@ FROM groups GROUP BY campaign_id
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int] | None = None) -> pl.DataFrame:
-    out = pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+    # A cursor of its own: the caller's connection may hold a result it has not fully fetched.
+    cursor = con.cursor()
+    try:
+        out = pl.from_arrow(cursor.sql(sql, params=params or None).to_arrow_table())
+    finally:
+        cursor.close()
     assert isinstance(out, pl.DataFrame)
     return out
 
