@@ -1,0 +1,50 @@
+"""`kill -9` at random moments never corrupts anything: a re-run ends equal to an uninterrupted sync."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
+from tests.integration.conftest import settings_for
+
+
+def _env(settings) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_"))},
+        "CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
+        "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
+        "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
+        "CC_API_BASE_URL": settings.api_base_url, "CC_OAUTH_BASE_URL": settings.oauth_base_url,
+        "CC_DB_PATH": str(settings.db_path), "CC_TOKEN_FILE": str(settings.token_file),
+        "CC_ANCHOR_DATE": settings.anchor_date.isoformat(), "CC_RATE_LIMIT_RPS": "60",
+    }
+
+
+def test_kill_9_at_random_moments_then_rerun(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path)
+    env = _env(settings)
+    command = [sys.executable, "-m", "cc_data.cli", "sync", "--quiet"]
+    rng = random.Random(20240611)
+    killed = 0
+    for _ in range(5):
+        proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.8, 3.5))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+    assert killed >= 3
+    final = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    account = sandbox.account
+    assert_contacts_equal(settings.db_path, account)
+    assert_tracking_equal(settings.db_path, account)
+    runs = db_frame(settings.db_path, "SELECT outcome, count(*) n FROM sync_runs GROUP BY ALL")
+    outcomes = dict(zip(runs["outcome"], runs["n"], strict=True))
+    assert outcomes.get("success", 0) >= 1 and "running" not in outcomes
