@@ -86,7 +86,7 @@ def contact_mask(account: Account, params: dict[str, str]) -> np.ndarray:
         field, side = name.split("_")
         values = columns[field]
         mask = mask & ((values > moment) if side == "after" else (values < moment))
-        if field == "optout" and side == "before":
+        if field == "optout":
             mask = mask & (c.optout_at <= now)
     return mask
 
