@@ -172,7 +172,7 @@ FROM groups GROUP BY campaign_id
 """
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int] | None = None) -> pl.DataFrame:
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int] | None = None) -> pl.DataFrame:
     # A cursor of its own: the caller's connection may hold a result it has not fully fetched.
     cursor = con.cursor()
     try:
@@ -191,7 +191,7 @@ def _window_params(window_hours: float) -> dict[str, int]:
 
 def donor_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per donor: contact_id and how it was found (cc_contact_id first, then email), or why not."""
-    return _frame(con, _DONOR_CONTACTS + " ORDER BY u.donor_id")
+    return query_frame(con, _DONOR_CONTACTS + " ORDER BY u.donor_id")
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
     """One row per revenue gift: gift_id, donor_id, contact_id, amount, gift_time, time_basis, tier,
     campaign_id, campaign_activity_id, touch_time (+ record_type, is_adjustment, transaction_id,
     gift_date, attribution_note, campaign_name)."""
-    return _frame(con, _ATTRIBUTION, _window_params(window_hours))
+    return query_frame(con, _ATTRIBUTION, _window_params(window_hours))
 
 
 def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
@@ -244,8 +244,8 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
         **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
            for tier in TIERS[:4]},
     )
-    rates = _frame(con, _BASELINE, _window_params(window_hours))
-    names = _frame(
+    rates = query_frame(con, _BASELINE, _window_params(window_hours))
+    names = query_frame(
         con, "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "
         "LEFT JOIN campaign_summaries s USING (campaign_id)"
     )

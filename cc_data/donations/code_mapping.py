@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution import CODE_FIELDS
+from cc_data.analytics.attribution import CODE_FIELDS, query_frame
 from cc_data.errors import UserError
 from cc_data.store.db import writer
 
@@ -19,9 +19,10 @@ class MappingError(UserError):
 
 
 def gift_codes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every code on a revenue gift (per code field) with its gifts and revenue, and its mapped campaign if any."""
+    """Every code on a revenue gift (per code field, case-insensitive as matching is) with its gifts and revenue,
+    and its mapped campaign if any."""
     parts = " UNION ALL ".join(
-        f"SELECT '{name}' AS code_field, trim({name}) AS code, amount FROM gifts "
+        f"SELECT '{name}' AS code_field, upper(trim({name})) AS code, amount FROM gifts "
         f"WHERE record_type IN ('G', 'A') AND nullif(trim({name}), '') IS NOT NULL"
         for name in CODE_FIELDS
     )
@@ -31,18 +32,11 @@ def gift_codes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         LEFT JOIN gift_code_campaigns m ON m.code_field = c.code_field AND upper(trim(m.code)) = upper(c.code)
         GROUP BY ALL ORDER BY revenue DESC, c.code_field, c.code
     """
-    out = pl.from_arrow(con.sql(sql).to_arrow_table())
-    assert isinstance(out, pl.DataFrame)
-    return out
+    return query_frame(con, sql)
 
 
 def code_mapping(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    out = pl.from_arrow(
-        con.sql("SELECT code_field, code, campaign_id FROM gift_code_campaigns ORDER BY code_field, code")
-        .to_arrow_table()
-    )
-    assert isinstance(out, pl.DataFrame)
-    return out
+    return query_frame(con, "SELECT code_field, code, campaign_id FROM gift_code_campaigns ORDER BY code_field, code")
 
 
 def clean_mapping(rows: pl.DataFrame, campaign_ids: set[str]) -> pl.DataFrame:
