@@ -38,6 +38,8 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
         st.error(str(err))
         return
     mapping = _mapping_step(headers, recognised, file_name)
+    if columns.missing_required(mapping):
+        return
     try:
         validated = read_gift_file(data, file_name, mapping)
     except UserError as err:
@@ -71,10 +73,8 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
 
 
 def _mapping_step(headers: list[str], recognised: dict[str, str], file_name: str) -> dict[str, str]:
-    missing = columns.missing_required(recognised)
-    with st.expander("Column mapping", expanded=bool(missing)):
-        if missing:
-            st.warning(f"Choose the column for: {', '.join(missing)}. The mapping is remembered for next time.")
+    with st.expander("Column mapping", expanded=bool(columns.missing_required(recognised))):
+        note = st.empty()
         options = [NOT_IN_FILE, *headers]
         mapping: dict[str, str] = {}
         grid = st.columns(3)
@@ -84,6 +84,9 @@ def _mapping_step(headers: list[str], recognised: dict[str, str], file_name: str
                                            key=f"don_map_{file_name}_{field}")
             if choice != NOT_IN_FILE:
                 mapping[field] = choice
+        missing = columns.missing_required(mapping)
+        if missing:
+            note.warning(f"Choose the column for: {', '.join(missing)}. The mapping is remembered for next time.")
     return mapping
 
 

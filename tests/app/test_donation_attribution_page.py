@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cc_data.store.db import writer
+from cc_data.store.db import read, writer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,3 +85,50 @@ def test_a_narrower_window_moves_gifts_out(tmp_path, monkeypatch):
     at.number_input(key="attr_custom_hours").set_value(1).run()
     tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
     assert tiers["g1"] == "click" and tiers["g2"] == "unattributed"
+
+
+def upload_script(db_path: str, file_name: str, data: bytes) -> None:
+    from pathlib import Path
+
+    from cc_data.config import Settings
+    from pages.components.donations_upload import _upload_flow
+
+    _upload_flow(Settings(db_path=Path(db_path)), file_name, data)
+
+
+def run_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> AppTest:
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_function(upload_script, args=(str(tmp_path / "cc.duckdb"), "gifts.csv", data),
+                               default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_upload_reports_rejected_rows_then_imports_the_rest(tmp_path, monkeypatch):
+    data = b"Gift ID,Donor ID,Gift Date,Amount ($)\n1,7,2024-01-02,$10\n2,7,soon,5\n1,7,2024-01-02,$10\n"
+    at = run_upload(tmp_path, monkeypatch, data)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Rows read": "3", "Gifts ready": "1", "Rows rejected": "1", "Duplicates skipped": "1"}
+    issues = at.dataframe[0].value
+    assert list(issues["row"]) == [3, 4] and list(issues["outcome"]) == ["rejected", "skipped (duplicate)"]
+    at.button(key="don_import").click().run()
+    assert "Imported 1 gifts from gifts.csv" in at.success[0].value
+    with read(tmp_path / "cc.duckdb") as con:
+        assert con.execute("SELECT gift_id, amount FROM gifts").fetchall() == [("1", 10)]
+
+
+def test_upload_offers_the_mapping_step_and_remembers_it(tmp_path, monkeypatch):
+    data = b"Ref,Who,Received,Gift\n9,7,2024-02-03,20\n"
+    at = run_upload(tmp_path, monkeypatch, data)
+    assert "Choose the column for: gift_date, amount" in at.warning[0].value
+    assert not at.button and not at.error  # nothing to import until the mapping is complete
+    at.selectbox(key="don_map_gifts.csv_gift_date").set_value("Received")
+    at.selectbox(key="don_map_gifts.csv_amount").set_value("Gift")
+    at.selectbox(key="don_map_gifts.csv_donor_id").set_value("Who")
+    at.selectbox(key="don_map_gifts.csv_gift_id").set_value("Ref").run()
+    assert not at.warning and {m.label: m.value for m in at.metric}["Gifts ready"] == "1"
+    at.button(key="don_import").click().run()
+    assert at.success
+    again = run_upload(tmp_path, monkeypatch, data)  # a new session: the saved mapping is found
+    assert not again.warning and {m.label: m.value for m in again.metric}["Gifts ready"] == "1"
