@@ -1,9 +1,57 @@
-"""CLI subcommands for this area (registered by cc_data.cli)."""
+"""`cc-data sandbox serve`: run the local Constant Contact sandbox until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import time
+
+from cc_data.config import Settings
+from cc_data.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this area's subcommands to `cc-data`. Each sets `func(args, settings) -> int`."""
+    """Add `sandbox serve` to `cc-data`."""
+    sandbox = sub.add_parser("sandbox", help="a local Constant Contact V3 API with a synthetic nonprofit account")
+    actions = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve the sandbox on loopback until Ctrl-C")
+    serve.add_argument("--port", type=int, default=8900, help="port on 127.0.0.1 (0 picks a free one)")
+    serve.add_argument("--seed", type=int, default=7)
+    serve.add_argument("--scale", choices=("small", "demo", "large"), default="demo")
+    serve.add_argument("--rate-limit", type=float, default=4.0, dest="rate_limit", help="requests per second")
+    serve.add_argument("--quota", type=int, default=10_000, help="requests per UTC day")
+    serve.set_defaults(func=serve_command)
+
+
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from cc_data.sandbox.server import SandboxServer
+
+    if args.rate_limit <= 0 or args.quota <= 0:
+        raise ConfigError("--rate-limit and --quota must be positive numbers.")
+    print(f"Generating the {args.scale} account (seed {args.seed})...", flush=True)
+    server = SandboxServer(seed=args.seed, scale=args.scale, port=args.port, rate_limit_rps=args.rate_limit,
+                           daily_quota=args.quota)
+    try:
+        server.start()
+    except OSError as err:
+        raise ConfigError(f"cannot listen on 127.0.0.1:{args.port} ({err.strerror}); pick another --port.") from None
+    refresh = server.mint_refresh_token()
+    print(f"""Constant Contact sandbox for {server.account.summary['organization_name']} is running.
+  API base URL:    {server.api_base_url}
+  OAuth base URL:  {server.oauth_base_url}
+  client id:       {server.client_id}
+  client secret:   {server.client_secret}   (sandbox only, not a real secret)
+  refresh token:   {refresh}
+  clock:           {server.now.isoformat()}   (POST {server.url}/__sandbox__/advance?days=N moves it)
+Use it from cc-data with:
+  CONSTANT_CONTACT_CLIENT_ID={server.client_id} CONSTANT_CONTACT_CLIENT_SECRET={server.client_secret} \\
+  CONSTANT_CONTACT_REFRESH_TOKEN={refresh} CC_API_BASE_URL={server.api_base_url} \\
+  CC_OAUTH_BASE_URL={server.oauth_base_url}
+Press Ctrl-C to stop.""", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopping the sandbox.")
+    finally:
+        server.stop()
+    return 0
