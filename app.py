@@ -17,7 +17,7 @@ from pages.components import context, data
 
 st.set_page_config(page_title="cc-data · email & giving", page_icon="✉️", layout="wide")
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent
 
 
 def attribution_placeholder() -> None:
@@ -28,22 +28,22 @@ def attribution_placeholder() -> None:
 def attribution_page() -> st.Page:
     """The donations area owns this page; until its file exists, say so instead of failing."""
     if (HERE / "pages/donation_attribution.py").exists():
-        return st.Page("pages/donation_attribution.py", title="Donation attribution", icon="💝")
+        return st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution", icon="💝")
     return st.Page(attribution_placeholder, title="Donation attribution", icon="💝", url_path="donation_attribution")
 
 
 PAGES = {
     "Email": [
-        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
-        st.Page("pages/campaign_trends.py", title="Campaign trends", icon="📈"),
-        st.Page("pages/compare_appeals.py", title="Compare appeals", icon="⚖️"),
+        st.Page(HERE / "pages/overview.py", title="Overview", icon="📊", default=True),
+        st.Page(HERE / "pages/campaign_trends.py", title="Campaign trends", icon="📈"),
+        st.Page(HERE / "pages/compare_appeals.py", title="Compare appeals", icon="⚖️"),
     ],
     "Audience": [
-        st.Page("pages/engagement.py", title="Engagement", icon="👥"),
-        st.Page("pages/reengagement.py", title="Re-engagement", icon="🔁"),
+        st.Page(HERE / "pages/engagement.py", title="Engagement", icon="👥"),
+        st.Page(HERE / "pages/reengagement.py", title="Re-engagement", icon="🔁"),
     ],
     "Giving": [attribution_page()],
-    "Admin": [st.Page("pages/data_sync.py", title="Data & sync", icon="🔄")],
+    "Admin": [st.Page(HERE / "pages/data_sync.py", title="Data & sync", icon="🔄")],
 }
 
 

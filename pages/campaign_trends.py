@@ -49,7 +49,7 @@ for key in ("open_rate", "click_rate"):
                           annotation_text=f"{b.label}, {b.source} ({b.year}): {b.value:.1%}",
                           annotation_position="top left", annotation_font_size=11)
     fig.update_layout(title=f"{RATES[key].label} per campaign")
-    st.plotly_chart(charts.layout(fig, percent_axis=True), use_container_width=True, key=f"trend_{key}")
+    st.plotly_chart(charts.layout(fig, percent_axis=True), width="stretch", key=f"trend_{key}")
 
 devices, links = data.devices_and_links(str(cfg.db_path), version)
 ids = chosen["campaign_id"].to_list()
@@ -69,14 +69,14 @@ with col1:
                         hovertemplate="%{y}: %{x:.1%} (%{customdata:,} contacts)<extra></extra>")
         fig.update_layout(barmode="group")
         fig.update_xaxes(tickformat=".0%")
-        st.plotly_chart(charts.layout(fig, 300), use_container_width=True, key="devices")
+        st.plotly_chart(charts.layout(fig, 300), width="stretch", key="devices")
 with col2:
     st.subheader("Top links", help="Unique clickers per link (a contact counts once per email).")
     top = trends.top_links(links, ids)
     if top.is_empty():
         st.info("No clicks recorded for these campaigns yet.")
     else:
-        st.dataframe(top, hide_index=True, use_container_width=True, column_config={
+        st.dataframe(top, hide_index=True, width="stretch", column_config={
             "link_url": st.column_config.LinkColumn("Link"),
             "clickers": st.column_config.NumberColumn("Unique clickers", format="localized"),
             "clicks": st.column_config.NumberColumn("All clicks", format="localized"),

@@ -63,7 +63,7 @@ for metric, title in metrics:
         if mark < hours:
             fig.add_vline(x=mark, line_dash="dot", line_color="#bbbbbb")
     fig.update_layout(title=title, xaxis_title="hours since send")
-    st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), use_container_width=True,
+    st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), width="stretch",
                     key=f"curve_{metric}")
 
 st.subheader("At equal age")
@@ -74,7 +74,7 @@ rate_cols = [c for c in table.columns if c.startswith(("open_rate_", "click_rate
 shown = table.select("name", "year", "wave", "send_time", "delivered", *rate_cols,
                      *[c for c in table.columns if c.startswith("gifts_")]).with_columns(
     [(pl.col(c) * 100) for c in rate_cols])
-st.dataframe(shown, hide_index=True, use_container_width=True, column_config={
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "year": st.column_config.NumberColumn("Year", format="%d"), "wave": "Wave",
     "send_time": st.column_config.DatetimeColumn("First send (UTC)", format="MMM D, YYYY"),
     "delivered": st.column_config.NumberColumn("Delivered", format="localized"),

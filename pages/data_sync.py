@@ -59,20 +59,20 @@ else:
     c1, c2 = st.columns([1, 2])
     with c1:
         st.subheader("What is stored")
-        st.dataframe(counts, hide_index=True, use_container_width=True,
+        st.dataframe(counts, hide_index=True, width="stretch",
                      column_config={"rows": st.column_config.NumberColumn("Rows", format="localized")})
         st.subheader("Freshness per stream")
         if freshness.is_empty():
             st.caption("No stream checkpoints recorded yet.")
         else:
             st.dataframe(freshness.with_columns(pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8)
-                                                .alias("age")), hide_index=True, use_container_width=True)
+                                                .alias("age")), hide_index=True, width="stretch")
     with c2:
         st.subheader("Recent runs")
         if runs.is_empty():
             st.caption("No sync runs recorded yet.")
         else:
-            st.dataframe(runs.drop("run_id"), hide_index=True, use_container_width=True)
+            st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch")
 
     st.subheader("Reconciliation with Constant Contact's own counts",
                  help="Unique counts per campaign recomputed from the per-contact tracking rows, against "
@@ -87,7 +87,7 @@ else:
         return "background-color: #f8d7da; font-weight: 600" if isinstance(value, int | float) and value else ""
 
     styled = shown.drop("campaign_id").to_pandas().style.map(highlight, subset=diff_cols + ["mismatches"])
-    st.dataframe(styled, hide_index=True, use_container_width=True)
+    st.dataframe(styled, hide_index=True, width="stretch")
 
 st.subheader("Donations")
 if importlib.util.find_spec("pages.components.donations_upload") is not None:

@@ -53,7 +53,7 @@ with left:
                                                                      counts["share"].to_list(), strict=True)],
                            hovertemplate="%{y}: %{x:,}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    st.plotly_chart(charts.layout(fig, 320), use_container_width=True, key="tiers_now")
+    st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_now")
 with right:
     st.subheader("Month by month")
     history = scoring.tier_history(core.sends, people, as_of, 12, params)
@@ -63,7 +63,7 @@ with right:
         fig.add_bar(x=part["as_of"].to_list(), y=part["contacts"].to_list(), name=tier,
                     marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
     fig.update_layout(barmode="stack")
-    st.plotly_chart(charts.layout(fig, 320), use_container_width=True, key="tiers_history")
+    st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
 
 st.subheader("Contacts")
 f1, f2 = st.columns([2, 1])
@@ -80,7 +80,7 @@ st.caption(f"{table.height:,} of {scored.height:,} contacts")
 event = st.dataframe(
     table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
                  "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
-    hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row", key="contacts_table",
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="contacts_table",
     column_config={"score": st.column_config.NumberColumn("Score", format="%.2f"),
                    "received": "Emails", "human_opens": "Opens", "machine_only_opens": "Machine-only opens",
                    "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
@@ -94,7 +94,7 @@ if selected:
     if events.is_empty():
         st.info("No email activity recorded for this contact.")
     else:
-        st.dataframe(events, hide_index=True, use_container_width=True, column_config={
+        st.dataframe(events, hide_index=True, width="stretch", column_config={
             "time": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm")})
 else:
     st.caption("Select a row to see that contact's timeline of sends, opens, clicks and gifts.")

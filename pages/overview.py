@@ -55,7 +55,7 @@ st.dataframe(
                   "unsubscribe_rate", "bounce_rate").with_columns(
         *[(latest[c] * 100).alias(c) for c in ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate",
                                                 "bounce_rate")]),
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
     column_config={
         "name": "Campaign", "type": "Type",
         "send_time": st.column_config.DatetimeColumn("Sent (UTC)", format="MMM D, YYYY HH:mm"),

@@ -55,7 +55,7 @@ d2.download_button("Download Excel", export.to_excel_bytes(segment) if segment.h
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:
-    st.dataframe(segment.head(200), hide_index=True, use_container_width=True, column_config={
+    st.dataframe(segment.head(200), hide_index=True, width="stretch", column_config={
         "contact_id": None, "emails_received": "Emails in window",
         "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
         "list_names": "Lists", "last_gift_date": "Last gift"})

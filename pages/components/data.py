@@ -28,7 +28,7 @@ def version(db_path: Path) -> str:
     return data_version(db_path)
 
 
-@st.cache_data(show_spinner="Loading campaigns…", max_entries=2)
+@st.cache_data(show_spinner=False, max_entries=2)
 def core(db_path: str, version: str) -> Core:  # noqa: ARG001 - version is the cache key
     with read(Path(db_path)) as con:
         per_send = sends.per_send(con)
