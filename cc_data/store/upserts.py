@@ -97,8 +97,11 @@ TRACKING_COLUMNS = (
 )
 
 
-def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, kind_type: str, rows: Sequence[dict]) -> int:
-    """Add tracking rows not already stored (natural key incl. url_id); returns how many were new."""
+def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, rows: Sequence[dict]) -> int:
+    """Add one activity's tracking rows not already stored (natural key incl. url_id); returns how many were new.
+
+    The constant activity filter lets DuckDB skip row groups of other activities (rows arrive grouped by activity).
+    """
     if not rows:
         return 0
     page = frame(rows, TRACKING_COLUMNS)  # noqa: F841
@@ -109,13 +112,13 @@ def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, kind_type:
         FROM (SELECT {_select(con, 'tracking_events', TRACKING_COLUMNS)} FROM page) p
         WHERE p.created_time IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM tracking_events t
-            WHERE t.campaign_activity_id = ? AND t.tracking_activity_type = ?
+            WHERE t.campaign_activity_id = ?
               AND t.contact_id = p.contact_id AND t.created_time = p.created_time
               AND t.url_id IS NOT DISTINCT FROM p.url_id
               AND t.campaign_activity_id = p.campaign_activity_id
               AND t.tracking_activity_type = p.tracking_activity_type)
         """,
-        [activity_id, kind_type],
+        [activity_id],
     ).fetchone()
     return int(inserted[0]) if inserted else 0
 

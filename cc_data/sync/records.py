@@ -144,7 +144,7 @@ def activity_stats(rec: dict, now: str) -> Rows:
 
 def tracking_row(rec: dict, activity_id: str, activity_type: str) -> dict:
     return {
-        "campaign_activity_id": rec.get("campaign_activity_id") or activity_id,
+        "campaign_activity_id": activity_id,  # the activity asked for: keeps the natural key exact
         "contact_id": rec.get("contact_id"),
         "tracking_activity_type": activity_type,  # canonical: docs disagree on unique-open rows
         "created_time": rec.get("created_time"),

@@ -94,7 +94,7 @@ def fetch_kind(ctx: Context, aid: str, kind: str) -> None:
             next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
                           "new_hwm": new_hwm.isoformat() if new_hwm else None}
         with ctx.transaction():
-            added = upserts.insert_tracking(ctx.con, aid, ttype, [tracking_row(r, aid, ttype) for r in recs])
+            added = upserts.insert_tracking(ctx.con, aid, [tracking_row(r, aid, ttype) for r in recs])
             upserts.set_state(ctx.con, STATE, key, dumps(next_state))
         ctx.rows["tracking_events"] += added
         ctx.stream_rows += added
