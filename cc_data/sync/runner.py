@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from cc_data.api.auth import TokenManager
 from cc_data.api.client import ApiClient, CallBudget
 from cc_data.config import Settings
-from cc_data.errors import ConfigError, QuotaExceeded
+from cc_data.errors import ConfigError, QuotaExceeded, UserError
 from cc_data.store import upserts
 from cc_data.store.db import writer
 from cc_data.sync import streams as s
@@ -120,7 +120,8 @@ def run_sync(
     """Sync Constant Contact into settings.db_path. Resumes an interrupted run; publishes at the end.
 
     Returns outcome 'success' or 'quota_exceeded' (what was fetched is published; the next run resumes).
-    Other problems raise a UserError subclass; the working copy keeps every committed page.
+    An expected problem (login, API error) is recorded, what was fetched is published, then the UserError is
+    raised. Anything else leaves the published file untouched; the working copy keeps every committed page.
     """
     unknown = sorted(set(only or ()) - set(STREAMS))
     if unknown:
@@ -140,7 +141,7 @@ def run_sync(
         budget = CallBudget(quota=settings.daily_quota, used_today=int(used[0]) if used else 0, day=today)
         client = ApiClient(settings, tokens, budget=budget)
         ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress)
-        outcome, message = "success", None
+        outcome, message, failure = "success", None, None
         try:
             for name in STREAMS:
                 if only and name not in only:
@@ -151,10 +152,14 @@ def run_sync(
         except KeyboardInterrupt:
             _finish(ctx, run_id, "interrupted", "interrupted by the user")
             raise
+        except UserError as err:  # expected trouble: publish what was fetched, then report it
+            outcome, message, failure = "failed", str(err), err
         except Exception as err:
-            _finish(ctx, run_id, "failed", str(err))
+            _finish(ctx, run_id, "failed", f"{type(err).__name__}: {err}")
             raise
         _finish(ctx, run_id, outcome, message)
+    if failure is not None:
+        raise failure
     return RunResult(run_id, outcome, mode, dict(client.budget.by_endpoint), dict(ctx.rows),
                      time.monotonic() - started, message)
 

@@ -6,7 +6,9 @@ import math
 from collections import Counter
 
 import polars as pl
+import pytest
 
+from cc_data.errors import AuthError
 from cc_data.sync.runner import run_sync
 from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
 from tests.integration.conftest import settings_for
@@ -117,3 +119,13 @@ def test_expired_access_token_mid_sync_refreshes_once(start_sandbox, tmp_path):
     assert len(token_posts) == 2  # the first token, then exactly one refresh after the 401
     assert sum(1 for entry in sandbox.request_log if entry[2] == 401) == 1
     assert_tracking_equal(settings.db_path, sandbox.account)
+
+
+def test_dead_refresh_token_fails_clearly_and_is_recorded(start_sandbox, tmp_path):
+    sandbox = start_sandbox()
+    settings = settings_for(sandbox, tmp_path, refresh_token="not-a-real-refresh-token")
+    with pytest.raises(AuthError, match="cc-data auth") as err:
+        run_sync(settings)
+    assert "not-a-real-refresh-token" not in str(err.value)
+    runs = db_frame(settings.db_path, "SELECT outcome, message FROM sync_runs")
+    assert runs["outcome"].to_list() == ["failed"] and "cc-data auth" in runs["message"][0]
