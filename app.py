@@ -15,9 +15,10 @@ from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
 from pages.components import context, data
 
-st.set_page_config(page_title="cc-data · email & giving", page_icon="✉️", layout="wide")
+st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
 
 HERE = Path(__file__).resolve().parent
+GIVING_ICON = ":material/volunteer_activism:"
 
 
 def attribution_placeholder() -> None:
@@ -28,22 +29,22 @@ def attribution_placeholder() -> None:
 def attribution_page() -> st.Page:
     """The donations area owns this page; until its file exists, say so instead of failing."""
     if (HERE / "pages/donation_attribution.py").exists():
-        return st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution", icon="💝")
-    return st.Page(attribution_placeholder, title="Donation attribution", icon="💝", url_path="donation_attribution")
+        return st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution", icon=GIVING_ICON)
+    return st.Page(attribution_placeholder, title="Donation attribution", icon=GIVING_ICON, url_path="donation_attribution")
 
 
 PAGES = {
     "Email": [
-        st.Page(HERE / "pages/overview.py", title="Overview", icon="📊", default=True),
-        st.Page(HERE / "pages/campaign_trends.py", title="Campaign trends", icon="📈"),
-        st.Page(HERE / "pages/compare_appeals.py", title="Compare appeals", icon="⚖️"),
+        st.Page(HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(HERE / "pages/campaign_trends.py", title="Campaign trends", icon=":material/trending_up:"),
+        st.Page(HERE / "pages/compare_appeals.py", title="Compare appeals", icon=":material/compare_arrows:"),
     ],
     "Audience": [
-        st.Page(HERE / "pages/engagement.py", title="Engagement", icon="👥"),
-        st.Page(HERE / "pages/reengagement.py", title="Re-engagement", icon="🔁"),
+        st.Page(HERE / "pages/engagement.py", title="Engagement", icon=":material/groups:"),
+        st.Page(HERE / "pages/reengagement.py", title="Re-engagement", icon=":material/replay:"),
     ],
     "Giving": [attribution_page()],
-    "Admin": [st.Page(HERE / "pages/data_sync.py", title="Data & sync", icon="🔄")],
+    "Admin": [st.Page(HERE / "pages/data_sync.py", title="Data & sync", icon=":material/sync:")],
 }
 
 

@@ -62,7 +62,7 @@ for metric, title in metrics:
     for mark in (24, 48):
         if mark < hours:
             fig.add_vline(x=mark, line_dash="dot", line_color="#bbbbbb")
-    fig.update_layout(title=title, xaxis_title="hours since send")
+    fig.update_layout(title=f"{title} (x: hours since send)")
     st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), width="stretch",
                     key=f"curve_{metric}")
 

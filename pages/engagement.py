@@ -81,8 +81,10 @@ event = st.dataframe(
     table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
                  "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="contacts_table",
-    column_config={"score": st.column_config.NumberColumn("Score", format="%.2f"),
+    column_config={"email": "Email", "first_name": "First name", "last_name": "Last name", "tier": "Tier",
+                   "score": st.column_config.NumberColumn("Score", format="%.2f"), "clicks": "Clicks",
                    "received": "Emails", "human_opens": "Opens", "machine_only_opens": "Machine-only opens",
+                   "permission_to_send": "Permission",
                    "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
                    "contact_id": None})
 

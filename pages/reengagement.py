@@ -56,7 +56,8 @@ if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:
     st.dataframe(segment.head(200), hide_index=True, width="stretch", column_config={
-        "contact_id": None, "emails_received": "Emails in window",
+        "contact_id": None, "email": "Email", "first_name": "First name", "last_name": "Last name",
+        "permission_to_send": "Permission", "emails_received": "Emails in window",
         "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
         "list_names": "Lists", "last_gift_date": "Last gift"})
     if segment.height > 200:

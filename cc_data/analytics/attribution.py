@@ -136,39 +136,59 @@ ORDER BY d.gift_day, d.gift_id
 
 _BASELINE = f"""
 WITH rev AS ({_REVENUE_GIFTS}),
-sent AS (
-    SELECT a.campaign_id, t.contact_id, min(t.created_time) AS sent_at
+touch_rows AS (
+    SELECT a.campaign_id, t.contact_id, t.tracking_activity_type AS kind, t.created_time
     FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
-    WHERE t.tracking_activity_type = 'em_sends' GROUP BY ALL
+    WHERE t.tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')
 ),
-engaged AS (
-    SELECT a.campaign_id, t.contact_id, bool_or(t.tracking_activity_type = 'em_clicks') AS clicked,
-           bool_or(t.tracking_activity_type = 'em_opens') AS opened
-    FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
-    WHERE t.tracking_activity_type IN ('em_opens', 'em_clicks') GROUP BY ALL
+send_rows AS (
+    SELECT campaign_activity_id, contact_id FROM tracking_events WHERE tracking_activity_type = 'em_sends'
+),
+per_activity AS (   -- Constant Contact sends a contact one em_sends row per activity
+    SELECT a.campaign_id, s.campaign_activity_id, count(*) AS n
+    FROM send_rows s JOIN campaign_activities a USING (campaign_activity_id) GROUP BY ALL
+),
+multi_activity_sends AS (   -- a resend reaches people the first send did: count each contact once
+    SELECT a.campaign_id, count(DISTINCT s.contact_id) AS sends
+    FROM send_rows s JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE a.campaign_id IN (SELECT campaign_id FROM per_activity GROUP BY 1 HAVING count(*) > 1)
+    GROUP BY 1
+),
+sends AS (
+    SELECT p.campaign_id, CAST(coalesce(any_value(m.sends), sum(p.n)) AS BIGINT) AS sends
+    FROM per_activity p LEFT JOIN multi_activity_sends m USING (campaign_id) GROUP BY 1
+),
+engaged_counts AS (
+    SELECT campaign_id, count(DISTINCT contact_id) FILTER (WHERE kind = 'em_clicks') AS clickers,
+           count(DISTINCT contact_id) AS engaged
+    FROM touch_rows WHERE kind <> 'em_sends' GROUP BY 1
+),
+counts AS (
+    SELECT s.campaign_id, s.sends, coalesce(e.clickers, 0) AS clickers, coalesce(e.engaged, 0) AS engaged
+    FROM sends s LEFT JOIN engaged_counts e USING (campaign_id)
+),
+giver_touches AS (   -- only contacts who gave at some point can be givers in a group
+    SELECT campaign_id, contact_id, min(created_time) FILTER (WHERE kind = 'em_sends') AS sent_at,
+           bool_or(kind = 'em_clicks') AS clicked, bool_or(kind = 'em_opens') AS opened
+    FROM touch_rows
+    WHERE contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
+    GROUP BY ALL
 ),
 gave AS (
-    SELECT DISTINCT s.campaign_id, s.contact_id
-    FROM sent s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment
-    WHERE (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(CAST($window_us AS BIGINT)))
-       OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE)
-                                          AND CAST(s.sent_at AS DATE) + CAST($window_days AS INTEGER))
-),
-groups AS (
-    SELECT s.campaign_id, s.contact_id,
-           CASE WHEN e.clicked THEN 'clicker' WHEN e.opened THEN 'opener' ELSE 'not_engaged' END AS grp,
-           gv.contact_id IS NOT NULL AS gave
-    FROM sent s LEFT JOIN engaged e USING (campaign_id, contact_id)
-    LEFT JOIN gave gv USING (campaign_id, contact_id)
+    SELECT DISTINCT s.campaign_id, s.contact_id, s.clicked, s.opened
+    FROM giver_touches s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment
+    WHERE s.sent_at IS NOT NULL AND (
+        (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(CAST($window_us AS BIGINT)))
+        OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE)
+                                           AND CAST(s.sent_at AS DATE) + CAST($window_days AS INTEGER)))
 )
-SELECT campaign_id, count(*) AS sends,
-       count(*) FILTER (WHERE grp = 'clicker') AS clickers,
-       count(*) FILTER (WHERE grp = 'opener') AS openers,
-       count(*) FILTER (WHERE grp = 'not_engaged') AS not_engaged,
-       count(*) FILTER (WHERE grp = 'clicker' AND gave) AS clicker_givers,
-       count(*) FILTER (WHERE grp = 'opener' AND gave) AS opener_givers,
-       count(*) FILTER (WHERE grp = 'not_engaged' AND gave) AS not_engaged_givers
-FROM groups GROUP BY campaign_id
+SELECT c.campaign_id, c.sends, c.clickers, c.engaged - c.clickers AS openers, c.sends - c.engaged AS not_engaged,
+       count(g.contact_id) FILTER (WHERE g.clicked) AS clicker_givers,
+       count(g.contact_id) FILTER (WHERE g.opened AND NOT g.clicked) AS opener_givers,
+       count(g.contact_id) FILTER (WHERE NOT g.opened AND NOT g.clicked) AS not_engaged_givers
+FROM counts c LEFT JOIN gave g USING (campaign_id)
+WHERE c.sends > 0
+GROUP BY ALL
 """
 
 

@@ -39,7 +39,8 @@ def period_kpis(campaigns: pl.DataFrame, filters: Filters, *, human_opens_only: 
         keys += ["revenue", "revenue_per_1000"]
     for key in keys:
         cur, prev = totals[0][key], totals[1][key]
-        change = cur - prev if cur is not None and prev is not None else None
+        comparable = totals[1]["sends"] > 0   # no change against a period with nothing sent
+        change = cur - prev if comparable and cur is not None and prev is not None else None
         rows.append({"metric": key, "current": _f(cur), "previous": _f(prev), "change": _f(change)})
     return pl.DataFrame(rows, schema={"metric": pl.Utf8, "current": pl.Float64, "previous": pl.Float64,
                                       "change": pl.Float64})

@@ -52,7 +52,7 @@ def fmt_change(metric: str, change: float | None) -> str | None:
 
 def layout(fig: go.Figure, height: int = 360, percent_axis: bool = False) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, template="plotly_white")
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, template="plotly_white")
     if percent_axis:
         fig.update_yaxes(tickformat=".0%")
     return fig

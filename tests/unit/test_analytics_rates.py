@@ -81,6 +81,9 @@ def test_period_kpis_compare_with_the_previous_period(con) -> None:
     assert overview.previous_period(start, start + timedelta(days=6)) == (date(2025, 1, 6), date(2025, 1, 12))
     assert k["delivered"]["current"] == 4 and k["delivered"]["previous"] == 9
     assert k["open_rate"]["change"] == pytest.approx(1 / 4 - 4 / 9)
+    first = {r["metric"]: r for r in overview.period_kpis(counts_of(con), campaigns.Filters(T0.date(), T0.date()))
+             .to_dicts()}
+    assert first["delivered"]["current"] == 9 and first["delivered"]["change"] is None  # nothing sent before
 
 
 def test_machine_opens_are_flagged_only_for_habitual_non_clicking_fast_openers() -> None:
