@@ -36,10 +36,11 @@ within the window after the send – the honest comparison for "did the email dr
 def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:  # noqa: ARG001 - cache key
     with read(Path(db_path)) as con:
         gifts = attribution.gift_attribution(con, window_hours)
+        campaigns = attribution.campaign_revenue(con, window_hours, gifts)
         return {
             "gifts": gifts,
-            "campaigns": attribution.campaign_revenue(con, window_hours),
-            "series": attribution.series_revenue(con, window_hours),
+            "campaigns": campaigns,
+            "series": attribution.series_revenue(con, window_hours, gifts, campaigns),
             "match": attribution.match_report(con).donors,
             "codes": gift_codes(con),
             "mapping": code_mapping(con),

@@ -251,11 +251,15 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
     return query_frame(con, _ATTRIBUTION, _window_params(window_hours))
 
 
-def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
+def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
+                     gifts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per campaign: attributed gifts, donors, revenue (and by tier), sends, revenue per 1,000 sends, and the
     gift rates (a gift within the window after the send) of clickers, openers who did not click, and the
-    baseline: contacts sent the email who neither opened nor clicked."""
-    gifts = gift_attribution(con, window_hours).filter(pl.col("campaign_id").is_not_null())
+    baseline: contacts sent the email who neither opened nor clicked. Pass `gifts` (gift_attribution() for the
+    same window) to avoid computing it twice."""
+    gifts = (gift_attribution(con, window_hours) if gifts is None else gifts).filter(
+        pl.col("campaign_id").is_not_null()
+    )
     positive = pl.col("amount") > 0
     by_campaign = gifts.group_by("campaign_id").agg(
         gifts=pl.col("transaction_id").filter(~pl.col("is_adjustment") & positive).n_unique(),
@@ -307,10 +311,14 @@ def appeal_series(name: str | None) -> str:
     return stripped or name.strip()
 
 
-def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
-    """Per appeal series (campaign name with year and wave stripped): campaigns, gifts, donors, revenue, sends."""
-    gifts = gift_attribution(con, window_hours).filter(pl.col("campaign_id").is_not_null())
-    per_campaign = campaign_revenue(con, window_hours).select("campaign_id", "name", "sends")
+def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gifts: pl.DataFrame | None = None,
+                   campaigns: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per appeal series (campaign name with year and wave stripped): campaigns, gifts, donors, revenue, sends.
+    Pass `gifts` and `campaigns` (gift_attribution() and campaign_revenue() for the same window) to reuse them."""
+    gifts = gift_attribution(con, window_hours) if gifts is None else gifts
+    campaigns = campaign_revenue(con, window_hours, gifts) if campaigns is None else campaigns
+    gifts = gifts.filter(pl.col("campaign_id").is_not_null())
+    per_campaign = campaigns.select("campaign_id", "name", "sends")
     series_of = per_campaign.with_columns(
         series=pl.col("name").map_elements(appeal_series, return_dtype=pl.Utf8)
     ).select("campaign_id", "series", "sends")

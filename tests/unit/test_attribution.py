@@ -226,6 +226,14 @@ def test_campaign_revenue_baseline_and_engaged_gift_rates():
     assert out["K2"]["sends"] == 300 and out["K2"]["revenue"] == 0 and out["K2"]["baseline_gift_rate"] is None
 
 
+def test_a_resend_counts_each_recipient_once():
+    acct = Account().campaign("K1", "Appeal", "A1", "A1r").contact("c1", "a@x.org").contact("c2", "b@x.org")
+    acct.event("A1", "c1", "sends", "2024-12-01 10:00").event("A1", "c2", "sends", "2024-12-01 10:00")
+    acct.event("A1r", "c2", "sends", "2024-12-04 10:00").event("A1r", "c2", "opens", "2024-12-04 11:00")
+    k1 = campaign_revenue(acct.con).to_dicts()[0]
+    assert (k1["sends"], k1["openers"], k1["not_engaged"]) == (2, 1, 1)
+
+
 def test_series_revenue_groups_years_and_waves():
     acct = (
         Account().contact("c1", "a@x.org").donor("D1", "a@x.org")
