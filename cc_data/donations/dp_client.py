@@ -6,6 +6,8 @@ message (DonorPerfect wants it in the URL, unencoded). 5xx answers and timeouts 
 
 from __future__ import annotations
 
+import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
@@ -26,6 +28,23 @@ DONOR_FIELDS: tuple[str, ...] = (
     "donor_id", "first_name", "last_name", "email", "cc_contact_id", "org_rec", "donor_type",
     "created_date", "modified_date",
 )
+
+
+_APIKEY_IN_URL = re.compile(r"(apikey=)[^&\s'\"]+", re.IGNORECASE)
+
+
+class _RedactApiKey(logging.Filter):
+    """urllib3 logs request URLs (retries at WARNING, requests at DEBUG); DonorPerfect's key is in the URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "apikey=" in record.getMessage().lower():
+            record.msg = _APIKEY_IN_URL.sub(r"\1***", record.getMessage())
+            record.args = None
+        return True
+
+
+for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
+    logging.getLogger(_name).addFilter(_RedactApiKey())
 
 
 class DonorPerfectError(ApiError):

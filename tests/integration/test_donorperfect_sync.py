@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -124,7 +125,8 @@ def test_bad_sql_comes_back_as_an_error(dp):
         client_for(dp).query("SELECT * FROM DPGIFT WHERE gift_date >= '2024-01-01'")
 
 
-def test_server_errors_are_retried_then_reported(dp):
+def test_server_errors_are_retried_then_reported(dp, caplog):
+    caplog.set_level(logging.DEBUG)
     dp.fail_next = [503, 502]
     assert len(client_for(dp).query("SELECT TOP 3 gift_id FROM DPGIFT ORDER BY gift_id")) == 3
     assert len(dp.request_log) == 3
@@ -132,6 +134,9 @@ def test_server_errors_are_retried_then_reported(dp):
     with pytest.raises(DonorPerfectError, match="answered HTTP 500") as err:
         client_for(dp, retries=2).query("SELECT TOP 3 gift_id FROM DPGIFT")
     assert KEY not in str(err.value)
+    assert any("Retry" in r.getMessage() for r in caplog.records)  # urllib3 logged its retries...
+    assert any("apikey=***" in r.getMessage() for r in caplog.records)
+    assert not any(KEY in r.getMessage() for r in caplog.records)  # ...without the key
 
 
 def test_unreachable_server_message_hides_the_key():
