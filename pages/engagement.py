@@ -1,5 +1,6 @@
 """Engagement: a score and tier for every contact, how tiers moved, and one contact's timeline."""
 
+from dataclasses import astuple
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -42,7 +43,7 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
                 f"number of those emails. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
                 f"Scored as of the latest send, {as_of:%b %d, %Y}.")
 
-scored = scoring.score_contacts(core.sends, people, as_of, params)
+scored, history = data.scores(str(cfg.db_path), version, astuple(params), as_of)
 counts = scoring.tier_counts(scored)
 left, right = st.columns([1, 2])
 with left:
@@ -56,7 +57,6 @@ with left:
     st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_now")
 with right:
     st.subheader("Month by month")
-    history = scoring.tier_history(core.sends, people, as_of, 12, params)
     fig = go.Figure()
     for tier in scoring.TIERS:
         part = history.filter(pl.col("tier") == tier)

@@ -1,5 +1,6 @@
 """Re-engagement: build a list of emailable contacts who stopped engaging, and download it."""
 
+from dataclasses import astuple
 from datetime import datetime
 
 import streamlit as st
@@ -15,7 +16,6 @@ if not context.has_data(cfg):
 
 version = data.version(cfg.db_path)
 core = data.core(str(cfg.db_path), version)
-audience = data.audience_frame(str(cfg.db_path), version)
 tags = data.tag_names(str(cfg.db_path), version)
 sent = core.sends["sent_at"].drop_nulls()
 as_of: datetime = sent.max() if not sent.is_empty() else datetime.now()
@@ -41,14 +41,14 @@ no_machine = c3.checkbox("Exclude machine-only openers", key="seg_no_machine",
 criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
                                     list_ids=tuple(lists), tag_ids=tuple(chosen_tags), lapsed_donors_only=lapsed,
                                     exclude_machine_only_openers=no_machine)
-segment = segments.reengagement_segment(audience, core.sends, criteria, as_of)
+segment, csv_bytes, xlsx_bytes = data.segment_files(str(cfg.db_path), version, astuple(criteria), as_of)
 
 st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"
 d1, d2, _ = st.columns([1, 1, 3])
-d1.download_button("Download CSV", export.to_csv_bytes(segment), export.export_filename(name, as_of.date(), "csv"),
+d1.download_button("Download CSV", csv_bytes, export.export_filename(name, as_of.date(), "csv"),
                    mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
-d2.download_button("Download Excel", export.to_excel_bytes(segment) if segment.height else b"",
+d2.download_button("Download Excel", xlsx_bytes,
                    export.export_filename(name, as_of.date(), "xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    disabled=segment.is_empty(), key="seg_xlsx")

@@ -64,22 +64,23 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
         SELECT contact_id FROM habits
         WHERE received >= $min_emails AND clicked = 0 AND opened >= $min_share * received
     ),
-    human_open AS (
+    late_machine_open AS (   -- only machine openers need their opens examined one by one
         SELECT o.campaign_activity_id, o.contact_id, min(o.created_time) AS first_human_open_at
         FROM ev o
+        JOIN machine m USING (contact_id)
         JOIN sends s USING (campaign_activity_id, contact_id)
         JOIN activity_sent a USING (campaign_activity_id)
-        WHERE o.t = 'em_opens' AND NOT (
-            o.contact_id IN (SELECT contact_id FROM machine)
-            AND o.created_time <= coalesce(s.sent_at, a.activity_sent_at) + to_minutes($minutes::BIGINT)
-        )
+        WHERE o.t = 'em_opens'
+          AND o.created_time > coalesce(s.sent_at, a.activity_sent_at) + to_minutes($minutes::BIGINT)
         GROUP BY 1, 2
     )
     SELECT s.campaign_activity_id, s.campaign_id, s.contact_id, s.sent_at, s.bounced, s.hard_bounced,
-           s.first_open_at IS NOT NULL AS opened, s.first_open_at, h.first_human_open_at,
-           s.first_click_at, s.opted_out, s.forwarded,
-           s.contact_id IN (SELECT contact_id FROM machine) AS machine_opener
-    FROM sends s LEFT JOIN human_open h USING (campaign_activity_id, contact_id)
+           s.first_open_at IS NOT NULL AS opened, s.first_open_at,
+           CASE WHEN m.contact_id IS NULL THEN s.first_open_at ELSE h.first_human_open_at END AS first_human_open_at,
+           s.first_click_at, s.opted_out, s.forwarded, m.contact_id IS NOT NULL AS machine_opener
+    FROM sends s
+    LEFT JOIN machine m USING (contact_id)
+    LEFT JOIN late_machine_open h USING (campaign_activity_id, contact_id)
     """
     params = {"min_emails": rule.min_emails, "min_share": rule.min_open_share, "minutes": rule.max_minutes_after_send}
     return frame(con, sql, params)

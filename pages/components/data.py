@@ -5,12 +5,13 @@ read-only connection (never shared across threads)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import audience, campaigns, reconcile, scoring, sends, status, trends
+from cc_data.analytics import audience, campaigns, export, reconcile, scoring, segments, sends, status, trends
 from cc_data.analytics.query import row_count
 from cc_data.store.db import data_version, read
 
@@ -116,3 +117,21 @@ def gift_times(db_path: str, version: str, window_hours: int = 48) -> pl.DataFra
     if "campaign_id" not in gifts.columns or "gift_time" not in gifts.columns:
         return None
     return gifts.filter(pl.col("campaign_id").is_not_null()).select("campaign_id", "gift_time")
+
+
+@st.cache_data(show_spinner="Scoring contacts…", max_entries=8)
+def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple)."""
+    settings = scoring.ScoreSettings(*params)
+    per_send, people = core(db_path, version).sends, contacts(db_path, version)
+    return (scoring.score_contacts(per_send, people, as_of, settings),
+            scoring.tier_history(per_send, people, as_of, 12, settings))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def segment_files(db_path: str, version: str, criteria: tuple, as_of: datetime) -> tuple[pl.DataFrame, bytes, bytes]:
+    """(segment, CSV bytes, Excel bytes) for one set of criteria (dataclasses.astuple of SegmentCriteria)."""
+    chosen = segments.reengagement_segment(audience_frame(db_path, version), core(db_path, version).sends,
+                                           segments.SegmentCriteria(*criteria), as_of)
+    xlsx = export.to_excel_bytes(chosen) if chosen.height else b""
+    return chosen, export.to_csv_bytes(chosen), xlsx
