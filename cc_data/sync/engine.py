@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -152,8 +154,9 @@ def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], 
     if stream.snapshot:
         _run_snapshot(ctx, stream, params)
         return
-    for page in ctx.client.pages(stream.path, params, endpoint=stream.endpoint, shape=stream.shape,
-                                 start_href=resume):
+    pages = ctx.client.pages(stream.path, params, endpoint=stream.endpoint, shape=stream.shape,
+                             start_href=resume)
+    for page in (pages if stream.stop_after else prefetch(pages)):  # an early stop must not fetch ahead
         now = ctx.now_iso()
         recs = records_of(page.body, stream.records)
         rows = merge_rows([stream.to_rows(r, now) for r in recs])
@@ -211,3 +214,48 @@ def run_per_item(ctx: Context, stream: Stream) -> None:
 
 def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator, depth: int = 3) -> Iterator:
+    """Run `items` (HTTP pages) in a background thread, up to `depth` ahead, so the next request overlaps
+    writing the current page. Errors surface in the consumer; leaving the loop early stops the producer."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put((item, None), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put((_DONE, None))
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            buffer.put((_DONE, err))
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, err = buffer.get()
+            if item is _DONE:
+                if err is not None:
+                    raise err
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                buffer.get_nowait()
+        thread.join(timeout=READ_TIMEOUT_JOIN_S)
+
+
+READ_TIMEOUT_JOIN_S = 90.0

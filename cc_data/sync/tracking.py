@@ -4,10 +4,12 @@ stored high-water mark. Activity stats tell us when a kind has nothing new, whic
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from cc_data.store import upserts
-from cc_data.sync.engine import Context, dumps
+from cc_data.sync.engine import Context, dumps, prefetch
 from cc_data.sync.records import tracking_row
 from cc_data.sync.streams import TRACKING_KINDS, TRACKING_PAGE, settled, tracked_activities
 
@@ -56,48 +58,52 @@ def run_tracking(ctx: Context) -> None:
     work = pending_work(ctx)
     ctx.estimated_calls = sum(max(1, -(-(n or 0) // TRACKING_PAGE)) for _, _, n in work)
     ctx.emit()
-    activities = list(dict.fromkeys(aid for aid, _, _ in work))
-    by_activity: dict[str, list[str]] = {aid: [] for aid in activities}
-    for aid, kind, _ in work:
-        by_activity[aid].append(kind)
     states = upserts.get_states(ctx.con, STATE)
-    all_pending = [aid for aid, sent, _ in tracked_activities(ctx) if not settled(ctx, sent, states.get(aid))]
-    for aid in all_pending:
-        for kind in by_activity.get(aid, []):
-            fetch_kind(ctx, aid, kind)
-        with ctx.transaction():
+    with_work = {aid for aid, _, _ in work}
+    idle = [aid for aid, sent, _ in tracked_activities(ctx)
+            if aid not in with_work and not settled(ctx, sent, states.get(aid))]
+    with ctx.transaction():  # nothing new for these: they count as fetched now
+        for aid in idle:
             upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
-
-
-def fetch_kind(ctx: Context, aid: str, kind: str) -> None:
-    ttype = TRACKING_KINDS[kind][0]
-    key = f"{aid}:{kind}"
-    state = json.loads(upserts.get_state(ctx.con, STATE, key) or "{}")
-    hwm = _utc(state["hwm"]) if state.get("hwm") else None
-    new_hwm = _utc(state["new_hwm"]) if state.get("new_hwm") else None
-    pages = ctx.client.pages(
-        f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(TRACKING_PAGE)},
-        endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", shape="tracking",
-        start_href=state.get("next"),
-    )
-    for page in pages:
-        recs = [r for r in page.body.get("tracking_activities") or [] if isinstance(r, dict)]
-        times = [t for t in (_utc(str(r.get("created_time") or "")) for r in recs) if t is not None]
-        if times and new_hwm is None:
-            new_hwm = max(times)
-        reached = hwm is not None and any(t <= hwm for t in times)
-        done = reached or page.next_href is None
-        best = max((t for t in (hwm, new_hwm) if t is not None), default=None)
-        if done:
-            next_state = {"hwm": best.isoformat() if best else None}
-        else:
-            next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
-                          "new_hwm": new_hwm.isoformat() if new_hwm else None}
+    remaining = Counter(aid for aid, _, _ in work)
+    plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
+    for aid, kind, recs, next_state, done in prefetch(_pages(ctx, plan)):
+        ttype = TRACKING_KINDS[kind][0]
         with ctx.transaction():
             added = upserts.insert_tracking(ctx.con, aid, [tracking_row(r, aid, ttype) for r in recs])
-            upserts.set_state(ctx.con, STATE, key, dumps(next_state))
+            upserts.set_state(ctx.con, STATE, f"{aid}:{kind}", dumps(next_state))
+            if done:
+                remaining[aid] -= 1
+                if remaining[aid] == 0:
+                    upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
         ctx.rows["tracking_events"] += added
         ctx.stream_rows += added
         ctx.emit()
-        if done:
-            break
+
+
+def _pages(ctx: Context, plan: list[tuple[str, str, dict]]) -> Iterator[tuple[str, str, list[dict], dict, bool]]:
+    """Every page the plan needs, each with the checkpoint to store with it. Runs in the prefetch thread:
+    it touches only the HTTP client, never the database."""
+    for aid, kind, state in plan:
+        hwm = _utc(state["hwm"]) if state.get("hwm") else None
+        new_hwm = _utc(state["new_hwm"]) if state.get("new_hwm") else None
+        pages = ctx.client.pages(
+            f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(TRACKING_PAGE)},
+            endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", shape="tracking",
+            start_href=state.get("next"),
+        )
+        for page in pages:
+            recs = [r for r in page.body.get("tracking_activities") or [] if isinstance(r, dict)]
+            times = [t for t in (_utc(str(r.get("created_time") or "")) for r in recs) if t is not None]
+            if times and new_hwm is None:
+                new_hwm = max(times)
+            done = page.next_href is None or (hwm is not None and any(t <= hwm for t in times))
+            if done:
+                best = max((t for t in (hwm, new_hwm) if t is not None), default=None)
+                next_state: dict = {"hwm": best.isoformat() if best else None}
+            else:
+                next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
+                              "new_hwm": new_hwm.isoformat() if new_hwm else None}
+            yield aid, kind, recs, next_state, done
+            if done:
+                break
