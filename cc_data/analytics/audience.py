@@ -30,13 +30,19 @@ def audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     gifts = ""
     gift_join = "NULL::DATE AS last_gift_date"
     if row_count(con, "gifts"):
-        gifts = """, given AS (
-            SELECT k.contact_id, max(g.gift_date) AS last_gift_date
+        gifts = """, paid AS (
+            SELECT g.gift_date, g.cc_contact_id, lower(trim(g.email)) AS email, d.cc_contact_id AS donor_contact_id,
+                   lower(trim(d.email)) AS donor_email
             FROM gifts g LEFT JOIN donors d USING (donor_id)
-            JOIN contacts k ON g.cc_contact_id = k.contact_id OR d.cc_contact_id = k.contact_id
-                 OR lower(trim(g.email)) = k.email OR lower(trim(d.email)) = k.email
-            WHERE coalesce(g.record_type, 'G') IN ('G', 'S') AND g.amount > 0 GROUP BY 1)"""
-        gift_join = "(SELECT last_gift_date FROM given v WHERE v.contact_id = k.contact_id) AS last_gift_date"
+            WHERE coalesce(g.record_type, 'G') IN ('G', 'S') AND g.amount > 0),
+        given AS (   -- a gift matches a contact by contact id or by email, on the gift row or its donor
+            SELECT contact_id, max(gift_date) AS last_gift_date FROM (
+                SELECT cc_contact_id AS contact_id, gift_date FROM paid WHERE cc_contact_id IS NOT NULL
+                UNION ALL SELECT donor_contact_id, gift_date FROM paid WHERE donor_contact_id IS NOT NULL
+                UNION ALL SELECT k.contact_id, p.gift_date FROM paid p JOIN contacts k ON p.email = k.email
+                UNION ALL SELECT k.contact_id, p.gift_date FROM paid p JOIN contacts k ON p.donor_email = k.email
+            ) GROUP BY 1)"""
+        gift_join = "v.last_gift_date"
     return frame(con, f"""
         WITH engaged AS (
             SELECT contact_id, max(created_time) AS last_engaged FROM tracking_events
@@ -60,6 +66,7 @@ def audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         FROM contacts k
         LEFT JOIN engaged e USING (contact_id) LEFT JOIN bounced b USING (contact_id)
         LEFT JOIN lists li USING (contact_id) LEFT JOIN tags t USING (contact_id)
+        {"LEFT JOIN given v USING (contact_id)" if gifts else ""}
         ORDER BY k.contact_id""")
 
 

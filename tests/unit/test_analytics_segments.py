@@ -82,3 +82,15 @@ def test_formula_cells_are_neutralised_and_file_names_say_segment_and_date() -> 
     assert export.neutralise("@SUM(A1)") == "'@SUM(A1)" and export.neutralise("plain") == "plain"
     assert export.export_filename("Re-engagement: inactive 180 days", date(2025, 12, 15), "csv") == \
         "re-engagement-inactive-180-days-2025-12-15.csv"
+
+
+def test_lapsed_donors_are_matched_by_email_or_contact_id() -> None:
+    con = build()
+    con.execute("INSERT INTO donors (donor_id, email) VALUES ('d1', ' QUIET@example.org ')")
+    con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, gift_date, amount) VALUES "
+                "('g1', 'd1', 'G', ?, 50)", [(AS_OF - 400 * D).date()])           # quiet, via the donor's email
+    con.execute("INSERT INTO gifts (gift_id, record_type, gift_date, amount, cc_contact_id) VALUES "
+                "('g2', 'G', ?, 20, 'quiet2')", [(AS_OF - 10 * D).date()])       # quiet2 gave recently
+    con.execute("INSERT INTO gifts (gift_id, record_type, gift_date, amount, cc_contact_id) VALUES "
+                "('g3', 'P', ?, 99, 'robot')", [(AS_OF - 500 * D).date()])       # a pledge is not a gift
+    assert segment(con, lapsed_donors_only=True)["contact_id"].to_list() == ["quiet"]
