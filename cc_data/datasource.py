@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cc_data.config import Settings
+from cc_data.store.db import writer
 
 
 def is_demo(settings: Settings) -> bool:
@@ -16,6 +17,16 @@ def is_demo(settings: Settings) -> bool:
     return not settings.has_credentials
 
 
-def sync_now(settings: Settings, progress: Callable[[Any], None] | None = None) -> Any:
-    """Run a sync from the configured source (the demo sandbox when there are no credentials)."""
-    raise NotImplementedError("wired up once the sync lands")
+def sync_now(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,
+             only: list[str] | None = None) -> Any:
+    """Run a sync from the configured source: the real account, or the demo sandbox without credentials."""
+    if is_demo(settings):
+        from cc_data import demo
+
+        return demo.refresh(settings, progress=progress)
+    from cc_data.sync.runner import run_sync
+
+    result = run_sync(settings, full=full, only=only, progress=progress)
+    with writer(settings.db_path) as w:
+        w.con.execute("INSERT OR REPLACE INTO meta VALUES ('source', 'live')")
+    return result

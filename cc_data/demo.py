@@ -1,9 +1,143 @@
-"""`cc-data demo`: build the demo database by syncing the built-in sandbox (placeholder until the sync lands)."""
+"""The demo database: the built-in sandbox account synced over loopback HTTP by the real sync code.
+
+The sandbox (a local Constant Contact V3 API and a DonorPerfect XML API) is started in this process,
+the normal `run_sync` and DonorPerfect sync pull from it, and `meta` records how to start the same
+sandbox again so "Sync now" on demo data picks up what happened since (new sends, late clicks, unsubscribes).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cc_data.config import Settings
+from cc_data.errors import UserError
+from cc_data.store.db import read, work_path, writer, writer_busy
+
+DEMO_SEED = 7
+DEMO_SCALE = "demo"
+# Loopback is not Constant Contact: the demo sandbox lets the sync go as fast as the machine allows.
+DEMO_RATE_LIMIT_RPS = 500.0
+DEMO_QUOTA = 1_000_000_000
+
+
+def _now_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def demo_meta(db_path: Path) -> dict[str, str]:
+    """The demo's recipe from the published database, or {} when it is not a demo database."""
+    if not Path(db_path).exists():
+        return {}
+    with read(db_path) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'demo_%' OR key = 'source'").fetchall())
+    return meta if meta.get("source") == "demo" else {}
+
+
+@contextmanager
+def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float]) -> Iterator[tuple[Any, Any]]:
+    from cc_data.sandbox.donorperfect import DonorPerfectSandbox
+    from cc_data.sandbox.server import SandboxServer
+
+    cc = SandboxServer(seed=seed, scale=scale, now=now, rate_limit_rps=DEMO_RATE_LIMIT_RPS, daily_quota=DEMO_QUOTA)
+    for days in advances:
+        cc.advance(days)
+    cc.start()
+    dp = DonorPerfectSandbox(cc.account).start()
+    try:
+        yield cc, dp
+    finally:
+        dp.stop()
+        cc.stop()
+
+
+def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], None] | None) -> Any:
+    from cc_data.donations.dp_client import DonorPerfectClient
+    from cc_data.donations.dp_sync import sync_donorperfect
+    from cc_data.sync.runner import run_sync
+
+    token_file = settings.db_path.parent / "demo-tokens.json"
+    token_file.unlink(missing_ok=True)  # a restarted sandbox does not know earlier tokens
+    demo_settings = settings.with_(
+        client_id=cc.client_id, client_secret=cc.client_secret, refresh_token=cc.mint_refresh_token(),
+        api_base_url=cc.api_base_url, oauth_base_url=cc.oauth_base_url, token_file=token_file,
+        rate_limit_rps=DEMO_RATE_LIMIT_RPS, daily_quota=DEMO_QUOTA,
+        anchor_date=(cc.now - timedelta(days=2 * 366)).date(),
+    )
+    result = run_sync(demo_settings, progress=progress)
+    sync_donorperfect(settings.db_path, DonorPerfectClient(dp.url, dp.api_key))
+    return result
+
+
+def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
+          progress: Callable[[Any], None] | None = None) -> Any:
+    """Build the demo database from scratch at settings.db_path."""
+    from cc_data.donations.code_mapping import seed_code_mapping
+
+    db_path = Path(settings.db_path)
+    if writer_busy(db_path):
+        raise UserError("A sync is running on the demo database; wait for it to finish.")
+    for path in (db_path, work_path(db_path)):
+        path.unlink(missing_ok=True)
+    now = _now_hour()
+    with _sandboxes(seed, scale, now, []) as (cc, dp):
+        result = _sync_from(settings, cc, dp, progress)
+        with writer(db_path) as w:
+            seed_code_mapping(w.con, cc.account.appeal_codes)
+            _write_meta(w.con, {"source": "demo", "demo_seed": str(seed), "demo_scale": scale,
+                                "demo_now": now.isoformat(), "demo_advances": "[]"})
+    return result
+
+
+def refresh(settings: Settings, progress: Callable[[Any], None] | None = None) -> Any:
+    """Sync the demo again: the same sandbox, its clock moved to the present, so new activity arrives."""
+    meta = demo_meta(settings.db_path)
+    if not meta:
+        return build(settings, progress=progress)
+    start = datetime.fromisoformat(meta["demo_now"])
+    advances = [float(d) for d in json.loads(meta.get("demo_advances", "[]"))]
+    behind = (_now_hour() - start).total_seconds() / 86_400 - sum(advances)
+    if behind >= 1 / 24:
+        advances.append(round(behind, 4))
+    with _sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
+        result = _sync_from(settings, cc, dp, progress)
+    with writer(settings.db_path) as w:
+        _write_meta(w.con, {"demo_advances": json.dumps(advances)})
+    return result
+
+
+def _write_meta(con: Any, values: dict[str, str]) -> None:
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Registered later, once the sandbox and the sync exist."""
+    p = sub.add_parser("demo", help="build the demo database from the built-in sandbox")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when a database already exists")
+    p.add_argument("--scale", choices=("small", "demo", "large"), default=DEMO_SCALE)
+    p.add_argument("--seed", type=int, default=DEMO_SEED)
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.if_missing and Path(settings.db_path).exists():
+        return 0
+    if settings.has_credentials:
+        if args.if_missing:
+            print("No data yet for your Constant Contact account: run `cc-data auth`, then `cc-data sync`.",
+                  file=sys.stderr)
+            return 0
+        raise UserError("Constant Contact credentials are configured, so the demo would overwrite your data; "
+                        "unset CONSTANT_CONTACT_CLIENT_ID or point CC_DB_PATH elsewhere to build the demo.")
+    from cc_data.sync.commands import _ProgressPrinter
+
+    print(f"Building the demo database ({args.scale} scale) from the built-in sandbox...", flush=True)
+    result = build(settings, scale=args.scale, seed=args.seed, progress=_ProgressPrinter())
+    print(f"Demo data ready: {result.total_calls:,} API calls, {sum(result.rows.values()):,} rows "
+          f"in {result.elapsed_s:.0f} s -> {settings.db_path}")
+    return 0
