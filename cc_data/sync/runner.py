@@ -110,6 +110,8 @@ def _run_one(ctx: Context, name: str) -> None:
             run_listing(ctx, runner)
     else:
         runner(ctx)
+    with ctx.transaction():
+        upserts.set_state(ctx.con, name, "completed_at", ctx.now_iso())
     ctx.emit(done=True)
 
 

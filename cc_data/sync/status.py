@@ -9,26 +9,23 @@ import polars as pl
 
 from cc_data.store.db import read
 
-STREAM_STATE_KEYS = {   # the sync_state stream whose last update says when each stream last made progress
-    "contacts": ["contacts", "contacts_full", "contacts_updated", "contacts_optout", "contacts_deleted"],
-    "campaigns": ["campaigns"], "campaign_details": ["campaign_details"],
-    "campaign_summaries": ["campaign_summaries"], "activity_details": ["activity_details"],
-    "activity_stats": ["activity_stats"], "tracking": ["tracking"],
+MAIN_TABLE = {
+    "account": "account", "custom_fields": "custom_fields", "lists": "contact_lists", "tags": "contact_tags",
+    "segments": "segments", "contacts": "contacts", "campaigns": "campaigns",
+    "campaign_details": "campaign_activities", "campaign_summaries": "campaign_summaries",
+    "activity_details": "campaign_activities", "activity_stats": "activity_stats", "tracking": "tracking_events",
 }
 
 
 def status_frame(db_path: Path) -> pl.DataFrame:
-    """Per stream: when it last wrote a checkpoint (UTC) and rows stored in its main table."""
-    tables = {"contacts": "contacts", "campaigns": "campaigns", "campaign_details": "campaign_activities",
-              "campaign_summaries": "campaign_summaries", "activity_details": "campaign_activities",
-              "activity_stats": "activity_stats", "tracking": "tracking_events"}
+    """Per stream: when it last completed (API clock, UTC) and the rows in its main table."""
     out = []
     with read(db_path) as con:
-        for stream, keys in STREAM_STATE_KEYS.items():
-            last = con.execute(
-                "SELECT max(updated_at) FROM sync_state WHERE stream IN (SELECT unnest(?))", [keys]).fetchone()[0]
-            rows = con.execute(f"SELECT count(*) FROM {tables[stream]}").fetchone()[0]
-            out.append({"stream": stream, "last_synced_at": last, "rows": rows})
+        done = dict(con.execute("SELECT stream, value FROM sync_state WHERE key = 'completed_at'").fetchall())
+        for stream, table in MAIN_TABLE.items():
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            finished = datetime.fromisoformat(done[stream]) if stream in done else None
+            out.append({"stream": stream, "last_synced_at": finished, "rows": rows})
         last_run = con.execute(
             "SELECT max(finished_at) FROM sync_runs WHERE outcome IN ('success', 'quota_exceeded')").fetchone()[0]
     frame = pl.DataFrame(out, schema={"stream": pl.Utf8, "last_synced_at": pl.Datetime, "rows": pl.Int64})

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from cc_data.errors import AuthError
+from cc_data.sync import status
 from cc_data.sync.runner import run_sync
 from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
 from tests.integration.conftest import settings_for
@@ -48,6 +49,12 @@ def test_full_sync_equals_the_account_and_a_second_sync_is_minimal(start_sandbox
     assert second.total_calls == expected, second.calls
     assert len(sandbox.request_log) - before == expected
     assert not any(k.startswith("GET /reports/email_reports") for k in second.calls)
+
+    frame = status.status_frame(settings.db_path)
+    assert set(frame["stream"]) >= {"contacts", "tracking"} and frame["last_synced_at"].null_count() == 0
+    runs = status.last_runs(settings.db_path)
+    assert runs["outcome"].to_list() == ["success", "success"]
+    assert status.calls_today(settings.db_path) == first.total_calls + second.total_calls
 
 
 def test_incremental_sync_after_time_passes(start_sandbox, tmp_path):

@@ -1,0 +1,55 @@
+"""Stream declarations: every endpoint and query parameter exists in the official spec (when it is present),
+page sizes stay within the documented limits, and bad stream names are refused with a clear message."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cc_data.config import Settings
+from cc_data.errors import ConfigError
+from cc_data.sync import streams as s
+from cc_data.sync.runner import STREAMS, run_sync
+
+SPEC = Path("/work/shared/reference/cc-v3-openapi.json")
+ALL = [s.ACCOUNT, s.CUSTOM_FIELDS, s.LISTS, s.TAGS, s.SEGMENTS, s.CONTACTS_FULL, *s.CONTACT_PASSES, s.CAMPAIGNS,
+       s.CAMPAIGN_DETAILS, s.CAMPAIGN_SUMMARIES, s.ACTIVITY_DETAILS, s.ACTIVITY_STATS]
+MAX_PAGE = {"/contacts": 500, "/contact_custom_fields": 100, "/contact_tags": 500, "/emails": 500,
+            "/reports/summary_reports/email_campaign_summaries": 500, "/contact_lists": 1000, "/segments": 1000}
+
+
+def _spec_path(spec: dict, path: str) -> dict | None:
+    pattern = re.sub(r"\{[^}]+\}", "{}", path)
+    for candidate, ops in spec["paths"].items():
+        if re.sub(r"\{[^}]+\}", "{}", candidate) == pattern:
+            return ops.get("get")
+    return None
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="the official spec is not in this checkout")
+def test_streams_use_only_endpoints_and_parameters_in_the_spec():
+    spec = json.loads(SPEC.read_text())
+    for stream in ALL:
+        op = _spec_path(spec, stream.path)
+        assert op is not None, stream.path
+        names = {p.get("name") for p in op.get("parameters", []) if p.get("in") == "query"}
+        used = set(stream.params) | ({stream.cursor_param} if stream.cursor_param else set())
+        assert used <= names, (stream.name, used - names)
+    for kind in s.TRACKING_KINDS:
+        assert _spec_path(spec, f"/reports/email_reports/{{id}}/tracking/{kind}") is not None
+
+
+def test_page_sizes_within_documented_limits():
+    for stream in ALL:
+        if "limit" in stream.params:
+            assert int(stream.params["limit"]) <= MAX_PAGE[stream.path], stream.name
+    assert s.ACTIVITY_STATS.batch == 10
+
+
+def test_unknown_stream_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="Unknown stream"):
+        run_sync(Settings(client_id="x", token_file=tmp_path / "t"), only=["contacts", "nope"])
+    assert "tracking" in STREAMS
