@@ -34,9 +34,9 @@ def status_frame(db_path: Path) -> pl.DataFrame:
 
 def last_runs(db_path: Path, limit: int = 10) -> pl.DataFrame:
     with read(db_path) as con:
-        return pl.from_arrow(con.execute(
+        return pl.from_arrow(con.sql(
             "SELECT run_id, started_at, finished_at, outcome, mode, calls, rows, message FROM sync_runs "
-            "ORDER BY started_at DESC LIMIT ?", [limit]).to_arrow_table())
+            f"ORDER BY started_at DESC LIMIT {int(limit)}").to_arrow_table())
 
 
 def calls_today(db_path: Path) -> int:
