@@ -222,6 +222,13 @@ _DONE = object()
 def prefetch(items: Iterator, depth: int = 3) -> Iterator:
     """Run `items` (HTTP pages) in a background thread, up to `depth` ahead, so the next request overlaps
     writing the current page. Errors surface in the consumer; leaving the loop early stops the producer."""
+    for batch in prefetch_batches(items, depth):
+        yield from batch
+
+
+def prefetch_batches(items: Iterator, depth: int = 3) -> Iterator[list]:
+    """Like `prefetch`, but yields everything already fetched at once (at least one item), so a consumer
+    that falls behind can write several pages in one transaction."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -243,13 +250,24 @@ def prefetch(items: Iterator, depth: int = 3) -> Iterator:
     thread = threading.Thread(target=produce, name="prefetch", daemon=True)
     thread.start()
     try:
-        while True:
-            item, err = buffer.get()
-            if item is _DONE:
-                if err is not None:
-                    raise err
-                return
-            yield item
+        finished = False
+        while not finished:
+            got = [buffer.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    got.append(buffer.get_nowait())
+            ready = []
+            for item, err in got:
+                if item is _DONE:
+                    if err is not None:
+                        if ready:
+                            yield ready
+                        raise err
+                    finished = True
+                    break
+                ready.append(item)
+            if ready:
+                yield ready
     finally:
         stop.set()
         with contextlib.suppress(queue.Empty):

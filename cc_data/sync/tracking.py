@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from cc_data.store import upserts
-from cc_data.sync.engine import Context, dumps, prefetch
+from cc_data.sync.engine import Context, dumps, prefetch_batches
 from cc_data.sync.records import tracking_row
 from cc_data.sync.streams import TRACKING_KINDS, TRACKING_PAGE, settled, tracked_activities
 
@@ -67,15 +67,19 @@ def run_tracking(ctx: Context) -> None:
             upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
     remaining = Counter(aid for aid, _, _ in work)
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
-    for aid, kind, recs, next_state, done in prefetch(_pages(ctx, plan)):
-        ttype = TRACKING_KINDS[kind][0]
-        with ctx.transaction():
-            added = upserts.insert_tracking(ctx.con, aid, [tracking_row(r, aid, ttype) for r in recs])
-            upserts.set_state(ctx.con, STATE, f"{aid}:{kind}", dumps(next_state))
-            if done:
-                remaining[aid] -= 1
-                if remaining[aid] == 0:
-                    upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
+    for batch in prefetch_batches(_pages(ctx, plan), depth=16):
+        rows: dict[str, list[dict]] = {}
+        for aid, kind, recs, _, _ in batch:
+            ttype = TRACKING_KINDS[kind][0]
+            rows.setdefault(aid, []).extend(tracking_row(r, aid, ttype) for r in recs)
+        with ctx.transaction():  # the pages already fetched, each with its checkpoint, in one commit
+            added = sum(upserts.insert_tracking(ctx.con, aid, activity_rows) for aid, activity_rows in rows.items())
+            for aid, kind, _, next_state, done in batch:
+                upserts.set_state(ctx.con, STATE, f"{aid}:{kind}", dumps(next_state))
+                if done:
+                    remaining[aid] -= 1
+                    if remaining[aid] == 0:
+                        upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
         ctx.rows["tracking_events"] += added
         ctx.stream_rows += added
         ctx.emit()
