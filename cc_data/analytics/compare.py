@@ -65,7 +65,8 @@ def _cumulative(ages: pl.DataFrame, campaign_ids: list[str], hours: int, name: s
 def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids: list[str], hours: int = 168, *,
                      human_opens_only: bool = False, gifts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per campaign and whole hour since its first send (0..hours): cumulative unique openers and clickers
-    (and gifts, when `gifts` has campaign_id and gift_time), with open_rate and click_rate over delivered."""
+    (and gifts, when `gifts` has campaign_id and gift_time), with open_rate and click_rate over what had been
+    delivered by that age (a resend to non-openers counts from the hour it went out)."""
     chosen = campaigns.filter(pl.col("campaign_id").is_in(campaign_ids)).select("campaign_id", "name", "send_time",
                                                                                   "delivered")
     ids = chosen["campaign_id"].to_list()
@@ -77,18 +78,21 @@ def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids:
         return frame.filter(pl.col(column).is_not_null()).select(
             "campaign_id", ((pl.col(column) - pl.col("send_time")).dt.total_seconds() / 3600).alias("age_h"))
 
+    # A resend reaches its contacts days later: at each age the denominator is what was delivered so far.
+    delivered_rows = base.filter(pl.col("sent_at").is_not_null() & ~pl.col("bounced"))
     curves = _cumulative(ages(open_col), ids, hours, "opens").join(
-        _cumulative(ages("first_click_at"), ids, hours, "clicks"), on=["campaign_id", "hours"])
+        _cumulative(ages("first_click_at"), ids, hours, "clicks"), on=["campaign_id", "hours"]).join(
+        _cumulative(ages("sent_at", delivered_rows), ids, hours, "delivered_so_far"), on=["campaign_id", "hours"])
     if gifts is not None:
         gift_base = gifts.filter(pl.col("campaign_id").is_in(ids)).join(
             chosen.select("campaign_id", "send_time"), on="campaign_id")
         curves = curves.join(_cumulative(ages("gift_time", gift_base), ids, hours, "gifts"),
                              on=["campaign_id", "hours"])
     curves = curves.join(chosen, on="campaign_id")
-    rate = pl.when(pl.col("delivered") > 0)
+    rate = pl.when(pl.col("delivered_so_far") > 0)
     return curves.with_columns(
-        rate.then(pl.col("opens") / pl.col("delivered")).alias("open_rate"),
-        rate.then(pl.col("clicks") / pl.col("delivered")).alias("click_rate"),
+        rate.then(pl.col("opens") / pl.col("delivered_so_far")).alias("open_rate"),
+        rate.then(pl.col("clicks") / pl.col("delivered_so_far")).alias("click_rate"),
     ).sort("send_time", "hours")
 
 

@@ -46,3 +46,26 @@ def test_equal_age_counts_only_responses_within_each_age() -> None:
     assert at["click_rate_168h"] == pytest.approx(2 / 10)
     assert curves.filter(hours=0)["opens"].item() == 0
     assert curves.filter(hours=1)["opens"].item() == 1
+
+
+def test_a_resend_enters_the_denominator_only_once_it_is_sent() -> None:
+    con = memory_db()
+    r = Rows(con)
+    act = r.campaign("Y", "Year-End Appeal 2025", resend=True)
+    resend = "Y:resend"
+    for i in range(10):
+        r.contact(f"c{i}")
+        r.event(act, f"c{i}", "sends", T0)
+    for i in range(5):          # c0..c4 open the first send within 2 h
+        r.event(act, f"c{i}", "opens", T0 + 2 * H)
+    for i in range(5, 10):      # the 5 non-openers get the resend at 120 h; c5 opens it at 121 h
+        r.event(resend, f"c{i}", "sends", T0 + 120 * H)
+    r.event(resend, "c5", "opens", T0 + 121 * H)
+    per = sends.per_send(con)
+    counts = campaigns.campaign_counts(per, campaigns.campaign_catalog(con))
+    curves = compare.equal_age_curves(per, counts, ["Y"], 168)
+    # Before the resend: 5 openers of 10 delivered = 50%, not 5 of the final 15 deliveries.
+    assert curves.filter(hours=24)["open_rate"].item() == pytest.approx(5 / 10)
+    assert curves.filter(hours=119)["delivered_so_far"].item() == 10
+    # After it: 6 unique openers over 15 deliveries (Constant Contact counts the resend's sends too).
+    assert curves.filter(hours=168)["open_rate"].item() == pytest.approx(6 / 15)
