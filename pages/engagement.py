@@ -39,8 +39,9 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
         lapsed_days=int(c4.number_input("Lapsed: no engagement in (days)", 30, 730, defaults.lapsed_days, 30)),
         new_days=int(c4.number_input("New: joined within (days)", 0, 365, defaults.new_days, 10)),
     )
-    st.markdown(f"Score = Σ over emails received in the window of points × 0.5^(age ÷ half-life), divided by the "
-                f"number of those emails. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
+    st.markdown(f"Each email received in the window gets weight 0.5^(age ÷ half-life). Score = Σ weight × points "
+                f"÷ Σ weight: a recency-weighted average of points per email, so 1.0 means as engaged as opening "
+                f"every email. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
                 f"Scored as of the latest send, {as_of:%b %d, %Y}.")
 
 scored, history = data.scores(str(cfg.db_path), version, astuple(params), as_of)

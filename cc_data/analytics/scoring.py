@@ -52,6 +52,9 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
     clicked, human = before("first_click_at"), before("first_human_open_at")
     machine_only = before("first_open_at") & ~human
     age_days = (pl.lit(as_of) - pl.col("sent_at")).dt.total_seconds() / 86400
+    # Normalised by the decayed count of emails received: a decay-weighted mean of points per email,
+    # so 1.0 means "as engaged as opening every email", whatever the contact's mailing frequency.
+    weight = 0.5 ** (age_days / settings.half_life_days)
     points = (clicked.cast(pl.Float64) * settings.click_points + human.cast(pl.Float64) * settings.open_points
               + machine_only.cast(pl.Float64) * settings.machine_open_points)
     engaged_at = pl.max_horizontal(pl.when(clicked).then(pl.col("first_click_at")),
@@ -61,14 +64,15 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
         clicked.sum().alias("clicks"),
         human.sum().alias("human_opens"),
         machine_only.sum().alias("machine_only_opens"),
-        (points * (0.5 ** (age_days / settings.half_life_days))).sum().alias("_points"),
+        (points * weight).sum().alias("_points"),
+        weight.sum().alias("_weight"),
     )
     last_engaged = sends.filter(pl.col("sent_at").is_null() | (pl.col("sent_at") <= as_of)).group_by(
         "contact_id").agg(engaged_at.max().alias("last_engaged_at"))
     scored = (contacts.join(per_contact, on="contact_id", how="left").join(last_engaged, on="contact_id", how="left")
               .with_columns(pl.col("received", "clicks", "human_opens", "machine_only_opens").fill_null(0))
-              .with_columns(pl.when(pl.col("received") > 0).then(pl.col("_points") / pl.col("received"))
-                            .otherwise(0.0).alias("score")).drop("_points"))
+              .with_columns(pl.when(pl.col("received") > 0).then(pl.col("_points") / pl.col("_weight"))
+                            .otherwise(0.0).alias("score")).drop("_points", "_weight"))
     recent = pl.col("last_engaged_at").is_not_null() & (
         pl.col("last_engaged_at") > as_of - timedelta(days=settings.lapsed_days))
     tier = (

@@ -31,19 +31,24 @@ def test_score_decays_with_a_half_life_and_is_normalised_by_emails_received() ->
     r.event(new, "opener", "opens", T0 + 91 * D)
     scored = scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of)
     by = {row["contact_id"]: row for row in scored.to_dicts()}
-    # clicker: old email (3 + 1) × 0.25 = 1.0, new email 3 × 0.5 = 1.5; over 2 emails = 1.25 -> Highly engaged.
-    assert by["clicker"]["score"] == pytest.approx(1.25)
+    # Weights: old email 0.25, new email 0.5; the score is Σ weight × points ÷ Σ weight.
+    # clicker: (0.25 × (3 + 1) + 0.5 × 3) / 0.75 = 2.5 / 0.75 = 3.33 -> Highly engaged.
+    assert by["clicker"]["score"] == pytest.approx(2.5 / 0.75)
     assert by["clicker"]["tier"] == "Highly engaged"
-    # opener: 1 × 0.5 / 2 = 0.25 -> below 0.3 -> Low engagement (engaged 89 days ago, so not lapsed).
-    assert by["opener"]["score"] == pytest.approx(0.25)
-    assert by["opener"]["tier"] == "Low engagement"
-    assert by["silent"]["tier"] == "Lapsed"
+    # opener: 0.5 × 1 / 0.75 = 0.667 -> at least 0.3 -> Moderately engaged (engaged 89 days ago, not lapsed).
+    assert by["opener"]["score"] == pytest.approx(0.5 / 0.75)
+    assert by["opener"]["tier"] == "Moderately engaged"
+    assert by["silent"]["score"] == 0 and by["silent"]["tier"] == "Lapsed"
     assert by["newbie"]["tier"] == "New"
-    lenient = scoring.ScoreSettings(moderate=0.2)
-    assert scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of, lenient).filter(
-        contact_id="opener")["tier"].item() == "Moderately engaged"
+    strict = scoring.ScoreSettings(moderate=0.7)
+    assert scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of, strict).filter(
+        contact_id="opener")["tier"].item() == "Low engagement"
+    # A longer half-life weighs the old email more: opener = 1 × 2^(-90/180) / (2^(-1) + 2^(-0.5)).
+    slow = scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), as_of,
+                                  scoring.ScoreSettings(half_life_days=180))
+    assert slow.filter(contact_id="opener")["score"].item() == pytest.approx(2 ** -0.5 / (2 ** -1 + 2 ** -0.5))
     counts = dict(scoring.tier_counts(scored).select("tier", "contacts").iter_rows())
-    assert counts == {"Highly engaged": 1, "Moderately engaged": 0, "Low engagement": 1, "Lapsed": 1, "New": 1,
+    assert counts == {"Highly engaged": 1, "Moderately engaged": 1, "Low engagement": 0, "Lapsed": 1, "New": 1,
                       "Not emailed": 0}
 
 
