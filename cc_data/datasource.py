@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from cc_data.config import Settings
-from cc_data.store.db import writer
 
 
 def is_demo(settings: Settings) -> bool:
@@ -23,10 +22,7 @@ def sync_now(settings: Settings, progress: Callable[[Any], None] | None = None, 
     if is_demo(settings):
         from cc_data import demo
 
-        return demo.refresh(settings, progress=progress)
+        return demo.refresh(settings, progress=progress, full=full, only=only)
     from cc_data.sync.runner import run_sync
 
-    result = run_sync(settings, full=full, only=only, progress=progress)
-    with writer(settings.db_path) as w:
-        w.con.execute("INSERT OR REPLACE INTO meta VALUES ('source', 'live')")
-    return result
+    return run_sync(settings, full=full, only=only, progress=progress)

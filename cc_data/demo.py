@@ -57,7 +57,8 @@ def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float]) -> I
         cc.stop()
 
 
-def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], None] | None) -> Any:
+def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], None] | None, *,
+               full: bool = False, only: list[str] | None = None) -> Any:
     from cc_data.donations.dp_client import DonorPerfectClient
     from cc_data.donations.dp_sync import sync_donorperfect
     from cc_data.sync.runner import run_sync
@@ -70,8 +71,9 @@ def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], N
         rate_limit_rps=DEMO_RATE_LIMIT_RPS, daily_quota=DEMO_QUOTA,
         anchor_date=(cc.now - timedelta(days=2 * 366)).date(),
     )
-    result = run_sync(demo_settings, progress=progress)
-    sync_donorperfect(settings.db_path, DonorPerfectClient(dp.url, dp.api_key))
+    result = run_sync(demo_settings, full=full, only=only, progress=progress)
+    if not only:
+        sync_donorperfect(settings.db_path, DonorPerfectClient(dp.url, dp.api_key))
     return result
 
 
@@ -95,7 +97,8 @@ def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
     return result
 
 
-def refresh(settings: Settings, progress: Callable[[Any], None] | None = None) -> Any:
+def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,
+            only: list[str] | None = None) -> Any:
     """Sync the demo again: the same sandbox, its clock moved to the present, so new activity arrives."""
     meta = demo_meta(settings.db_path)
     if not meta:
@@ -106,7 +109,7 @@ def refresh(settings: Settings, progress: Callable[[Any], None] | None = None) -
     if behind >= 1 / 24:
         advances.append(round(behind, 4))
     with _sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
-        result = _sync_from(settings, cc, dp, progress)
+        result = _sync_from(settings, cc, dp, progress, full=full, only=only)
     with writer(settings.db_path) as w:
         _write_meta(w.con, {"demo_advances": json.dumps(advances)})
     return result
@@ -134,10 +137,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         raise UserError("Constant Contact credentials are configured, so the demo would overwrite your data; "
                         "unset CONSTANT_CONTACT_CLIENT_ID or point CC_DB_PATH elsewhere to build the demo.")
-    from cc_data.sync.commands import _ProgressPrinter
+    from cc_data.sync.commands import ProgressPrinter
 
     print(f"Building the demo database ({args.scale} scale) from the built-in sandbox...", flush=True)
-    result = build(settings, scale=args.scale, seed=args.seed, progress=_ProgressPrinter())
+    result = build(settings, scale=args.scale, seed=args.seed, progress=ProgressPrinter())
     print(f"Demo data ready: {result.total_calls:,} API calls, {sum(result.rows.values()):,} rows "
           f"in {result.elapsed_s:.0f} s -> {settings.db_path}")
     return 0

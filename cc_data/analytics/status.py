@@ -28,7 +28,9 @@ def source_info(con: duckdb.DuckDBPyConnection) -> SourceInfo:
     if not finished and table_exists(con, "sync_runs"):
         rows = con.execute("SELECT max(finished_at) FROM sync_runs WHERE outcome = 'success'").fetchall()
         finished = rows[0][0] if rows and rows[0][0] else None
-    return SourceInfo(meta.get("source", "unknown"), org, _as_datetime(finished))
+    # Only the demo builder marks its database; anything else the sync wrote came from a real account.
+    source = meta.get("source") or ("live" if finished else "unknown")
+    return SourceInfo(source, org, _as_datetime(finished))
 
 
 def _as_datetime(value: object) -> datetime | None:

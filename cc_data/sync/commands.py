@@ -12,11 +12,12 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from cc_data import datasource
 from cc_data.api import auth
 from cc_data.config import Settings
 from cc_data.errors import AuthError, UserError
 from cc_data.sync.engine import ProgressEvent
-from cc_data.sync.runner import STREAMS, run_sync
+from cc_data.sync.runner import STREAMS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,7 +115,9 @@ def _catch_redirect(redirect_uri: str, url: str, state: str, *, open_browser: bo
 
 # --- sync ---------------------------------------------------------------------------------------
 
-class _ProgressPrinter:
+class ProgressPrinter:
+    """One live line per stream on a terminal (rows, calls, rate, ETA); one line per finished stream otherwise."""
+
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last_line = ""
@@ -132,8 +135,10 @@ class _ProgressPrinter:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    progress = None if (args.quiet or args.json) else _ProgressPrinter()
-    result = run_sync(settings, full=args.full, only=args.only, progress=progress)
+    progress = None if (args.quiet or args.json) else ProgressPrinter()
+    if datasource.is_demo(settings) and not args.quiet:
+        print("No Constant Contact credentials: syncing the built-in demo sandbox.", file=sys.stderr)
+    result = datasource.sync_now(settings, progress, full=args.full, only=args.only)
     if args.json:
         print(json.dumps(asdict(result), default=str))
     elif not args.quiet:

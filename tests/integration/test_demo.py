@@ -1,0 +1,97 @@
+"""The demo database: the sandbox synced over loopback HTTP by the real sync and DonorPerfect code."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from cc_data import demo
+from cc_data.cli import main
+from cc_data.config import load_settings
+from cc_data.errors import UserError
+from cc_data.sandbox.generator import generate
+from cc_data.sandbox.server import SandboxServer
+from cc_data.store.db import data_version, read
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("CONSTANT_CONTACT_CLIENT_ID", "CC_DB_PATH", "CC_TOKEN_FILE", "DP_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return load_settings(env={"CC_DB_PATH": str(tmp_path / "data" / "cc.duckdb")})
+
+
+def _counts(db_path):
+    with read(db_path) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("contacts", "tracking_events", "gifts", "gift_code_campaigns", "sync_runs")}
+
+
+def test_build_syncs_the_sandbox_and_records_how_to_restart_it(settings):
+    result = demo.build(settings, scale="small")
+    assert result.outcome == "success"
+    meta = demo.demo_meta(settings.db_path)
+    assert meta["source"] == "demo" and meta["demo_scale"] == "small" and json.loads(meta["demo_advances"]) == []
+    account = generate(demo.DEMO_SEED, "small", demo._now_hour())
+    counts = _counts(settings.db_path)
+    assert counts["contacts"] == account.contacts_frame().height
+    assert counts["tracking_events"] == account.tracking_frame().height
+    assert counts["gifts"] == account.gifts.height
+    assert counts["gift_code_campaigns"] == len(account.appeal_codes)
+    with read(settings.db_path) as con:
+        assert con.execute("SELECT count(*) FROM contacts WHERE first_name IN ('José', 'Zoë', 'François')"
+                           ).fetchone()[0] >= 0  # names survive the round trip as text, accents included
+        assert con.execute("SELECT bool_and(email = lower(trim(email_address))) FROM contacts").fetchone()[0]
+
+
+def test_refresh_moves_the_sandbox_clock_to_now_and_picks_up_new_activity(settings, monkeypatch):
+    demo.build(settings, scale="small")
+    before = _counts(settings.db_path)
+    start = demo._now_hour()
+    monkeypatch.setattr(demo, "_now_hour", lambda: start + timedelta(days=3))
+    result = demo.refresh(settings)
+    assert result.outcome == "success"
+    assert json.loads(demo.demo_meta(settings.db_path)["demo_advances"]) == [3.0]
+    after = _counts(settings.db_path)
+    assert after["sync_runs"] == before["sync_runs"] + 1
+    assert result.rows.get("contacts", 0) > 0  # profile edits and opt-outs made in those three days
+    truth_server = SandboxServer(seed=demo.DEMO_SEED, scale="small", now=start)
+    truth_server.advance(3.0)
+    truth = truth_server.account
+    assert after["contacts"] == truth.contacts_frame().height
+    assert after["tracking_events"] == truth.tracking_frame().height
+    # A second refresh at the same moment replays the same advance and finds nothing new.
+    again = demo.refresh(settings)
+    assert json.loads(demo.demo_meta(settings.db_path)["demo_advances"]) == [3.0]
+    assert _counts(settings.db_path)["contacts"] == after["contacts"]
+    assert again.rows.get("tracking_events", 0) == 0
+
+
+def test_cli_if_missing_keeps_an_existing_database(settings, monkeypatch):
+    monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
+    assert main(["demo", "--scale", "small"]) == 0
+    version = data_version(settings.db_path)
+    assert main(["demo", "--if-missing"]) == 0
+    assert data_version(settings.db_path) == version
+
+
+def test_cli_sync_without_credentials_syncs_the_demo(settings, monkeypatch, capsys):
+    monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
+    assert main(["demo", "--scale", "small"]) == 0
+    assert main(["sync", "--quiet"]) == 0
+    assert "demo sandbox" not in capsys.readouterr().err  # --quiet says nothing
+    assert _counts(settings.db_path)["sync_runs"] == 2
+
+
+def test_demo_refuses_to_overwrite_a_real_account(settings, monkeypatch, capsys):
+    monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
+    monkeypatch.setenv("CONSTANT_CONTACT_CLIENT_ID", "real-app")
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err
+    assert "would overwrite your data" in err and "Traceback" not in err
+    with pytest.raises(UserError):
+        demo._run(type("A", (), {"if_missing": False, "scale": "small", "seed": 7})(),
+                  load_settings(env={"CONSTANT_CONTACT_CLIENT_ID": "x"}))
