@@ -231,6 +231,10 @@ def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
             pass
 
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            # the Date header reads the sandbox clock: clients take it as "now" (e.g. the sync's rescan window)
+            return super().date_time_string(server.account.now if timestamp is None else timestamp)
+
         def _serve(self, method: str) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
