@@ -18,6 +18,7 @@ import polars as pl
 
 from cc_data.analytics.query import frame, row_count
 
+SCORE_DECIMALS = 9   # rounding keeps float noise in the sums from moving a score across a tier threshold
 TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "New", "Not emailed")
 
 
@@ -71,7 +72,8 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
         "contact_id").agg(engaged_at.max().alias("last_engaged_at"))
     scored = (contacts.join(per_contact, on="contact_id", how="left").join(last_engaged, on="contact_id", how="left")
               .with_columns(pl.col("received", "clicks", "human_opens", "machine_only_opens").fill_null(0))
-              .with_columns(pl.when(pl.col("received") > 0).then(pl.col("_points") / pl.col("_weight"))
+              .with_columns(pl.when(pl.col("received") > 0)
+                            .then((pl.col("_points") / pl.col("_weight")).round(SCORE_DECIMALS))
                             .otherwise(0.0).alias("score")).drop("_points", "_weight"))
     recent = pl.col("last_engaged_at").is_not_null() & (
         pl.col("last_engaged_at") > as_of - timedelta(days=settings.lapsed_days))
@@ -107,13 +109,96 @@ def month_ends(as_of: datetime, months: int) -> list[datetime]:
 
 def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
                  settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
-    """as_of, tier, contacts: the tier distribution at each month boundary (contacts who existed then)."""
-    frames = []
-    for moment in month_ends(as_of, months):
-        existing = contacts.filter(pl.col("created_at").is_null() | (pl.col("created_at") <= moment))
-        frames.append(tier_counts(score_contacts(sends, existing, moment, settings)).select(
-            pl.lit(moment).alias("as_of"), "tier", "contacts"))
-    return pl.concat(frames)
+    """as_of, tier, contacts: the tier distribution at each month boundary (contacts who existed then), each
+    moment scored as score_contacts(sends, contacts existing then, moment) would, in one pass over `sends`."""
+    moments = month_ends(as_of, months)
+    state = _moment_state(sends.join(contacts.select("contact_id"), on="contact_id", how="semi"), moments, settings)
+    at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
+                       "as_of": pl.Series(moments, dtype=pl.Datetime("us"))})
+    people = contacts.select("contact_id", "created_at").join(at, how="cross")
+    scored = people.join(state, on=["contact_id", "j"], how="left").with_columns(
+        pl.col("received", "recent").fill_null(0)).filter(
+        pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("as_of")))
+    score = (pl.col("points") / pl.col("weight")).round(SCORE_DECIMALS)
+    tier = (
+        pl.when(pl.col("created_at").is_not_null()
+                & (pl.col("created_at") > pl.col("as_of") - timedelta(days=settings.new_days))).then(pl.lit("New"))
+        .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
+        .when(pl.col("recent") == 0).then(pl.lit("Lapsed"))
+        .when(score >= settings.high).then(pl.lit("Highly engaged"))
+        .when(score >= settings.moderate).then(pl.lit("Moderately engaged"))
+        .otherwise(pl.lit("Low engagement"))
+    )
+    counts = scored.group_by("j", tier.alias("tier")).agg(pl.len().alias("contacts"))
+    every = at.join(pl.DataFrame({"tier": list(TIERS), "order": range(len(TIERS))}), how="cross")
+    return (every.join(counts, on=["j", "tier"], how="left").with_columns(pl.col("contacts").fill_null(0))
+            .sort("j", "order").select("as_of", "tier", "contacts"))
+
+
+def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreSettings) -> pl.DataFrame:
+    """contact_id, j (index into moments), received, points, weight, recent at each moment, as running sums.
+
+    A send counts at moment m while m is in [sent_at, sent_at + window); its click (or open) adds points from
+    max(sent_at, clicked_at) on. Each such interval becomes +value at its first moment and -value at the first
+    moment past it, so one cumulative sum per contact gives every moment. The decay 0.5^((m - sent_at) / h)
+    is 0.5^((m - as_of) / h) × 2^((sent_at - as_of) / h); the first factor is shared by the numerator and the
+    denominator of the score, so only the second is kept. `recent` counts clicks and human opens in
+    (m - lapsed_days, m] of emails sent by m.
+    """
+    grid = pl.Series(moments, dtype=pl.Datetime("us"))
+    size = len(moments)
+    never = datetime(9999, 1, 1)
+
+    def first_moment_from(expr: pl.Expr) -> pl.Expr:
+        return pl.lit(grid).search_sorted(expr.fill_null(never), side="left")
+
+    sent, window = pl.col("sent_at"), timedelta(days=settings.window_days)
+    rows = sends.filter(sent.is_not_null() | pl.col("first_click_at").is_not_null()
+                        | pl.col("first_human_open_at").is_not_null())
+    seconds = (sent - pl.lit(moments[-1])).dt.total_seconds()
+    rows = rows.select(
+        "contact_id",
+        first_moment_from(sent).alias("j_in"), first_moment_from(sent + window).alias("j_out"),
+        (2.0 ** (seconds / 86400 / settings.half_life_days)).alias("w"),
+        *[first_moment_from(pl.max_horizontal(sent, pl.col(c))).alias(f"j_{c}")   # max ignores a null sent_at
+          for c in ("first_click_at", "first_human_open_at", "first_open_at")],
+        *[first_moment_from(pl.col(c) + timedelta(days=settings.lapsed_days)).alias(f"rout_{c}")
+          for c in ("first_click_at", "first_human_open_at")],
+        *[pl.col(c).is_not_null().alias(f"has_{c}") for c in ("first_click_at", "first_human_open_at",
+                                                              "first_open_at")],
+    )
+    coefficient = {"first_click_at": settings.click_points,
+                   "first_human_open_at": settings.open_points - settings.machine_open_points,
+                   "first_open_at": settings.machine_open_points}
+    zero_f, zero_i = pl.lit(0.0), pl.lit(0, dtype=pl.Int64)
+    in_window = pl.col("j_in") < pl.col("j_out")
+
+    def entries(j: str, keep: pl.Expr, received: pl.Expr, points: pl.Expr, weight: pl.Expr,
+                recent: pl.Expr) -> pl.DataFrame:
+        return rows.filter(keep & (pl.col(j) < size)).select(
+            "contact_id", pl.col(j).alias("j"), received.alias("received"), points.alias("points"),
+            weight.alias("weight"), recent.alias("recent"))
+
+    w = pl.col("w")
+    parts = [entries("j_in", in_window, pl.lit(1, dtype=pl.Int64), zero_f, w, zero_i),
+             entries("j_out", in_window, pl.lit(-1, dtype=pl.Int64), zero_f, -w, zero_i)]
+    for column, points in coefficient.items():
+        if points == 0:
+            continue
+        counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col("j_out")) & in_window
+        parts += [entries(f"j_{column}", counted, zero_i, w * points, zero_f, zero_i),
+                  entries("j_out", counted, zero_i, -w * points, zero_f, zero_i)]
+    for column in ("first_click_at", "first_human_open_at"):
+        counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col(f"rout_{column}"))
+        parts += [entries(f"j_{column}", counted, zero_i, zero_f, zero_f, pl.lit(1, dtype=pl.Int64)),
+                  entries(f"rout_{column}", counted, zero_i, zero_f, zero_f, pl.lit(-1, dtype=pl.Int64))]
+    deltas = pl.concat(parts).group_by("contact_id", "j").agg(pl.col("received", "points", "weight", "recent").sum())
+    grid_j = pl.DataFrame({"j": pl.Series(range(size), dtype=pl.UInt32)})
+    return (deltas.select("contact_id").unique().join(grid_j, how="cross")
+            .join(deltas, on=["contact_id", "j"], how="left")
+            .with_columns(pl.col("received", "points", "weight", "recent").fill_null(0))
+            .sort("contact_id", "j")
+            .with_columns(pl.col("received", "points", "weight", "recent").cum_sum().over("contact_id")))
 
 
 def contact_timeline(con: duckdb.DuckDBPyConnection, contact_id: str) -> pl.DataFrame:
