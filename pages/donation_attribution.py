@@ -13,6 +13,7 @@ from cc_data.config import load_settings
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, code_mapping, gift_codes, save_code_mapping
 from cc_data.errors import UserError
 from cc_data.store.db import data_version, read
+from pages.components import data
 
 HOW_IT_WORKS = """
 Each revenue gift (DonorPerfect `G` gifts, including split-gift parts, and `A` adjustments; never pledges,
@@ -33,10 +34,14 @@ within the window after the send – the honest comparison for "did the email dr
 
 
 @st.cache_data(show_spinner="Attributing gifts…", max_entries=6)
-def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:  # noqa: ARG001 - cache key
+def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
+    attributed = data.attribution(db_path, version, float(window_hours))
     with read(Path(db_path)) as con:
-        gifts = attribution.gift_attribution(con, window_hours)
-        campaigns = attribution.campaign_revenue(con, window_hours, gifts)
+        if attributed is None:
+            gifts = attribution.gift_attribution(con, window_hours)
+            campaigns = attribution.campaign_revenue(con, window_hours, gifts)
+        else:
+            gifts, campaigns = attributed
         return {
             "gifts": gifts,
             "campaigns": campaigns,
