@@ -35,13 +35,10 @@ within the window after the send – the honest comparison for "did the email dr
 
 @st.cache_data(show_spinner="Attributing gifts…", max_entries=6)
 def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
-    attributed = data.attribution(db_path, version, float(window_hours))
+    shared = data.attributed_gifts(db_path, version, float(window_hours))
     with read(Path(db_path)) as con:
-        if attributed is None:
-            gifts = attribution.gift_attribution(con, window_hours)
-            campaigns = attribution.campaign_revenue(con, window_hours, gifts)
-        else:
-            gifts, campaigns = attributed
+        gifts = attribution.gift_attribution(con, window_hours) if shared is None else shared
+        campaigns = attribution.campaign_revenue(con, window_hours, gifts)
         return {
             "gifts": gifts,
             "campaigns": campaigns,

@@ -251,23 +251,26 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -
     return query_frame(con, _ATTRIBUTION, _window_params(window_hours))
 
 
+def revenue_by_campaign(gifts: pl.DataFrame) -> pl.DataFrame:
+    """Per attributed campaign, from gift_attribution() alone: gifts, donors, revenue and revenue by tier.
+    (campaign_revenue adds sends and the gift rates, which need the tracking rows.)"""
+    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    return gifts.filter(pl.col("campaign_id").is_not_null()).group_by("campaign_id").agg(
+        gifts=pl.col("transaction_id").filter(positive).n_unique(),
+        donors=pl.col("donor_id").filter(positive).n_unique(),
+        revenue=pl.col("amount").sum().round(2),
+        **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
+           for tier in TIERS[:4]},
+    )
+
+
 def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
                      gifts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per campaign: attributed gifts, donors, revenue (and by tier), sends, revenue per 1,000 sends, and the
     gift rates (a gift within the window after the send) of clickers, openers who did not click, and the
     baseline: contacts sent the email who neither opened nor clicked. Pass `gifts` (gift_attribution() for the
     same window) to avoid computing it twice."""
-    gifts = (gift_attribution(con, window_hours) if gifts is None else gifts).filter(
-        pl.col("campaign_id").is_not_null()
-    )
-    positive = pl.col("amount") > 0
-    by_campaign = gifts.group_by("campaign_id").agg(
-        gifts=pl.col("transaction_id").filter(~pl.col("is_adjustment") & positive).n_unique(),
-        donors=pl.col("donor_id").filter(~pl.col("is_adjustment") & positive).n_unique(),
-        revenue=pl.col("amount").sum().round(2),
-        **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
-           for tier in TIERS[:4]},
-    )
+    by_campaign = revenue_by_campaign(gift_attribution(con, window_hours) if gifts is None else gifts)
     rates = query_frame(con, _BASELINE, _window_params(window_hours))
     names = query_frame(
         con, "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "

@@ -91,34 +91,33 @@ def attribution_available() -> bool:
 
 
 @st.cache_data(show_spinner="Attributing gifts…", max_entries=4)
-def attribution(db_path: str, version: str, window_hours: float = 48) -> tuple[pl.DataFrame, pl.DataFrame] | None:  # noqa: ARG001
-    """(gift_attribution, campaign_revenue) for one window, computed once and shared by Overview, Compare
-    appeals and Donation attribution; None without gifts or without the attribution module."""
+def attributed_gifts(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:  # noqa: ARG001
+    """gift_attribution() for one window, computed once and shared by Overview, Compare appeals and Donation
+    attribution; None without gifts or without the attribution module."""
     if not attribution_available():
         return None
-    from cc_data.analytics.attribution import campaign_revenue as revenue_by_campaign
     from cc_data.analytics.attribution import gift_attribution
 
     with read(Path(db_path)) as con:
         if row_count(con, "gifts") == 0:
             return None
-        gifts = gift_attribution(con, window_hours=window_hours)
-        return gifts, revenue_by_campaign(con, window_hours=window_hours, gifts=gifts)
+        return gift_attribution(con, window_hours=window_hours)
 
 
 def campaign_revenue(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
-    """campaign_id, revenue, gifts ... from the donations helper's attribution, or None when unavailable."""
-    attributed = attribution(db_path, version, float(window_hours))
-    return attributed[1] if attributed is not None else None
+    """campaign_id, gifts, donors, revenue (and by tier) per attributed campaign, or None when unavailable."""
+    gifts = attributed_gifts(db_path, version, float(window_hours))
+    if gifts is None:
+        return None
+    from cc_data.analytics.attribution import revenue_by_campaign
+
+    return revenue_by_campaign(gifts)
 
 
 def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
     """campaign_id, gift_time of attributed gifts, or None."""
-    attributed = attribution(db_path, version, float(window_hours))
-    if attributed is None:
-        return None
-    gifts = attributed[0]
-    if "campaign_id" not in gifts.columns or "gift_time" not in gifts.columns:
+    gifts = attributed_gifts(db_path, version, float(window_hours))
+    if gifts is None or "campaign_id" not in gifts.columns or "gift_time" not in gifts.columns:
         return None
     return gifts.filter(pl.col("campaign_id").is_not_null()).select("campaign_id", "gift_time")
 
