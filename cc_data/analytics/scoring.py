@@ -112,11 +112,12 @@ def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, m
     """as_of, tier, contacts: the tier distribution at each month boundary (contacts who existed then), each
     moment scored as score_contacts(sends, contacts existing then, moment) would, in one pass over `sends`."""
     moments = month_ends(as_of, months)
-    state = _moment_state(sends.join(contacts.select("contact_id"), on="contact_id", how="semi"), moments, settings)
+    keys = contacts.select("contact_id").with_row_index("key")   # integer keys: cheaper to group and sort
+    state = _moment_state(sends.join(keys, on="contact_id", how="inner").drop("contact_id"), moments, settings)
     at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
                        "as_of": pl.Series(moments, dtype=pl.Datetime("us"))})
-    people = contacts.select("contact_id", "created_at").join(at, how="cross")
-    scored = people.join(state, on=["contact_id", "j"], how="left").with_columns(
+    people = contacts.select("created_at").with_row_index("key").join(at, how="cross")
+    scored = people.join(state, on=["key", "j"], how="left").with_columns(
         pl.col("received", "recent").fill_null(0)).filter(
         pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("as_of")))
     score = (pl.col("points") / pl.col("weight")).round(SCORE_DECIMALS)
@@ -136,7 +137,7 @@ def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, m
 
 
 def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreSettings) -> pl.DataFrame:
-    """contact_id, j (index into moments), received, points, weight, recent at each moment, as running sums.
+    """key (contact), j (index into moments), received, points, weight, recent at each moment, as running sums.
 
     A send counts at moment m while m is in [sent_at, sent_at + window); its click (or open) adds points from
     max(sent_at, clicked_at) on. Each such interval becomes +value at its first moment and -value at the first
@@ -157,7 +158,7 @@ def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreS
                         | pl.col("first_human_open_at").is_not_null())
     seconds = (sent - pl.lit(moments[-1])).dt.total_seconds()
     rows = rows.select(
-        "contact_id",
+        "key",
         first_moment_from(sent).alias("j_in"), first_moment_from(sent + window).alias("j_out"),
         (2.0 ** (seconds / 86400 / settings.half_life_days)).alias("w"),
         *[first_moment_from(pl.max_horizontal(sent, pl.col(c))).alias(f"j_{c}")   # max ignores a null sent_at
@@ -176,7 +177,7 @@ def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreS
     def entries(j: str, keep: pl.Expr, received: pl.Expr, points: pl.Expr, weight: pl.Expr,
                 recent: pl.Expr) -> pl.DataFrame:
         return rows.filter(keep & (pl.col(j) < size)).select(
-            "contact_id", pl.col(j).alias("j"), received.alias("received"), points.alias("points"),
+            "key", pl.col(j).alias("j"), received.alias("received"), points.alias("points"),
             weight.alias("weight"), recent.alias("recent"))
 
     w = pl.col("w")
@@ -192,13 +193,13 @@ def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreS
         counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col(f"rout_{column}"))
         parts += [entries(f"j_{column}", counted, zero_i, zero_f, zero_f, pl.lit(1, dtype=pl.Int64)),
                   entries(f"rout_{column}", counted, zero_i, zero_f, zero_f, pl.lit(-1, dtype=pl.Int64))]
-    deltas = pl.concat(parts).group_by("contact_id", "j").agg(pl.col("received", "points", "weight", "recent").sum())
+    deltas = pl.concat(parts).group_by("key", "j").agg(pl.col("received", "points", "weight", "recent").sum())
     grid_j = pl.DataFrame({"j": pl.Series(range(size), dtype=pl.UInt32)})
-    return (deltas.select("contact_id").unique().join(grid_j, how="cross")
-            .join(deltas, on=["contact_id", "j"], how="left")
+    return (deltas.select("key").unique().join(grid_j, how="cross")
+            .join(deltas, on=["key", "j"], how="left")
             .with_columns(pl.col("received", "points", "weight", "recent").fill_null(0))
-            .sort("contact_id", "j")
-            .with_columns(pl.col("received", "points", "weight", "recent").cum_sum().over("contact_id")))
+            .sort("key", "j")
+            .with_columns(pl.col("received", "points", "weight", "recent").cum_sum().over("key")))
 
 
 def contact_timeline(con: duckdb.DuckDBPyConnection, contact_id: str) -> pl.DataFrame:
