@@ -23,7 +23,7 @@ if chosen.is_empty():
     st.info("No campaigns match the filters in the sidebar. Widen the date range or clear the type, name or list.")
     st.stop()
 
-left, right = st.columns([3, 1])
+left, right = st.columns([2, 1])   # [3, 1] cut the checkbox label at 1024 px
 window = right.slider("Trend window (campaigns)", 2, 12, 5, help="Pooled rate over this many consecutive campaigns.")
 show_bench = right.checkbox("Show benchmark lines", value=True)
 with left.expander("How are these computed?"):

@@ -93,7 +93,7 @@ with st.expander("How is this computed?"):
 
 tiers = attribution.tier_breakdown(gifts)
 influenced = tiers.filter(pl.col("tier") != "unattributed")["revenue"].sum()
-cols = st.columns(4)
+cols = [*st.columns(2), *st.columns(2)]   # two rows: four money figures do not fit one row at 1024 px
 cols[0].metric("Influenced revenue", money(influenced), help="Revenue attributed to a campaign by any rule.")
 cols[1].metric("Total revenue", money(gifts["amount"].sum()), help="All revenue gifts, net of adjustments.")
 cols[2].metric("Gifts", f"{tiers['gifts'].sum():,}")
@@ -104,11 +104,17 @@ if date_only:
     st.caption(f"{date_only:,} of {gifts.height:,} gifts have a date but no time: their windows are calendar days.")
 
 st.subheader("By tier")
+by_tier = tiers.with_columns(label=pl.format("{} gifts", pl.col("gifts")))
 st.plotly_chart(
-    px.bar(tiers.to_pandas(), x="tier", y="revenue", text="gifts", color_discrete_sequence=["#2e8b57"],
-           labels={"tier": "Tier", "revenue": "Revenue ($)"}).update_layout(height=300),
+    px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
+           labels={"tier": "Tier", "revenue": "Revenue", "label": "Gifts"})
+    .update_traces(textposition="outside", cliponaxis=False, textfont_size=13,
+                   hovertemplate="%{x}: $%{y:,.0f} from %{text}<extra></extra>")
+    .update_layout(height=320, margin={"t": 30}, uniformtext_minsize=11)
+    .update_yaxes(tickprefix="$", tickformat=",.0f", title="Revenue"),
     key="attr_tiers",
 )
+st.caption("Bar height is the revenue credited to each tier; the label over a bar is its number of gifts.")
 
 st.subheader("Revenue per campaign")
 shown = campaigns.filter(pl.col("revenue") != 0).select(

@@ -46,25 +46,22 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
 
 scored, history = data.scores(str(cfg.db_path), version, astuple(params), as_of)
 counts = scoring.tier_counts(scored)
-left, right = st.columns([1, 2])
-with left:
-    st.subheader("Tiers now")
-    fig = go.Figure(go.Bar(x=counts["contacts"].to_list(), y=counts["tier"].to_list(), orientation="h",
-                           marker_color=[charts.TIER_COLOURS[t] for t in counts["tier"].to_list()],
-                           text=[f"{c:,} ({s:.0%})" for c, s in zip(counts["contacts"].to_list(),
-                                                                     counts["share"].to_list(), strict=True)],
-                           hovertemplate="%{y}: %{x:,}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_now")
-with right:
-    st.subheader("Month by month")
-    fig = go.Figure()
-    for tier in scoring.TIERS:
-        part = history.filter(pl.col("tier") == tier)
-        fig.add_bar(x=part["as_of"].to_list(), y=part["contacts"].to_list(), name=tier,
-                    marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
-    fig.update_layout(barmode="stack")
-    st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
+st.subheader("Tiers now")   # full width: beside the history, names and counts were cut off at 1024 px
+fig = go.Figure(go.Bar(x=counts["contacts"].to_list(), y=counts["tier"].to_list(), orientation="h",
+                       marker_color=[charts.TIER_COLOURS[t] for t in counts["tier"].to_list()],
+                       text=[f"{c:,} ({s:.0%})" for c, s in zip(counts["contacts"].to_list(),
+                                                                 counts["share"].to_list(), strict=True)],
+                       hovertemplate="%{y}: %{x:,}<extra></extra>"))
+fig.update_yaxes(autorange="reversed")
+st.plotly_chart(charts.layout(fig, 260), width="stretch", key="tiers_now")
+st.subheader("Month by month")
+fig = go.Figure()
+for tier in scoring.TIERS:
+    part = history.filter(pl.col("tier") == tier)
+    fig.add_bar(x=part["as_of"].to_list(), y=part["contacts"].to_list(), name=tier,
+                marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
+fig.update_layout(barmode="stack")
+st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
 
 st.subheader("Contacts")
 f1, f2 = st.columns([2, 1])

@@ -32,7 +32,7 @@ st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filte
 
 LABELS = {"delivered": "Delivered", "revenue": "Attributed revenue", "revenue_per_1000": "Revenue per 1,000 emails"}
 rows = kpis.to_dicts()
-per_row = 4
+per_row = 3   # four cards a row truncate "$104,123" and long labels at 1024 px
 for start in range(0, len(rows), per_row):
     cols = st.columns(per_row)
     for col, row in zip(cols, rows[start:start + per_row], strict=False):
