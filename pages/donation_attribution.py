@@ -104,7 +104,7 @@ if date_only:
     st.caption(f"{date_only:,} of {gifts.height:,} gifts have a date but no time: their windows are calendar days.")
 
 st.subheader("By tier")
-by_tier = tiers.with_columns(label=pl.format("{} gifts", pl.col("gifts")))
+by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()]))
 st.plotly_chart(
     px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
            labels={"tier": "Tier", "revenue": "Revenue", "label": "Gifts"})
