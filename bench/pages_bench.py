@@ -101,6 +101,7 @@ def apptest_times(db: Path) -> list[tuple[str, float, float, float]]:
     for page in ("overview", "campaign_trends", "compare_appeals", "engagement", "reengagement",
                  "donation_attribution", "data_sync"):
         st.cache_data.clear()
+        st.cache_resource.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         if page != "overview":
             at.switch_page(f"pages/{page}.py")

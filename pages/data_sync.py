@@ -43,7 +43,7 @@ if st.button("Sync now", type="primary", help="Fetch what changed since the last
     else:
         bar.progress(1.0, text="Done")
         st.success(f"Sync finished: {getattr(result, 'outcome', 'done')}.")
-        st.cache_data.clear()
+        data.clear()
 
 if not demo:
     oauth.connect_section(cfg)

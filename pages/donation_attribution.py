@@ -171,7 +171,7 @@ if st.button("Save mapping", key="attr_save_mapping"):
         st.error(str(err))
     else:
         st.success(f"Saved {saved} code mappings.")
-        st.cache_data.clear()
+        data.clear()
         st.rerun()
 
 st.subheader("Every gift")
