@@ -145,7 +145,7 @@ def write_section(label: str, lines: list[str]) -> None:
     sections = [part for part in text.split("\n## ")[1:] if not part.startswith(label + "\n")]
     header = ("# Dashboard page benchmark\n\nTargets (issue 4): every page's first render < 1.5 s at demo scale and "
               "< 3 s at large scale; a filter change < 0.5 s at demo scale. Method and machine in each section.\n")
-    body = "\n## ".join([header.rstrip("\n"), *[part.rstrip("\n") for part in sections], "\n".join(lines)])
+    body = "\n\n## ".join([header.rstrip("\n"), *[part.rstrip("\n") for part in sections], "\n".join(lines)])
     out.write_text(body + "\n")
 
 
@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     lines = [label, "",
              f"`.venv/bin/python -m bench.pages_bench` on {origin}: {n_contacts:,} contacts, {len(counts)} campaigns,",
              f"{rows:,} tracking rows, {per.height:,} per-send rows. Machine: {os.cpu_count()} CPU cores shared with "
-             f"other work, Python {platform.python_version()}, {platform.machine()}.", "",
+             f"other work (load average {os.getloadavg()[0]:.1f} at the start), Python {platform.python_version()}, "
+             f"{platform.machine()}.", "",
              "### Cached source loads (once per published database)", "",
              "| load | seconds |", "|---|---|",
              f"| per-send frame + campaign counts | {t_load:.2f} |", f"| devices + links | {t_devices:.2f} |",
