@@ -158,6 +158,20 @@ class Campaign:
 
 
 @dataclass
+class Giving:
+    """DonorPerfect-side simulation state (see giving.py): who the donors are and gifts not entered yet."""
+
+    donor_contact: np.ndarray         # int64 contact position per donor, -1 = not on the email list
+    donor_id: np.ndarray              # int64 DonorPerfect donor_id per donor
+    sustainers: np.ndarray            # donor positions giving monthly
+    sustainer_day: np.ndarray         # their day in each 30-day cycle
+    pending: pl.DataFrame             # gifts made but not entered yet (entered > now)
+    next_key: int = 0                 # simulation keys, one per gift record ever simulated
+    next_gift_id: int = 5001
+    gift_id_of_key: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+
+@dataclass
 class Account:
     """The whole synthetic account. `now` is the sandbox clock (epoch seconds UTC); see docs/sandbox.md."""
 
@@ -175,6 +189,7 @@ class Account:
     donors: pl.DataFrame = field(default_factory=pl.DataFrame)
     gifts: pl.DataFrame = field(default_factory=pl.DataFrame)
     appeal_codes: dict[str, str] = field(default_factory=dict)
+    giving: Giving | None = None
 
     # -- lookups ---------------------------------------------------------------------------------
     @property

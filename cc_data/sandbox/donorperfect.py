@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
@@ -40,8 +40,9 @@ class DonorPerfectSandbox:
     """`with DonorPerfectSandbox(account) as dp: dp.url` -> the xmlrequest.asp URL to use as DP_API_URL."""
 
     def __init__(self, account: Any, host: str = "127.0.0.1", port: int = 0, api_key: str = "sandbox-dp-key") -> None:
-        self.tables = {"DP": _with_numeric_ids(account.donors, "donor_id"),
-                       "DPGIFT": _with_numeric_ids(account.gifts, "gift_id")}
+        self.account = account
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._served: tuple[Any, Any] = (None, None)   # the frames _tables was built from
         self.api_key = api_key
         self.request_log: list[dict[str, str]] = []
         self.fail_next: list[int] = []  # HTTP statuses to answer with before serving normally (retry tests)
@@ -69,6 +70,20 @@ class DonorPerfectSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The account's donors (DP) and gifts (DPGIFT) as they are now: an advance() replaces the frames."""
+        donors, gifts = self.account.donors, self.account.gifts
+        if self._served[0] is not donors or self._served[1] is not gifts:
+            now = getattr(self.account, "now", None)
+            if now is not None:   # nothing entered after the sandbox clock exists yet
+                cutoff = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
+                gifts = gifts.filter(pl.col("created_date").is_null() | (pl.col("created_date") <= cutoff))
+            self._tables = {"DP": _with_numeric_ids(donors, "donor_id"),
+                            "DPGIFT": _with_numeric_ids(gifts, "gift_id")}
+            self._served = (donors, self.account.gifts)
+        return self._tables
 
     def answer(self, query: dict[str, str]) -> str:
         """The XML body for one request's query parameters."""
@@ -182,6 +197,11 @@ def _handler_for(sandbox: DonorPerfectSandbox) -> type[BaseHTTPRequestHandler]:
                 self._send(sandbox.fail_next.pop(0), "<html><body>Server error</body></html>", "text/html")
                 return
             self._send(200, sandbox.answer(query), "text/xml")
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            # a synthetic account's answers are dated by its clock, as the Constant Contact sandbox's are
+            clock = getattr(sandbox.account, "now", None)
+            return super().date_time_string(clock if timestamp is None and clock is not None else timestamp)
 
         def _send(self, status: int, body: str, content_type: str) -> None:
             data = body.encode("utf-8")

@@ -14,6 +14,7 @@ from cc_data.sandbox.clock import DAY, NEVER
 def advance(account: Account, seconds: int) -> None:
     """Simulate (now, now + seconds]; then the clock reads now + seconds."""
     from cc_data.sandbox.generator import SCALES, rng_for, run_sends
+    from cc_data.sandbox.giving import advance_giving
     from cc_data.sandbox.people import make_contacts
 
     if seconds <= 0:
@@ -57,4 +58,5 @@ def advance(account: Account, seconds: int) -> None:
     gone = gone[c.deleted_at[gone] == NEVER]
     c.deleted_at[gone] = moments(len(gone))
     run_sends(account, end)
+    advance_giving(account, start, end, rng_for(account.seed, 6, start, end))
     account.now = end

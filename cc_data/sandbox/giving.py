@@ -3,6 +3,10 @@
 Frames use DonorPerfect's column names (see docs/sandbox.md). Gifts follow email touches: some within
 hours of an appeal click (entered online minutes after the gift), some days after an open or a send, and
 many with no email behind them (checks, events, sustainers).
+
+Gifts are simulated per window of email events: `add_giving` covers the history up to `now`, `advance_giving`
+each window `advance()` simulates. A gift exists in DonorPerfect once it is entered (`created_date`); until
+then it waits in `Giving.pending` and gets its gift_id when entered, so ids grow in entry order.
 """
 
 from __future__ import annotations
@@ -12,13 +16,24 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
-from cc_data.sandbox.account import Account
+from cc_data.sandbox.account import Account, Giving
 from cc_data.sandbox.clock import DAY
 from cc_data.sandbox.names import FIRST_NAMES, LAST_NAMES
 
 HOUR = 3600
-GL_CODES = ("UNR", "FOOD", "GALA", "SUST")
-GIFT_TYPES = ("CC", "CK", "ACH", "CASH", "STOCK")
+FIRST_GIFT_ID = 5001
+BACKGROUND_GIFTS_PER_DONOR_PER_DAY = 1.2 / 730     # checks, events, cash: no email behind them
+EMAIL_DRIVEN = (("clicks", 0.28, 3.0), ("opens", 0.012, 60.0), ("sends", 0.0025, 96.0))  # kind, share, delay h
+GIFT_SCHEMA = {
+    "gift_id": pl.Int64, "donor_id": pl.Int64, "record_type": pl.String, "gift_date": pl.Date,
+    "created_date": pl.Datetime("us"), "modified_date": pl.Datetime("us"), "amount": pl.Float64,
+    "solicit_code": pl.String, "sub_solicit_code": pl.String, "campaign": pl.String, "gl_code": pl.String,
+    "gift_type": pl.String, "split_gift": pl.String, "glink": pl.String, "plink": pl.String,
+    "reference": pl.String, "currency": pl.String}
+# a gift not entered yet: the published columns minus gift_id/glink, plus its simulation key and its parent's
+PENDING_SCHEMA = {"key": pl.Int64, "parent_key": pl.Int64, "entered": pl.Int64, "gift_at": pl.Int64,
+                  **{k: v for k, v in GIFT_SCHEMA.items() if k not in ("gift_id", "glink", "gift_date",
+                                                                       "created_date", "modified_date")}}
 
 
 def _amounts(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -29,161 +44,239 @@ def _amounts(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def add_giving(account: Account, rng: np.random.Generator) -> None:
+    """Donors, and every gift entered by `account.now`; mirror giving into CC custom fields and tags."""
     c, now = account.contacts, account.now
     n = len(c)
-    # donors: ~35% of contacts give; plus donors who never joined the email list
-    giver = np.flatnonzero(rng.random(n) < 0.35)
-    outsiders = int(len(giver) * 0.25) + 3
-    donor_contact = np.concatenate([giver, np.full(outsiders, -1)])
+    giver = np.flatnonzero(rng.random(n) < 0.35)           # ~35% of contacts give
+    outsiders = int(len(giver) * 0.25) + 3                  # donors who never joined the email list
+    donor_contact = np.concatenate([giver, np.full(outsiders, -1)]).astype(np.int64)
     d = len(donor_contact)
-    donor_id = np.arange(1001, 1001 + d)
-    linked = (donor_contact >= 0) & (rng.random(d) < 0.6 / 0.8 * 1.0)
-    first, last, email = [], [], []
+    donor_id = np.arange(1001, 1001 + d, dtype=np.int64)
+    on_list = donor_contact >= 0
+    linked = on_list & (rng.random(d) < 0.75)              # the donor record carries the CC contact id
     style = rng.random(d)
-    for k, ci in enumerate(donor_contact):
-        if ci >= 0:
-            first.append(c.first_name[ci])
-            last.append(c.last_name[ci])
-            address = c.email[ci].strip()
-            if style[k] < 0.3:
-                address = address.upper() if style[k] < 0.1 else f" {address.title()} "
-            email.append(address if style[k] < 0.93 else None)
-        else:
-            first.append(FIRST_NAMES[int(style[k] * 7919) % len(FIRST_NAMES)])
-            last.append(LAST_NAMES[int(style[k] * 104729) % len(LAST_NAMES)])
-            email.append(None if style[k] < 0.5 else f"donor{donor_id[k]}@example.org")
-    contact_index = {int(ci): k for k, ci in enumerate(donor_contact) if ci >= 0}
-    created = np.where(donor_contact >= 0, c.created_at[np.maximum(donor_contact, 0)],
-                       account.history_start - rng.integers(0, 3 * 365 * DAY, d))
-
-    gifts: list[tuple] = []   # (donor k, time, amount, solicit, campaign, type, gl)
-
-    # email-driven gifts
-    for campaign in account.campaigns:
-        if campaign.appeal_strength <= 0:
-            continue
-        for activity in campaign.sent_activities:
-            t = activity.tracking
-            strength = campaign.appeal_strength
-            for kind, share, delay_hours in (("clicks", 0.28, 3), ("opens", 0.012, 60), ("sends", 0.0025, 96)):
-                if kind == "sends":
-                    who, when = t.recipients, t.send_times()
-                else:
-                    ev = t.events[kind]
-                    who, when = ev.contact, ev.time
-                if kind != "sends":
-                    _, first_idx = np.unique(who, return_index=True)
-                    who, when = who[first_idx], when[first_idx]
-                hit = rng.random(len(who)) < share * strength
-                for ci, at in zip(who[hit], when[hit], strict=True):
-                    k = contact_index.get(int(ci))
-                    if k is None:
-                        continue
-                    gift_at = int(at + rng.exponential(delay_hours) * HOUR)
-                    if gift_at <= now:
-                        coded = rng.random() < 0.7
-                        gifts.append((k, gift_at, None, campaign.solicit_code if coded else "",
-                                      campaign.name.split(" – ")[0], "CC", "UNR"))
-    # gifts with no email behind them: checks, events, cash; and monthly sustainers
-    span = now - account.history_start
-    background = int(d * 1.2)
-    for k, at in zip(rng.integers(0, d, background), account.history_start + rng.integers(0, span, background),
-                     strict=True):
-        gifts.append((int(k), int(at), None, "" if rng.random() < 0.7 else "NEWS", "", "CK", "UNR"))
     monthly_bit = next(b for b, e in enumerate(account.lists) if e["name"] == "Monthly Donors")
-    sustainers = [k for k, ci in enumerate(donor_contact) if ci >= 0 and c.lists[ci] >> monthly_bit & 1]
-    for k in sustainers:
-        day = int(rng.integers(1, 28))
-        for month_start in range(account.history_start, now, 30 * DAY):
-            at = month_start + day * DAY // 28 + 9 * HOUR
-            if at <= now:
-                gifts.append((k, at, 25.0, "SUST", "Monthly Giving", "ACH", "SUST"))
-    gifts.sort(key=lambda g: (g[1], g[0]))
-    g = len(gifts)
-    amounts = _amounts(rng, g)
-    rows = []
-    gift_id = 5001
-    for i, (k, at, fixed, code, campaign_name, gift_type, gl) in enumerate(gifts):
-        amount = fixed if fixed is not None else float(amounts[i])
-        entered = at + int(rng.integers(2, 40)) * 60 if gift_type == "CC" else at + int(rng.integers(1, 6)) * DAY
-        entered = min(entered, now)
-        kind_draw = rng.random()
-        base = dict(donor_id=int(donor_id[k]), gift_date=datetime.fromtimestamp(at, UTC).date(),
-                    created_date=entered, modified_date=entered, solicit_code=code or "",
-                    sub_solicit_code="EMAIL" if gift_type == "CC" and code else "", campaign=campaign_name,
-                    gl_code=gl, gift_type=gift_type if gift_type != "CK" or kind_draw > 0.3 else "CASH",
-                    plink="", reference="", currency="USD")
-        if kind_draw < 0.03 and amount >= 100:          # split gift: main M plus two G children
-            main = gift_id
-            rows.append({**base, "gift_id": main, "record_type": "M", "amount": amount, "split_gift": "Y",
-                         "glink": ""})
-            half = round(amount / 2, 2)
-            for part, gl_part in ((half, "UNR"), (round(amount - half, 2), "FOOD")):
-                gift_id += 1
-                rows.append({**base, "gift_id": gift_id, "record_type": "G", "amount": part, "split_gift": "Y",
-                             "glink": str(main), "gl_code": gl_part})
-        elif kind_draw < 0.05:                          # pledge
-            rows.append({**base, "gift_id": gift_id, "record_type": "P", "amount": amount * 4, "split_gift": "N",
-                         "glink": ""})
-        else:
-            rows.append({**base, "gift_id": gift_id, "record_type": "G", "amount": amount, "split_gift": "N",
-                         "glink": ""})
-            if kind_draw > 0.985:                       # soft credit to another donor
-                gift_id += 1
-                rows.append({**base, "gift_id": gift_id, "record_type": "S", "amount": amount, "split_gift": "N",
-                             "glink": "", "donor_id": int(donor_id[(k + 1) % d])})
-            elif kind_draw > 0.975:                     # refund adjustment
-                gift_id += 1
-                refund_at = min(entered + 3 * DAY, now)
-                rows.append({**base, "gift_id": gift_id, "record_type": "A", "amount": -amount, "split_gift": "N",
-                             "glink": "", "created_date": refund_at, "modified_date": refund_at,
-                             "reference": "Refund"})
-        gift_id += 1
-    frame = pl.DataFrame(rows, schema={
-        "gift_id": pl.Int64, "donor_id": pl.Int64, "record_type": pl.String, "gift_date": pl.Date,
-        "created_date": pl.Int64, "modified_date": pl.Int64, "amount": pl.Float64, "solicit_code": pl.String,
-        "sub_solicit_code": pl.String, "campaign": pl.String, "gl_code": pl.String, "gift_type": pl.String,
-        "split_gift": pl.String, "glink": pl.String, "plink": pl.String, "reference": pl.String,
-        "currency": pl.String})
-    account.gifts = frame.with_columns(
-        pl.from_epoch("created_date", "s"), pl.from_epoch("modified_date", "s"), pl.col("amount").round(2))
-    totals = (account.gifts.filter(pl.col("record_type").is_in(["G", "A"]))
-              .group_by("donor_id").agg(pl.col("amount").sum().round(2).alias("gift_total"),
-                                        pl.col("gift_date").max().alias("last_gift")))
-    total_of = dict(zip(totals["donor_id"].to_list(), totals["gift_total"].to_list(), strict=True))
-    last_of = dict(zip(totals["donor_id"].to_list(), totals["last_gift"].to_list(), strict=True))
-    donor_type = ["Major Donor" if total_of.get(int(i), 0) >= 1000 else "Individual" for i in donor_id]
-    account.donors = pl.DataFrame({
-        "donor_id": donor_id.astype(np.int64), "first_name": first, "last_name": last, "email": email,
-        "cc_contact_id": [c.contact_id[ci] if ci >= 0 and linked[k] else None for k, ci in enumerate(donor_contact)],
-        "org_rec": ["Y" if s > 0.97 else "N" for s in style], "donor_type": donor_type,
-        "created_date": pl.from_epoch(pl.Series(created.astype(np.int64)), "s"),
-        "modified_date": pl.from_epoch(pl.Series(np.maximum(created, account.history_start).astype(np.int64)), "s"),
-        "gift_total": [float(total_of.get(int(i), 0.0)) for i in donor_id]})
+    sustainers = np.flatnonzero(on_list & (c.lists[np.maximum(donor_contact, 0)] >> monthly_bit & 1).astype(bool))
+    account.giving = Giving(donor_contact=donor_contact, donor_id=donor_id, sustainers=sustainers,
+                            sustainer_day=rng.integers(1, 28, len(sustainers)),
+                            pending=pl.DataFrame(schema=PENDING_SCHEMA))
+    account.donors = _donors(account, rng, style, linked)
+    account.gifts = pl.DataFrame(schema=GIFT_SCHEMA)
+    _simulate(account, rng, account.history_start - 1, now, background=int(d * 1.2))
     account.appeal_codes = {}
     for campaign in account.campaigns:
         if campaign.solicit_code and campaign.solicit_code not in account.appeal_codes:
             account.appeal_codes[campaign.solicit_code] = campaign.campaign_id
-    # mirror giving into the CC custom fields and donor tags
-    tag_bit = {e["name"]: b for b, e in enumerate(account.tags)}
-    for k, ci in enumerate(donor_contact):
-        if ci < 0 or int(donor_id[k]) not in total_of:
+    _mirror_into_contacts(account, rng)
+
+
+def advance_giving(account: Account, start: int, end: int, rng: np.random.Generator) -> None:
+    """Gifts driven by the email events in (start, end], background and sustainer gifts in that window, and
+    earlier gifts entered by `end`; donors' totals follow. Call before the clock moves to `end`."""
+    if account.giving is None:
+        return
+    _simulate(account, rng, start, end, background=None)
+
+
+# -- donors --------------------------------------------------------------------------------------
+def _donors(account: Account, rng: np.random.Generator, style: np.ndarray, linked: np.ndarray) -> pl.DataFrame:
+    c, g = account.contacts, account.giving
+    positions = g.donor_contact
+    d = len(positions)
+    on_list = positions >= 0
+    safe = np.maximum(positions, 0)
+    first = np.array(c.first_name, dtype=object)[safe]
+    last = np.array(c.last_name, dtype=object)[safe]
+    stripped = np.char.strip(np.array(c.email, dtype=str)[safe])
+    upper = np.char.upper(stripped)
+    titled = np.char.add(np.char.add(" ", np.char.title(stripped)), " ")
+    email = np.where(style < 0.1, upper, np.where(style < 0.3, titled, stripped)).astype(object)
+    email[style >= 0.93] = None
+    outsider = ~on_list
+    first[outsider] = [FIRST_NAMES[int(s * 7919) % len(FIRST_NAMES)] for s in style[outsider]]
+    last[outsider] = [LAST_NAMES[int(s * 104729) % len(LAST_NAMES)] for s in style[outsider]]
+    email[outsider] = [None if s < 0.5 else f"donor{i}@example.org"
+                       for s, i in zip(style[outsider], g.donor_id[outsider], strict=True)]
+    created = np.where(on_list, c.created_at[safe], account.history_start - rng.integers(0, 3 * 365 * DAY, d))
+    contact_ids = np.array(c.contact_id, dtype=object)[safe]
+    contact_ids[~linked] = None
+    return pl.DataFrame({
+        "donor_id": g.donor_id, "first_name": first.tolist(), "last_name": last.tolist(), "email": email.tolist(),
+        "cc_contact_id": contact_ids.tolist(), "org_rec": np.where(style > 0.97, "Y", "N").tolist(),
+        "donor_type": ["Individual"] * d,
+        "created_date": pl.from_epoch(pl.Series(created.astype(np.int64)), "s"),
+        "modified_date": pl.from_epoch(pl.Series(np.maximum(created, account.history_start).astype(np.int64)), "s"),
+        "gift_total": np.zeros(d)}, schema_overrides={"email": pl.String, "cc_contact_id": pl.String})
+
+
+# -- gifts ---------------------------------------------------------------------------------------
+def _simulate(account: Account, rng: np.random.Generator, lo: int, hi: int, background: int | None) -> None:
+    donor, at, fixed, code, campaign, gift_type, gl = _gift_moments(account, rng, lo, hi, background)
+    order = np.lexsort((donor, at))
+    fresh = _gift_rows(account, rng, donor[order], at[order], fixed[order], code[order], campaign[order],
+                       gift_type[order], gl[order])
+    _enter(account, pl.concat([account.giving.pending, fresh]), hi)
+
+
+def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, background: int | None) -> tuple:
+    """Gifts made in response to events in (lo, hi], plus background and sustainer gifts made in it."""
+    g, c = account.giving, account.contacts
+    donor_of = np.full(len(c), -1, np.int64)
+    on_list = g.donor_contact >= 0
+    donor_of[g.donor_contact[on_list]] = np.flatnonzero(on_list)
+    parts: list[tuple] = []
+    for camp in account.campaigns:
+        if camp.appeal_strength <= 0:
             continue
-        total, last_gift = total_of[int(donor_id[k])], last_of[int(donor_id[k])]
+        name = camp.name.split(" – ")[0]
+        for activity in camp.sent_activities:
+            t = activity.tracking
+            for kind, share, delay_hours in EMAIL_DRIVEN:
+                if kind == "sends":
+                    who, when = t.recipients, t.send_times()
+                else:
+                    events = t.events[kind]
+                    _, first = np.unique(events.contact, return_index=True)   # a contact's first open/click
+                    who, when = events.contact[first], events.time[first]
+                window = (when > lo) & (when <= hi)
+                who, when = who[window], when[window]
+                hit = rng.random(len(who)) < share * camp.appeal_strength
+                donors = donor_of[who[hit]]
+                known = donors >= 0
+                donors, when = donors[known], when[hit][known]
+                k = len(donors)
+                gift_at = when + (rng.exponential(delay_hours, k) * HOUR).astype(np.int64)
+                coded = rng.random(k) < 0.7
+                parts.append((donors, gift_at, np.full(k, np.nan), np.where(coded, camp.solicit_code or "", ""),
+                              np.full(k, name, dtype=object), np.full(k, "CC", dtype=object),
+                              np.full(k, "UNR", dtype=object)))
+    d = len(g.donor_id)
+    count = background if background is not None else rng.poisson(d * BACKGROUND_GIFTS_PER_DONOR_PER_DAY
+                                                                    * (hi - lo) / DAY)
+    start = max(lo, account.history_start - 1)
+    at = start + 1 + rng.integers(0, max(hi - start, 1), count)
+    parts.append((rng.integers(0, d, count), at, np.full(count, np.nan),
+                  np.where(rng.random(count) < 0.7, "", "NEWS"), np.full(count, "", dtype=object),
+                  np.full(count, "CK", dtype=object), np.full(count, "UNR", dtype=object)))
+    months = np.arange((hi - account.history_start) // (30 * DAY) + 1, dtype=np.int64)
+    due = (account.history_start + months[None, :] * 30 * DAY
+           + (g.sustainer_day[:, None] * DAY) // 28 + 9 * HOUR)
+    donors = np.broadcast_to(g.sustainers[:, None], due.shape)
+    inside = (due > lo) & (due <= hi)
+    k = int(inside.sum())
+    parts.append((donors[inside], due[inside], np.full(k, 25.0), np.full(k, "SUST", dtype=object),
+                  np.full(k, "Monthly Giving", dtype=object), np.full(k, "ACH", dtype=object),
+                  np.full(k, "SUST", dtype=object)))
+    return tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(7))
+
+
+def _gift_rows(account: Account, rng: np.random.Generator, donor: np.ndarray, at: np.ndarray, fixed: np.ndarray,
+               code: np.ndarray, campaign: np.ndarray, gift_type: np.ndarray, gl: np.ndarray) -> pl.DataFrame:
+    """DonorPerfect records for the gifts: splits (M + two G), pledges (P), soft credits (S), refunds (A)."""
+    g = account.giving
+    n = len(at)
+    donor = donor.astype(np.int64)
+    amount = np.where(np.isnan(fixed), _amounts(rng, n), fixed)
+    online = gift_type == "CC"
+    entered = at + np.where(online, rng.integers(2, 40, n) * 60, rng.integers(1, 6, n) * DAY)
+    draw = rng.random(n)
+    gift_type = np.where((gift_type == "CK") & (draw <= 0.3), "CASH", gift_type)
+    split = (draw < 0.03) & (amount >= 100)
+    pledge = ~split & (draw < 0.05)
+    plain = ~split & ~pledge
+    soft = plain & (draw > 0.985)
+    refund = plain & (draw > 0.975) & (draw <= 0.985)
+    key = g.next_key + np.arange(n, dtype=np.int64)
+    g.next_key += n
+    common = pl.DataFrame({
+        "key": key, "parent_key": np.full(n, -1, np.int64), "entered": entered.astype(np.int64),
+        "gift_at": at.astype(np.int64), "donor_id": g.donor_id[donor], "amount": amount,
+        "solicit_code": code.astype(str), "sub_solicit_code": np.where(online & (code != ""), "EMAIL", ""),
+        "campaign": campaign.astype(str), "gl_code": gl.astype(str), "gift_type": gift_type.astype(str),
+        "split_gift": np.where(split, "Y", "N"), "plink": "", "reference": "", "currency": "USD",
+        "record_type": np.where(split, "M", np.where(pledge, "P", "G"))}).cast(PENDING_SCHEMA)
+    common = common.with_columns(pl.when(pl.col("record_type") == "P").then(pl.col("amount") * 4)
+                                 .otherwise(pl.col("amount")).alias("amount"))
+    splits = common.filter(pl.Series(split))
+    half = (splits["amount"] / 2).round(2)
+    children = pl.concat([
+        splits.with_columns(pl.col("key").alias("parent_key"), record_type=pl.lit("G"), amount=half,
+                            gl_code=pl.lit("UNR")),
+        splits.with_columns(pl.col("key").alias("parent_key"), record_type=pl.lit("G"),
+                            amount=(splits["amount"] - half).round(2), gl_code=pl.lit("FOOD"))])
+    credits = common.filter(pl.Series(soft)).with_columns(
+        record_type=pl.lit("S"), donor_id=pl.Series(g.donor_id[(donor[soft] + 1) % len(g.donor_id)]))
+    refunds = common.filter(pl.Series(refund)).with_columns(
+        pl.col("key").alias("parent_key"), record_type=pl.lit("A"), amount=-pl.col("amount"),
+        entered=pl.col("entered") + 3 * DAY, reference=pl.lit("Refund"))
+    extra = pl.concat([children, credits, refunds]).select(list(PENDING_SCHEMA))
+    # extra rows need their own keys; their parent keeps its key
+    extra = extra.with_columns(key=pl.Series(g.next_key + np.arange(extra.height, dtype=np.int64)))
+    g.next_key += extra.height
+    return pl.concat([common.select(list(PENDING_SCHEMA)), extra]).cast(PENDING_SCHEMA)
+
+
+def _enter(account: Account, candidates: pl.DataFrame, now: int) -> None:
+    """Gifts entered by `now` get gift ids (entry order) and join `account.gifts`; the rest wait."""
+    g = account.giving
+    due = candidates.filter(pl.col("entered") <= now).sort("entered", "key")
+    g.pending = candidates.filter(pl.col("entered") > now)
+    ids = g.next_gift_id + np.arange(due.height, dtype=np.int64)
+    g.next_gift_id += due.height
+    if len(g.gift_id_of_key) < g.next_key:
+        g.gift_id_of_key = np.concatenate([g.gift_id_of_key, np.full(g.next_key - len(g.gift_id_of_key), -1)])
+    g.gift_id_of_key[due["key"].to_numpy()] = ids
+    parents = due["parent_key"].to_numpy()
+    glink = np.where(parents >= 0, g.gift_id_of_key[np.maximum(parents, 0)], -1)
+    entered = pl.from_epoch(due["entered"], "s").cast(pl.Datetime("us"))
+    published = due.with_columns(
+        gift_id=pl.Series(ids), glink=pl.Series(np.where(glink >= 0, glink.astype(str), "")),
+        gift_date=pl.from_epoch(due["gift_at"], "s").dt.date(), created_date=entered, modified_date=entered,
+    ).select(list(GIFT_SCHEMA)).with_columns(pl.col("amount").round(2))
+    account.gifts = pl.concat([account.gifts, published]) if account.gifts.height else published
+    if published.height:
+        _update_donor_totals(account, published)
+
+
+def _update_donor_totals(account: Account, published: pl.DataFrame) -> None:
+    totals = (account.gifts.filter(pl.col("record_type").is_in(["G", "A"]))
+              .group_by("donor_id").agg(pl.col("amount").sum().round(2).alias("total")))
+    touched = published.group_by("donor_id").agg(pl.col("created_date").max().alias("latest"))
+    donors = (account.donors.join(totals, on="donor_id", how="left").join(touched, on="donor_id", how="left"))
+    account.donors = donors.with_columns(
+        gift_total=pl.col("total").fill_null(0.0),
+        donor_type=pl.when(pl.col("total").fill_null(0.0) >= 1000).then(pl.lit("Major Donor"))
+        .otherwise(pl.lit("Individual")),
+        modified_date=pl.max_horizontal("modified_date", "latest"),
+    ).drop("total", "latest")
+
+
+def _mirror_into_contacts(account: Account, rng: np.random.Generator) -> None:
+    """Giving as CC sees it at generation: custom fields DonorType/LastDonationDate/TotalLifetimeGiving and tags."""
+    c, g, now = account.contacts, account.giving, account.now
+    n = len(c)
+    tag_bit = {e["name"]: b for b, e in enumerate(account.tags)}
+    summary = (account.gifts.filter(pl.col("record_type").is_in(["G", "A"])).group_by("donor_id")
+               .agg(pl.col("amount").sum().round(2).alias("total"), pl.col("gift_date").max().alias("last")))
+    positions = dict(zip(g.donor_id.tolist(), g.donor_contact.tolist(), strict=True))
+    sustaining = set(g.sustainers.tolist())
+    first_donor = int(g.donor_id[0])
+    for donor, total, last in summary.iter_rows():
+        ci = positions[donor]
+        if ci < 0:
+            continue
         c.custom["TotalLifetimeGiving"][ci] = f"{total:.2f}"
-        c.custom["LastDonationDate"][ci] = last_gift.isoformat()
-        c.custom["DonorType"][ci] = "Monthly Sustainer" if k in set(sustainers) else donor_type[k]
-        bits = 0
-        if total >= 1000:
-            bits |= 1 << tag_bit["Donor: Major"]
-        if (now - datetime(last_gift.year, last_gift.month, last_gift.day, tzinfo=UTC).timestamp()) > 365 * DAY:
+        c.custom["LastDonationDate"][ci] = last.isoformat()
+        major = total >= 1000
+        c.custom["DonorType"][ci] = ("Monthly Sustainer" if donor - first_donor in sustaining
+                                     else "Major Donor" if major else "Individual")
+        bits = (1 << tag_bit["Donor: Major"]) if major else 0
+        last_ts = datetime(last.year, last.month, last.day, tzinfo=UTC).timestamp()
+        if now - last_ts > 365 * DAY:
             bits |= 1 << tag_bit["Donor: Lapsed"]
         c.tags[ci] |= np.uint32(bits)
-    sustainer_bit = np.uint32(1 << tag_bit["Donor: Monthly"])
-    for k in sustainers:
-        c.tags[donor_contact[k]] |= sustainer_bit
-    engaged = c.engagement > 0.45
-    c.tags[engaged] |= np.uint32(1 << tag_bit["Highly engaged"])
+    c.tags[g.donor_contact[g.sustainers]] |= np.uint32(1 << tag_bit["Donor: Monthly"])
+    c.tags[c.engagement > 0.45] |= np.uint32(1 << tag_bit["Highly engaged"])
     c.tags[c.engagement < 0.05] |= np.uint32(1 << tag_bit["Inactive 6+ months"])
     source = rng.integers(0, 8, n)
     for s, name in enumerate(("Source: Website signup", "Source: Spring Gala", "Source: Food drive",
