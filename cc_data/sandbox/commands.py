@@ -1,4 +1,4 @@
-"""`cc-data sandbox serve`: run the local Constant Contact sandbox until Ctrl-C."""
+"""`cc-data sandbox serve`: run the local Constant Contact and DonorPerfect sandboxes until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--scale", choices=("small", "demo", "large"), default="demo")
     serve.add_argument("--rate-limit", type=float, default=4.0, dest="rate_limit", help="requests per second")
     serve.add_argument("--quota", type=int, default=10_000, help="requests per UTC day")
+    serve.add_argument("--dp-port", type=int, default=8901, dest="dp_port",
+                       help="port of the DonorPerfect sandbox on 127.0.0.1 (0 picks a free one)")
     serve.set_defaults(func=serve_command)
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from cc_data.sandbox.donorperfect import DonorPerfectSandbox
     from cc_data.sandbox.server import SandboxServer
 
     if args.rate_limit <= 0 or args.quota <= 0:
@@ -34,6 +37,11 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         server.start()
     except OSError as err:
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.port} ({err.strerror}); pick another --port.") from None
+    try:
+        dp = DonorPerfectSandbox(server.account, port=args.dp_port).start()
+    except OSError as err:
+        server.stop()
+        raise ConfigError(f"cannot listen on 127.0.0.1:{args.dp_port} ({err.strerror}); pick another --dp-port.") from None
     refresh = server.mint_refresh_token()
     print(f"""Constant Contact sandbox for {server.account.summary['organization_name']} is running.
   API base URL:    {server.api_base_url}
@@ -46,6 +54,9 @@ Use it from cc-data with:
   CONSTANT_CONTACT_CLIENT_ID={server.client_id} CONSTANT_CONTACT_CLIENT_SECRET={server.client_secret} \\
   CONSTANT_CONTACT_REFRESH_TOKEN={refresh} CC_API_BASE_URL={server.api_base_url} \\
   CC_OAUTH_BASE_URL={server.oauth_base_url}
+DonorPerfect sandbox (same account; advancing the clock adds gifts):
+  DP_API_URL={dp.url}
+  DP_API_KEY={dp.api_key}   (sandbox only, not a real key)
 Press Ctrl-C to stop.""", flush=True)
     try:
         while True:
@@ -53,5 +64,6 @@ Press Ctrl-C to stop.""", flush=True)
     except KeyboardInterrupt:
         print("Stopping the sandbox.")
     finally:
+        dp.stop()
         server.stop()
     return 0
