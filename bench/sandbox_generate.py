@@ -16,6 +16,8 @@ NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 
 
 def measure(scale: str) -> dict:
+    from cc_data.sandbox.clock import DAY
+    from cc_data.sandbox.evolve import advance
     from cc_data.sandbox.generator import generate
     from cc_data.sandbox.routes_campaigns import CampaignRoutes
 
@@ -36,10 +38,14 @@ def measure(scale: str) -> dict:
             t0 = time.perf_counter()
             page = routes.tracking(activity.campaign_activity_id, kind, {"next": cursor}, {})
             timings.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    advance(account, DAY)
+    advance_seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"scale": scale, "generate_seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb),
             "contacts": counts["contacts"] + counts["contacts_deleted"], "sent_activities": counts["sent_activities"],
             "tracking_rows": counts["tracking_rows"], "donors": counts["donors"], "gifts": counts["gifts"],
+            "advance_1_day_seconds": round(advance_seconds, 2),
             "page_500_ms_median": round(1000 * sorted(timings)[len(timings) // 2], 2) if timings else None}
 
 

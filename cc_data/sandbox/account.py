@@ -90,7 +90,9 @@ class Events:
 
     @classmethod
     def sorted_from(cls, contact: np.ndarray, time: np.ndarray, device: np.ndarray, detail: np.ndarray) -> Events:
-        order = np.lexsort((contact, time))
+        # one int64 key (time, then contact) sorts several times faster than lexsort, in the same order
+        key = (time.astype(np.int64) << 31) | contact.astype(np.int64)
+        order = np.argsort(key, kind="stable")
         return cls(contact[order].astype(np.int32), time[order].astype(np.int64),
                    device[order].astype(np.int8), detail[order].astype(np.int8))
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
-from cc_data.sandbox.account import Account, Giving
+from cc_data.sandbox.account import Account, Giving, Tracking
 from cc_data.sandbox.clock import DAY
 from cc_data.sandbox.names import FIRST_NAMES, LAST_NAMES
 
@@ -131,6 +131,8 @@ def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, 
         name = camp.name.split(" – ")[0]
         for activity in camp.sent_activities:
             t = activity.tracking
+            if _last_touch(t) <= lo:      # everything this email drove was simulated in an earlier window
+                continue
             for kind, share, delay_hours in EMAIL_DRIVEN:
                 if kind == "sends":
                     who, when = t.recipients, t.send_times()
@@ -168,6 +170,12 @@ def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, 
                   np.full(k, "Monthly Giving", dtype=object), np.full(k, "ACH", dtype=object),
                   np.full(k, "SUST", dtype=object)))
     return tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(7))
+
+
+def _last_touch(tracking: Tracking) -> int:
+    ends = [tracking.send_start + tracking.send_seconds]
+    ends += [int(tracking.events[kind].time[-1]) for kind in ("opens", "clicks") if len(tracking.events[kind].time)]
+    return max(ends)
 
 
 def _gift_rows(account: Account, rng: np.random.Generator, donor: np.ndarray, at: np.ndarray, fixed: np.ndarray,
