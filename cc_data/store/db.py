@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from cc_data.errors import UserError, WriterBusy
+from cc_data.store import derived
 from cc_data.store.schema import migrate
 
 
@@ -43,6 +44,7 @@ class Writer:
 
     def publish(self) -> None:
         """Atomically replace the published file with the working copy, then keep working on a new copy."""
+        derived.refresh(self.con)
         self.con.execute("CHECKPOINT")
         self.con.close()
         with open(self.path, "rb") as fh:
