@@ -158,9 +158,9 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from cc_data.sync import status
 
-    token = auth.token_status(settings)
+    token = auth.token_status(settings) if settings.has_credentials else {"logged_in": None}
     if not Path(settings.db_path).exists():
-        raise UserError(f"No data at {settings.db_path} yet: run `cc-data sync`.")
+        raise UserError(f"No data at {settings.db_path} yet: run `cc-data sync` (or `make run` for the demo).")
     frame = status.status_frame(settings.db_path)
     runs = status.last_runs(settings.db_path, 5)
     calls = status.calls_today(settings.db_path)
@@ -168,9 +168,31 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"token": token, "calls_today": calls, "daily_quota": settings.daily_quota,
                           "streams": frame.to_dicts(), "runs": runs.to_dicts()}, default=str))
         return 0
-    print(f"Login: {'ok' if token.get('logged_in') else 'missing'}; access token expires {token.get('expires_at')}; "
-          f"refresh token last used {token.get('refresh_last_used')}")
+    if not settings.has_credentials:
+        print("Source: the built-in demo sandbox (no Constant Contact credentials configured).")
+    elif token.get("logged_in"):
+        print(f"Login: ok; access token expires {token.get('expires_at') or 'at next use'}; refresh token last used "
+              f"{token.get('refresh_last_used') or 'never'} (expires after 180 days unused).")
+    else:
+        print(f"Login: missing ({token.get('message', 'run `cc-data auth`')}).")
     print(f"API calls today (UTC): {calls:,} of {settings.daily_quota:,}\n")
-    print(frame)
-    print(runs.select("started_at", "finished_at", "outcome", "mode", "message"))
+    print(_table(frame))
+    print()
+    print(_table(runs.select("started_at", "finished_at", "outcome", "mode", "message")))
     return 0
+
+
+def _table(frame) -> str:
+    """A plain text table: every row, times to the second, blanks for missing values."""
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+    rows = [[cell(v) for v in row] for row in frame.iter_rows()]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(frame.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(frame.columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)

@@ -100,3 +100,22 @@ def test_demo_refuses_to_overwrite_a_real_account(settings, monkeypatch, capsys)
     with pytest.raises(UserError):
         demo._run(type("A", (), {"if_missing": False, "scale": "small", "seed": 7})(),
                   load_settings(env={"CONSTANT_CONTACT_CLIENT_ID": "x"}))
+
+
+def test_status_reports_source_streams_and_runs_in_plain_text(settings, monkeypatch, capsys):
+    monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
+    assert main(["status"]) == 2
+    assert "No data at" in capsys.readouterr().err
+    assert main(["demo", "--scale", "small"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Source: the built-in demo sandbox")
+    lines = out.splitlines()
+    tracking = next(line.split() for line in lines if line.startswith("tracking "))
+    assert int(tracking[-3].replace(",", "")) == _counts(settings.db_path)["tracking_events"]
+    assert any(line.split()[4] == "success" for line in lines if line[:4].isdigit())
+    assert "shape:" not in out and "null" not in out
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["calls_today"] > 0 and {s["stream"] for s in report["streams"]} >= {"contacts", "tracking"}
