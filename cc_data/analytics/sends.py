@@ -1,25 +1,34 @@
 """One row per email sent: who got which campaign activity, and what they did with it.
 
 Everything else in the dashboard (campaign rates, equal-age curves, scores, segments) is derived
-from this frame. Counts are unique per (campaign activity, contact), like Constant Contact's own.
+from these rows. Counts are unique per (campaign activity, contact), like Constant Contact's own.
 
 Machine opens: the API gives no user agent or IP, so a likely machine open (Apple Mail Privacy
 Protection, security scanners) is flagged with a heuristic: the open came within
 `max_minutes_after_send` of the contact's send, from a contact who was sent at least `min_emails`
 emails, "opened" at least `min_open_share` of them and never clicked anything.
+
+The rows for the default rule are stored in the derived table `per_send` every time a database is
+published (cc_data.store.derived); `per_send_source` reads it when present, and computes the rows
+from tracking_events otherwise (an older file, an in-memory test database, a non-default rule).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame
+from cc_data.analytics.query import frame, table_exists
 
 REPORTING_ROLES = ("primary_email", "resend")
 HARD_BOUNCE_CODES = ("B", "D", "S", "X", "Z")  # F (mailbox full) is soft; V (vacation) was delivered
+PER_SEND_TABLE = "per_send"
+RULE_META_KEY = "per_send_rule"
+COLUMNS = ("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced", "hard_bounced", "opened",
+           "first_open_at", "first_human_open_at", "first_click_at", "opted_out", "forwarded", "machine_opener")
 
 
 @dataclass(frozen=True)
@@ -28,12 +37,16 @@ class MachineOpenRule:
     min_emails: int = 5
     min_open_share: float = 0.9
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
 
-def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule()) -> pl.DataFrame:
-    """Per (campaign_activity_id, contact_id): campaign_id, sent_at, bounced, hard_bounced, opened,
-    first_open_at, first_human_open_at (first open not flagged as a machine open), first_click_at,
-    opted_out, forwarded, machine_opener."""
-    sql = f"""
+
+def per_send_sql(rule: MachineOpenRule = MachineOpenRule()) -> str:
+    """The per-send query over tracking_events for `rule` (its numbers inlined, so the text also works inside
+    CREATE TABLE AS and as a subquery). Rows: see COLUMNS."""
+    minutes, min_emails = int(rule.max_minutes_after_send), int(rule.min_emails)
+    min_share = float(rule.min_open_share)
+    return f"""
     WITH ev AS (
         SELECT e.campaign_activity_id, a.campaign_id, e.contact_id, e.tracking_activity_type AS t,
                e.created_time, e.bounce_code
@@ -62,7 +75,7 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
     ),
     machine AS (
         SELECT contact_id FROM habits
-        WHERE received >= $min_emails AND clicked = 0 AND opened >= $min_share * received
+        WHERE received >= {min_emails} AND clicked = 0 AND opened >= {min_share!r}::DOUBLE * received
     ),
     late_machine_open AS (   -- only machine openers need their opens examined one by one
         SELECT o.campaign_activity_id, o.contact_id, min(o.created_time) AS first_human_open_at
@@ -71,7 +84,7 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
         JOIN sends s USING (campaign_activity_id, contact_id)
         JOIN activity_sent a USING (campaign_activity_id)
         WHERE o.t = 'em_opens'
-          AND o.created_time > coalesce(s.sent_at, a.activity_sent_at) + to_minutes($minutes::BIGINT)
+          AND o.created_time > coalesce(s.sent_at, a.activity_sent_at) + to_minutes({minutes}::BIGINT)
         GROUP BY 1, 2
     )
     SELECT s.campaign_activity_id, s.campaign_id, s.contact_id, s.sent_at, s.bounced, s.hard_bounced,
@@ -82,7 +95,36 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
     LEFT JOIN machine m USING (contact_id)
     LEFT JOIN late_machine_open h USING (campaign_activity_id, contact_id)
     """
-    params = {"min_emails": rule.min_emails, "min_share": rule.min_open_share, "minutes": rule.max_minutes_after_send}
+
+
+def stored_rule(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The rule (MachineOpenRule.to_json) the stored per_send table was built with, or None without one."""
+    if not table_exists(con, PER_SEND_TABLE):
+        return None
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [RULE_META_KEY]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def per_send_source(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule()) -> str:
+    """A FROM-clause item holding the per-send rows for `rule`: the stored table when it was built with this
+    rule, otherwise the live query as a subquery."""
+    if stored_rule(con) == rule.to_json():
+        return PER_SEND_TABLE
+    return f"({per_send_sql(rule)})"
+
+
+def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule(),
+             columns: tuple[str, ...] = COLUMNS, where: str = "", params: object = None) -> pl.DataFrame:
+    """Per (campaign_activity_id, contact_id): campaign_id, sent_at, bounced, hard_bounced, opened,
+    first_open_at, first_human_open_at (first open not flagged as a machine open), first_click_at,
+    opted_out, forwarded, machine_opener. `columns` picks fewer columns; `where` (SQL over those rows,
+    with `params`) fewer rows."""
+    unknown = set(columns) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"per_send has no column(s) {sorted(unknown)}")
+    sql = f"SELECT {', '.join(columns)} FROM {per_send_source(con, rule)} AS p"
+    if where:
+        sql += f" WHERE {where}"
     return frame(con, sql, params)
 
 

@@ -1,0 +1,99 @@
+"""The per_send derived table: built at publish time, identical to the live computation, used when it matches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cc_data.analytics import sends
+from cc_data.store import derived
+from cc_data.store.db import read, writer
+from tests.app.fixture_db import T0, Rows, build_synthetic, memory_db
+
+KEYS = ["campaign_activity_id", "contact_id"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_synthetic(tmp_path_factory.mktemp("derived") / "cc.duckdb", contacts=80, campaigns=8)
+
+
+def live(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(sends.per_send_sql()).to_arrow_table()).sort(KEYS)
+
+
+def test_publish_stores_per_send_equal_to_the_live_computation(published: Path) -> None:
+    with read(published) as con:
+        stored = pl.from_arrow(con.sql("SELECT * FROM per_send").to_arrow_table())
+        assert stored.height > 300 and stored["machine_opener"].any() and stored["first_click_at"].is_not_null().any()
+        assert stored["campaign_activity_id"].is_sorted()
+        assert_frame_equal(stored.sort(KEYS), live(con))
+        assert json.loads(sends.stored_rule(con)) == {"max_minutes_after_send": 10, "min_emails": 5,
+                                                      "min_open_share": 0.9}
+        assert_frame_equal(sends.per_send(con).sort(KEYS), live(con))
+
+
+def test_publishing_a_change_refreshes_the_table(tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    with writer(db) as w:
+        rows = Rows(w.con)
+        rows.contact("c1")
+        activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+        rows.event(activity, "c1", "sends", T0)
+    with read(db) as con:
+        before = sends.per_send(con)
+    assert before.select("contact_id", "opened").rows() == [("c1", False)]
+    with writer(db) as w:
+        Rows(w.con).event(activity, "c1", "opens", T0 + timedelta(hours=2))
+    with read(db) as con:
+        after = con.sql("SELECT contact_id, opened, first_open_at FROM per_send").fetchall()
+    assert after == [("c1", True, T0 + timedelta(hours=2))]
+
+
+def test_reader_uses_the_stored_rows_only_for_the_rule_they_were_built_with(published: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "cc.duckdb"
+    copy.write_bytes(published.read_bytes())
+    con = duckdb.connect(str(copy))
+    # Mark the stored rows so reading them is observable: nothing but the table holds this value.
+    con.execute("UPDATE per_send SET forwarded = true")
+    assert sends.per_send(con, columns=("forwarded",))["forwarded"].all()
+    other = replace(sends.MachineOpenRule(), min_emails=2)
+    assert not sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", [other.to_json(), sends.RULE_META_KEY])
+    assert not sends.per_send(con, columns=("forwarded",))["forwarded"].all()
+    assert sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
+    con.close()
+
+
+def test_without_the_table_rows_are_computed_and_columns_rows_can_be_narrowed() -> None:
+    con = memory_db()
+    rows = Rows(con)
+    for cid in ("c1", "c2"):
+        rows.contact(cid)
+    activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+    rows.event(activity, "c1", "sends", T0)
+    rows.event(activity, "c2", "sends", T0)
+    rows.event(activity, "c2", "clicks", T0 + timedelta(hours=1))
+    assert sends.stored_rule(con) is None
+    assert sends.per_send(con).height == 2
+    picked = sends.per_send(con, columns=("contact_id", "first_click_at"), where="contact_id = $c", params={"c": "c2"})
+    assert picked.rows() == [("c2", T0 + timedelta(hours=1))]
+    with pytest.raises(ValueError, match="no column"):
+        sends.per_send(con, columns=("email",))
+    derived.refresh(con)
+    derived.refresh(con)   # idempotent
+    assert con.sql("SELECT count(*) FROM per_send").fetchall() == [(2,)]
+
+
+def test_refresh_on_an_empty_account_builds_an_empty_table() -> None:
+    con = memory_db()
+    derived.refresh(con)
+    assert sends.per_send(con).columns == list(sends.COLUMNS)
+    assert sends.per_send(con).is_empty()
