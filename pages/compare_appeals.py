@@ -48,7 +48,8 @@ if len(picked) < 1:
 
 hours = st.select_slider("Hours since send", options=[24, 48, 72, 168], value=168)
 gifts = data.gift_times(str(cfg.db_path), version) if core.has_gifts else None
-curves = compare.equal_age_curves(core.sends, core.campaigns, picked, hours, human_opens_only=human, gifts=gifts)
+picked_sends = data.campaign_sends(str(cfg.db_path), version, tuple(picked))
+curves = compare.equal_age_curves(picked_sends, core.campaigns, picked, hours, human_opens_only=human, gifts=gifts)
 metrics = [("open_rate", "Open rate so far"), ("click_rate", "Click rate so far")]
 if gifts is not None:
     metrics.append(("gifts", "Attributed gifts so far"))
@@ -67,7 +68,7 @@ for metric, title in metrics:
                     key=f"curve_{metric}")
 
 st.subheader("At equal age")
-table = compare.rates_at_ages(compare.equal_age_curves(core.sends, core.campaigns, picked, 168,
+table = compare.rates_at_ages(compare.equal_age_curves(picked_sends, core.campaigns, picked, 168,
                                                        human_opens_only=human, gifts=gifts))
 table = table.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id")
 rate_cols = [c for c in table.columns if c.startswith(("open_rate_", "click_rate_"))]

@@ -22,8 +22,7 @@ people = data.contacts(str(cfg.db_path), version)
 if people.is_empty():
     st.info("No contacts synced yet. Run a sync from **Data & sync**.")
     st.stop()
-sent = core.sends["sent_at"].drop_nulls()
-as_of: datetime = sent.max() if not sent.is_empty() else datetime.now()
+as_of: datetime = data.as_of(core)
 
 defaults = scoring.ScoreSettings()
 with st.expander("Scoring settings (defaults from the product's metric definitions)"):

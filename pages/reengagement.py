@@ -17,8 +17,7 @@ if not context.has_data(cfg):
 version = data.version(cfg.db_path)
 core = data.core(str(cfg.db_path), version)
 tags = data.tag_names(str(cfg.db_path), version)
-sent = core.sends["sent_at"].drop_nulls()
-as_of: datetime = sent.max() if not sent.is_empty() else datetime.now()
+as_of: datetime = data.as_of(core)
 st.caption("Only contacts Constant Contact lets you email are ever listed: permission explicit or implicit, not "
            "unsubscribed, on temporary hold, awaiting confirmation, hard-bounced or deleted.")
 

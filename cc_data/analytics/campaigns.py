@@ -10,6 +10,7 @@ import polars as pl
 
 from cc_data.analytics.query import frame
 from cc_data.analytics.rates import with_rates
+from cc_data.analytics.sends import MachineOpenRule, per_send_source
 
 
 def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -29,22 +30,35 @@ def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
+# Unique counts per campaign over per-send rows ({source}: a table, subquery or registered frame).
+COUNTS_SQL = """
+SELECT campaign_id, min(sent_at) AS send_time, count(sent_at) AS sends,
+       count(*) FILTER (WHERE bounced AND sent_at IS NOT NULL) AS bounces, count(*) FILTER (WHERE opened) AS opens,
+       count(first_human_open_at) AS human_opens, count(first_click_at) AS clicks,
+       count(*) FILTER (WHERE opted_out) AS optouts, count(*) FILTER (WHERE forwarded) AS forwards
+FROM {source} GROUP BY campaign_id HAVING min(sent_at) IS NOT NULL
+"""
+
+
+def _with_catalog(counts: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    counts = counts.with_columns((pl.col("sends") - pl.col("bounces")).alias("delivered"))
+    return catalog.join(counts, on="campaign_id", how="inner").sort("send_time")
+
+
 def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Per campaign sent at least once: send_time (first send) and unique counts summed over its activities."""
-    counts = sends.group_by("campaign_id").agg(
-        pl.col("sent_at").min().alias("send_time"),
-        pl.col("sent_at").is_not_null().sum().alias("sends"),
-        (pl.col("bounced") & pl.col("sent_at").is_not_null()).sum().alias("bounces"),
-        pl.col("opened").sum().alias("opens"),
-        pl.col("first_human_open_at").is_not_null().sum().alias("human_opens"),
-        pl.col("first_click_at").is_not_null().sum().alias("clicks"),
-        pl.col("opted_out").sum().alias("optouts"),
-        pl.col("forwarded").sum().alias("forwards"),
-    )
-    counts = counts.filter(pl.col("send_time").is_not_null()).with_columns(
-        (pl.col("sends") - pl.col("bounces")).alias("delivered")
-    )
-    return catalog.join(counts, on="campaign_id", how="inner").sort("send_time")
+    con = duckdb.connect()
+    try:
+        con.register("per_send_rows", sends)
+        return _with_catalog(frame(con, COUNTS_SQL.format(source="per_send_rows")), catalog)
+    finally:
+        con.close()
+
+
+def campaign_counts_in_db(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule | None = None) -> pl.DataFrame:
+    """campaign_counts over the database's per-send rows, aggregated in DuckDB (the stored table when present)."""
+    return _with_catalog(frame(con, COUNTS_SQL.format(source=per_send_source(con, rule or MachineOpenRule()))),
+                         campaign_catalog(con))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -126,6 +127,29 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
     if where:
         sql += f" WHERE {where}"
     return frame(con, sql, params)
+
+
+def last_send_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the latest email went out (the "as of" moment for scores and segments), None before any send."""
+    return con.sql(f"SELECT max(sent_at) FROM {per_send_source(con)}").fetchall()[0][0]
+
+
+def contact_rows(con: duckdb.DuckDBPyConnection, contact_ids: pl.Series,
+                 columns: tuple[str, ...] = ("sent_at", "first_open_at", "first_human_open_at", "first_click_at"),
+                 rule: MachineOpenRule = MachineOpenRule()) -> pl.DataFrame:
+    """contact_id plus `columns` of the per-send rows of the contacts in `contact_ids` (others are left out),
+    compact for millions of rows: contact_id comes back Categorical, built from integer positions in
+    `contact_ids` rather than from millions of id strings."""
+    directory = pl.DataFrame({"contact_id": contact_ids.cast(pl.Utf8)}).with_row_index("position")
+    con.register("_contact_positions", directory)
+    try:
+        picked = ", ".join(f"p.{c}" for c in columns)
+        rows = frame(con, f"SELECT d.position, {picked} FROM {per_send_source(con, rule)} AS p "
+                          f"JOIN _contact_positions d USING (contact_id)")
+    finally:
+        con.unregister("_contact_positions")
+    categories = contact_ids.cast(pl.Categorical)
+    return rows.select(categories.gather(rows["position"]).alias("contact_id"), *columns)
 
 
 def machine_openers(sends: pl.DataFrame) -> pl.DataFrame:

@@ -97,3 +97,31 @@ def test_refresh_on_an_empty_account_builds_an_empty_table() -> None:
     derived.refresh(con)
     assert sends.per_send(con).columns == list(sends.COLUMNS)
     assert sends.per_send(con).is_empty()
+
+
+def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path) -> None:
+    from cc_data.analytics import campaigns, scoring, segments
+    from cc_data.analytics.audience import audience
+
+    with read(published) as con:
+        full = sends.per_send(con)
+        assert_frame_equal(campaigns.campaign_counts_in_db(con),
+                           campaigns.campaign_counts(full, campaigns.campaign_catalog(con)))
+        assert sends.last_send_at(con) == full["sent_at"].max()
+        people = scoring.contact_directory(con)
+        compact = sends.contact_rows(con, people["contact_id"])
+        people_audience = audience(con)
+    assert compact.schema["contact_id"] == pl.Categorical
+    as_of = full["sent_at"].max()
+    categorical = pl.col("contact_id").cast(pl.Categorical)
+    as_text = pl.col("contact_id").cast(pl.Utf8)
+    expected = scoring.score_contacts(full, people, as_of).sort("contact_id")
+    got = scoring.score_contacts(compact, people.with_columns(categorical), as_of).with_columns(as_text)
+    assert_frame_equal(got.sort("contact_id"), expected)
+    assert_frame_equal(scoring.tier_history(compact, people.with_columns(categorical), as_of, 4),
+                       scoring.tier_history(full, people, as_of, 4))
+    criteria = segments.SegmentCriteria(inactive_days=120, min_emails=2)
+    expected_segment = segments.reengagement_segment(people_audience, full, criteria, as_of)
+    assert expected_segment.height > 0
+    got_segment = segments.reengagement_segment(people_audience.with_columns(categorical), compact, criteria, as_of)
+    assert_frame_equal(got_segment.with_columns(as_text), expected_segment)
