@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame
+from cc_data.analytics.query import frame, table_exists
 from cc_data.analytics.sends import REPORTING_ROLES
 
 
@@ -26,15 +26,31 @@ def rolling_trend(campaigns: pl.DataFrame, window: int = 5, *, human_opens_only:
     )
 
 
+DEVICES_TABLE, LINKS_TABLE = "campaign_devices", "campaign_links"   # derived tables (cc_data.store.derived)
+
+DEVICE_ACTIVITY_SQL = f"""
+    SELECT a.campaign_id, CASE e.tracking_activity_type WHEN 'em_opens' THEN 'open' ELSE 'click' END AS kind,
+           coalesce(e.device_type, 'other') AS device_type, count(DISTINCT (e.campaign_activity_id, e.contact_id))
+           AS contacts
+    FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type IN ('em_opens', 'em_clicks')
+    GROUP BY ALL"""
+
+LINK_CLICKS_SQL = f"""
+    SELECT a.campaign_id, coalesce(e.link_url, '(unknown link)') AS link_url,
+           count(DISTINCT (e.campaign_activity_id, e.contact_id)) AS clickers, count(*) AS clicks
+    FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
+    WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'
+    GROUP BY ALL"""
+
+
+def _stored_or_live(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> pl.DataFrame:
+    return frame(con, f"SELECT * FROM {table}" if table_exists(con, table) else sql)
+
+
 def device_activity(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """campaign_id, kind (open/click), device_type, contacts: unique contacts per device, per campaign."""
-    return frame(con, f"""
-        SELECT a.campaign_id, CASE e.tracking_activity_type WHEN 'em_opens' THEN 'open' ELSE 'click' END AS kind,
-               coalesce(e.device_type, 'other') AS device_type, count(DISTINCT (e.campaign_activity_id, e.contact_id))
-               AS contacts
-        FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
-        WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type IN ('em_opens', 'em_clicks')
-        GROUP BY ALL""")
+    return _stored_or_live(con, DEVICES_TABLE, DEVICE_ACTIVITY_SQL)
 
 
 def device_split(devices: pl.DataFrame, campaign_ids: list[str]) -> pl.DataFrame:
@@ -47,12 +63,7 @@ def device_split(devices: pl.DataFrame, campaign_ids: list[str]) -> pl.DataFrame
 
 def link_clicks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """campaign_id, link_url, clickers (unique contacts per activity), clicks (every click)."""
-    return frame(con, f"""
-        SELECT a.campaign_id, coalesce(e.link_url, '(unknown link)') AS link_url,
-               count(DISTINCT (e.campaign_activity_id, e.contact_id)) AS clickers, count(*) AS clicks
-        FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
-        WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'
-        GROUP BY ALL""")
+    return _stored_or_live(con, LINKS_TABLE, LINK_CLICKS_SQL)
 
 
 def top_links(links: pl.DataFrame, campaign_ids: list[str], n: int = 10) -> pl.DataFrame:

@@ -125,3 +125,16 @@ def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path
     assert expected_segment.height > 0
     got_segment = segments.reengagement_segment(people_audience.with_columns(categorical), compact, criteria, as_of)
     assert_frame_equal(got_segment.with_columns(as_text), expected_segment)
+
+
+def test_device_and_link_tables_equal_their_live_queries(published: Path) -> None:
+    from cc_data.analytics import trends
+
+    with read(published) as con:
+        for table, sql in ((trends.DEVICES_TABLE, trends.DEVICE_ACTIVITY_SQL), (trends.LINKS_TABLE, trends.LINK_CLICKS_SQL)):
+            stored = pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())
+            expected = pl.from_arrow(con.sql(sql).to_arrow_table())
+            assert stored.height > 0
+            assert_frame_equal(stored.sort(stored.columns), expected.sort(expected.columns))
+        assert_frame_equal(trends.device_activity(con), pl.from_arrow(
+            con.sql(f"SELECT * FROM {trends.DEVICES_TABLE}").to_arrow_table()))
