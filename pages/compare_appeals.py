@@ -66,6 +66,9 @@ for metric, title in metrics:
     fig.update_layout(title=f"{title} (x: hours since send)")
     st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), width="stretch",
                     key=f"curve_{metric}")
+st.caption("If an appeal had a resend to non-openers, Constant Contact counts the resend's deliveries too, so its "
+           "open rate so far can dip when the resend goes out: the rate is divided by what had been delivered by "
+           "then.")
 
 st.subheader("At equal age")
 table = compare.rates_at_ages(compare.equal_age_curves(picked_sends, core.campaigns, picked, 168,

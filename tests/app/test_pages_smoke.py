@@ -44,3 +44,10 @@ def test_pages_explain_missing_database(tmp_path: Path, monkeypatch: pytest.Monk
     assert not at.exception, [e.value for e in at.exception]
     assert any("no data" in i.value.lower() for i in at.info) or any("no data" in i.value.lower()
                                                                       for i in at.sidebar.info)
+
+
+def test_compare_appeals_explains_the_dip_a_resend_causes(app_env: Path) -> None:
+    at = run_page("pages/compare_appeals.py")
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [c.value for c in at.caption if "resend" in c.value]
+    assert len(notes) == 1 and "deliveries too" in notes[0] and "dip" in notes[0]
