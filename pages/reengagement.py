@@ -40,14 +40,16 @@ no_machine = c3.checkbox("Exclude machine-only openers", key="seg_no_machine",
 criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
                                     list_ids=tuple(lists), tag_ids=tuple(chosen_tags), lapsed_donors_only=lapsed,
                                     exclude_machine_only_openers=no_machine)
-segment, csv_bytes, xlsx_bytes = data.segment_files(str(cfg.db_path), version, astuple(criteria), as_of)
+key = astuple(criteria)
+segment = data.segment(str(cfg.db_path), version, key, as_of)
 
 st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"
 d1, d2, _ = st.columns([1, 1, 3])
-d1.download_button("Download CSV", csv_bytes, export.export_filename(name, as_of.date(), "csv"),
+d1.download_button("Download CSV", data.segment_csv(str(cfg.db_path), version, key, as_of),
+                   export.export_filename(name, as_of.date(), "csv"),
                    mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
-d2.download_button("Download Excel", xlsx_bytes,
+d2.download_button("Download Excel", lambda: export.to_excel_bytes(segment),   # built on click: seconds for 100k rows
                    export.export_filename(name, as_of.date(), "xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    disabled=segment.is_empty(), key="seg_xlsx")

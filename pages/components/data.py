@@ -20,7 +20,17 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import audience, campaigns, export, reconcile, scoring, segments, sends, status, trends
+from cc_data.analytics import (
+    campaigns,
+    export,
+    precomputed,
+    reconcile,
+    scoring,
+    segments,
+    sends,
+    status,
+    trends,
+)
 from cc_data.analytics.query import row_count
 from cc_data.store.db import data_version, read
 
@@ -86,7 +96,7 @@ def contacts(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
 @st.cache_resource(show_spinner="Loading contacts…", max_entries=2)
 def audience_frame(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
     with read(Path(db_path)) as con:
-        return audience.audience(con)
+        return precomputed.stored_audience(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -156,22 +166,35 @@ def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataF
 
 @st.cache_resource(show_spinner="Scoring contacts…", max_entries=8)
 def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple)."""
+    """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple): stored at
+    publish for the defaults, computed from every contact's sends for other settings."""
     settings = scoring.ScoreSettings(*params)
+    with read(Path(db_path)) as con:
+        stored = precomputed.stored_scores(con, settings, as_of)
+    if stored is not None:
+        return stored
     per_send, people = contact_sends(db_path, version), contacts(db_path, version)
     return (scoring.score_contacts(per_send, people, as_of, settings),
-            scoring.tier_history(per_send, people, as_of, 12, settings))
+            scoring.tier_history(per_send, people, as_of, precomputed.HISTORY_MONTHS, settings))
+
+
+@st.cache_resource(show_spinner="Building the segment…", max_entries=8)
+def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.DataFrame:
+    """The re-engagement segment for one set of criteria (dataclasses.astuple of SegmentCriteria), contact_id as
+    text: stored at publish for the defaults, computed for other criteria."""
+    chosen = segments.SegmentCriteria(*criteria)
+    with read(Path(db_path)) as con:
+        stored = precomputed.stored_segment(con, chosen, as_of)
+    if stored is not None:
+        return stored
+    people = audience_frame(db_path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
+    found = segments.reengagement_segment(people, contact_sends(db_path, version), chosen, as_of)
+    return found.with_columns(pl.col("contact_id").cast(pl.Utf8))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def segment_files(db_path: str, version: str, criteria: tuple, as_of: datetime) -> tuple[pl.DataFrame, bytes, bytes]:
-    """(segment, CSV bytes, Excel bytes) for one set of criteria (dataclasses.astuple of SegmentCriteria)."""
-    people = audience_frame(db_path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    chosen = segments.reengagement_segment(people, contact_sends(db_path, version),
-                                           segments.SegmentCriteria(*criteria), as_of)
-    chosen = chosen.with_columns(pl.col("contact_id").cast(pl.Utf8))
-    xlsx = export.to_excel_bytes(chosen) if chosen.height else b""
-    return chosen, export.to_csv_bytes(chosen), xlsx
+def segment_csv(db_path: str, version: str, criteria: tuple, as_of: datetime) -> bytes:
+    return export.to_csv_bytes(segment(db_path, version, criteria, as_of))
 
 
 def clear() -> None:
@@ -179,5 +202,5 @@ def clear() -> None:
     verifiers in st.cache_resource must survive."""
     st.cache_data.clear()
     for loader in (core, campaign_sends, contact_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
-                   scores):
+                   scores, segment):
         loader.clear()

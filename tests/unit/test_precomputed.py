@@ -1,0 +1,86 @@
+"""Default scores, tier history, audience and segment stored at publish: equal to computing them, used only
+when the settings asked for are the defaults, and refreshed by the next publish."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cc_data.analytics import audience, precomputed, scoring, segments, sends
+from cc_data.store.db import read, writer
+from tests.app.fixture_db import T0, Rows, build_synthetic
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_synthetic(tmp_path_factory.mktemp("precomputed") / "cc.duckdb", contacts=120, campaigns=10)
+
+
+def computed(con) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    full = sends.per_send(con)
+    people, everyone = scoring.contact_directory(con), audience.audience(con)
+    as_of = full["sent_at"].max()
+    return (scoring.score_contacts(full, people, as_of), scoring.tier_history(full, people, as_of, 12),
+            everyone, segments.reengagement_segment(everyone, full, segments.SegmentCriteria(), as_of))
+
+
+def test_stored_results_equal_the_computed_ones(published: Path) -> None:
+    with read(published) as con:
+        as_of = sends.last_send_at(con)
+        scores, history, everyone, segment = computed(con)
+        stored = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
+        assert stored is not None
+        assert_frame_equal(stored[0], scores)
+        assert_frame_equal(stored[1], history)
+        assert_frame_equal(precomputed.stored_audience(con), everyone)
+        assert_frame_equal(precomputed.stored_segment(con, segments.SegmentCriteria(), as_of), segment)
+    assert scores["tier"].n_unique() >= 3 and segment.height > 0   # the comparison covers real content
+
+
+def test_other_settings_or_another_moment_are_not_served_from_the_store(published: Path) -> None:
+    with read(published) as con:
+        as_of = sends.last_send_at(con)
+        assert precomputed.stored_scores(con, replace(scoring.ScoreSettings(), half_life_days=30), as_of) is None
+        assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of - timedelta(days=1)) is None
+        assert precomputed.stored_segment(con, segments.SegmentCriteria(inactive_days=90), as_of) is None
+
+
+def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    with writer(db) as w:
+        rows = Rows(w.con)
+        for contact in ("c1", "c2"):
+            rows.contact(contact)
+        activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+        for contact in ("c1", "c2"):
+            rows.event(activity, contact, "sends", T0)
+    with read(db) as con:
+        before = precomputed.stored_scores(con, scoring.ScoreSettings(), T0)
+    assert before is not None and set(before[0]["tier"]) == {"Lapsed"}
+    with writer(db) as w:   # a new contact and a click; the latest send, so "as of", stays the same
+        Rows(w.con).contact("c3")
+        Rows(w.con).event(activity, "c1", "clicks", T0 - timedelta(minutes=1))
+    with read(db) as con:
+        after = precomputed.stored_scores(con, scoring.ScoreSettings(), T0)
+        assert after is not None
+        assert_frame_equal(after[0], scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), T0))
+    assert after[0].select("contact_id", "tier", "clicks").sort("contact_id").rows() == [
+        ("c1", "Highly engaged", 1), ("c2", "Lapsed", 0), ("c3", "Not emailed", 0)]
+
+
+def test_a_database_without_the_tables_computes(tmp_path: Path) -> None:
+    import duckdb
+
+    from tests.app.fixture_db import memory_db
+
+    con: duckdb.DuckDBPyConnection = memory_db()
+    rows = Rows(con)
+    rows.contact("c1")
+    rows.event(rows.campaign("A", "News"), "c1", "sends", T0)
+    assert precomputed.stored_scores(con, scoring.ScoreSettings(), T0) is None
+    assert precomputed.stored_audience(con)["contact_id"].to_list() == ["c1"]
