@@ -86,7 +86,8 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
         .when(pl.col("score") >= settings.moderate).then(pl.lit("Moderately engaged"))
         .otherwise(pl.lit("Low engagement"))
     )
-    return scored.with_columns(tier.alias("tier")).sort("score", descending=True)
+    return scored.with_columns(tier.alias("tier")).sort(
+        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False])
 
 
 def tier_counts(scored: pl.DataFrame) -> pl.DataFrame:
