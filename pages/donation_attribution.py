@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import attribution
+from cc_data.analytics import attribution, export
 from cc_data.config import load_settings
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, code_mapping, gift_codes, save_code_mapping
 from cc_data.errors import UserError
@@ -177,5 +178,8 @@ if st.button("Save mapping", key="attr_save_mapping"):
 st.subheader("Every gift")
 st.caption("One row per revenue gift with its tier, campaign and the touch that earned it – audit any number.")
 st.dataframe(gifts, hide_index=True, width="stretch")
-st.download_button("Download gifts (CSV)", gifts.write_csv(), file_name="gift_attribution.csv", mime="text/csv",
-                   key="attr_download")
+latest_gift = gifts["gift_date"].max()
+st.download_button("Download gifts (CSV)", export.to_csv_bytes(gifts),
+                   file_name=export.gifts_filename(window_hours, latest_gift or date.today()), mime="text/csv",
+                   key="attr_download", help="Named with the attribution window and the date of the latest gift. "
+                                             "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")

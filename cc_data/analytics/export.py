@@ -1,7 +1,8 @@
-"""Downloads of contact lists, safe to open in a spreadsheet.
+"""Downloads of contact lists and attributed gifts, safe to open in a spreadsheet.
 
-A cell that starts with =, +, -, @ (or a tab or carriage return) could run as a formula in Excel or
-Sheets, so it is prefixed with a single quote.
+A text cell that starts with =, +, -, @ (or a tab or carriage return) could run as a formula in Excel or
+Sheets, so it is prefixed with a single quote. Numeric, date and boolean columns are written as they are,
+so a refund's negative amount stays a number.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def neutralise(value: str | None) -> str | None:
 def safe_for_spreadsheet(df: pl.DataFrame) -> pl.DataFrame:
     """Every text column neutralised; other types turned into text only where needed (lists joined)."""
     out = df.with_columns([pl.col(c).list.join(", ") for c, t in df.schema.items() if isinstance(t, pl.List)])
-    text = [c for c, t in out.schema.items() if t == pl.Utf8]
-    return out.with_columns([pl.col(c).map_elements(neutralise, return_dtype=pl.Utf8) for c in text])
+    text = [c for c, t in out.schema.items() if t == pl.Utf8 or isinstance(t, pl.Categorical | pl.Enum)]
+    return out.with_columns([pl.col(c).cast(pl.Utf8).map_elements(neutralise, return_dtype=pl.Utf8) for c in text])
 
 
 def _guard(df: pl.DataFrame) -> pl.DataFrame:
@@ -50,3 +51,8 @@ def export_filename(segment_name: str, day: date, extension: str) -> str:
     """e.g. "re-engagement-inactive-180-days-2025-12-15.csv"."""
     slug = re.sub(r"[^a-z0-9]+", "-", segment_name.lower()).strip("-") or "segment"
     return f"{slug}-{day.isoformat()}.{extension.lstrip('.')}"
+
+
+def gifts_filename(window_hours: float, day: date, extension: str = "csv") -> str:
+    """e.g. "attributed-gifts-48h-2025-12-15.csv": what the file holds, the attribution window and the date."""
+    return export_filename(f"attributed gifts {window_hours:g}h", day, extension)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cc_data.store.db import read, writer
@@ -74,6 +77,28 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     assert any("calendar days" in c.value for c in at.caption)
     assert at.get("download_button")
 
+
+def test_gift_download_is_named_for_window_and_date_and_safe_for_spreadsheets(tmp_path, monkeypatch):
+    db = build(tmp_path / "cc.duckdb")
+    with writer(db) as w:   # a refund of g1 and a campaign name that would run as a formula
+        w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) VALUES "
+                      "('g5', 'D1', 'A', -20, DATE '2024-12-05', 'g1')")
+        w.con.execute("UPDATE campaigns SET name = '=HYPERLINK(\"http://x.example\")' WHERE campaign_id = 'K1'")
+    downloads: list[dict] = []
+    original = st.download_button
+
+    def recording(label, data, file_name=None, *args, **kwargs):
+        downloads.append({"data": data, "file_name": file_name})
+        return original(label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    at = run(db, monkeypatch)
+    assert downloads[-1]["file_name"] == "attributed-gifts-48h-2025-06-01.csv"   # g4 is the latest gift
+    rows = {r["gift_id"]: r for r in csv.DictReader(io.StringIO(downloads[-1]["data"].decode("utf-8")))}
+    assert float(rows["g5"]["amount"]) == -20.0 and float(rows["g1"]["amount"]) == 120.0
+    assert rows["g1"]["campaign_name"] == "'=HYPERLINK(\"http://x.example\")"
+    at.segmented_control(key="attr_window").set_value("7 days").run()
+    assert downloads[-1]["file_name"] == "attributed-gifts-168h-2025-06-01.csv"
 
 def test_a_narrower_window_moves_gifts_out(tmp_path, monkeypatch):
     at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
