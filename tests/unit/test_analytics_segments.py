@@ -94,3 +94,25 @@ def test_lapsed_donors_are_matched_by_email_or_contact_id() -> None:
     con.execute("INSERT INTO gifts (gift_id, record_type, gift_date, amount, cc_contact_id) VALUES "
                 "('g3', 'P', ?, 99, 'robot')", [(AS_OF - 500 * D).date()])       # a pledge is not a gift
     assert segment(con, lapsed_donors_only=True)["contact_id"].to_list() == ["quiet"]
+
+
+def test_an_opt_out_row_newer_than_the_opt_in_excludes_a_stale_implicit_contact() -> None:
+    con = build()
+    # quiet2 unsubscribed from k3, but the contact record has not been re-synced: it still says implicit.
+    con.execute("UPDATE contacts SET opt_in_date = ? WHERE contact_id = 'quiet2'", [T0 - 300 * D])
+    Rows(con).event("k3:primary_email", "quiet2", "optouts", T0 + 76 * D)
+    people = audience.audience(con)
+    assert dict(people.select("contact_id", "permission_to_send").iter_rows())["quiet2"] == "unsubscribed"
+    assert "quiet2" not in audience.emailable(people)["contact_id"].to_list()
+    loosest = segment(con, inactive_days=3650, min_emails=1, min_tenure_days=0)
+    assert "quiet2" not in loosest["contact_id"].to_list() and "quiet" in loosest["contact_id"].to_list()
+
+
+def test_an_opt_out_row_older_than_a_re_opt_in_keeps_the_contact() -> None:
+    con = build()
+    Rows(con).event("k0:primary_email", "quiet2", "optouts", T0 + 61 * D)
+    con.execute("UPDATE contacts SET opt_in_date = ? WHERE contact_id = 'quiet2'", [T0 + 70 * D])  # re-subscribed
+    people = audience.audience(con)
+    assert dict(people.select("contact_id", "permission_to_send").iter_rows())["quiet2"] == "implicit"
+    assert "quiet2" in audience.emailable(people)["contact_id"].to_list()
+    assert segment(con)["contact_id"].to_list() == ["quiet", "quiet2", "robot"]
