@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -66,6 +67,16 @@ def test_csv_download_holds_the_segment(browser, server: str, e2e_db: Path, tmp_
     expected = segments.reengagement_segment(people, per, segments.SegmentCriteria(), as_of)
     assert [r["contact_id"] for r in rows] == expected["contact_id"].to_list()
     assert {r["permission_to_send"] for r in rows} <= {"explicit", "implicit"}
+    with page.expect_download() as info:   # the Excel file is built on click, from the same rows
+        page.get_by_role("button", name="Download Excel").click()
+    workbook = tmp_path / info.value.suggested_filename
+    assert workbook.suffix == ".xlsx"
+    info.value.save_as(workbook)
+    with zipfile.ZipFile(workbook) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert sheet.count("<row ") == expected.height + 1   # a header and one row per contact
+    assert all(contact_id in strings for contact_id in expected["contact_id"].to_list())
     page.close()
 
 
