@@ -27,12 +27,14 @@ from cc_data.analytics import audience, scoring, segments, sends
 from cc_data.analytics.query import frame, table_exists
 
 META_KEY = "precomputed"
+RULES_VERSION = 2   # bump when audience, scoring or segment rules change, so older stored rows are not served
 HISTORY_MONTHS = 12
 TABLES = ("audience", "contact_scores", "tier_history", "default_segment")
 
 
 def _stamp(as_of: datetime | None) -> str:
-    return json.dumps({"as_of": as_of.isoformat() if as_of else None, "months": HISTORY_MONTHS,
+    return json.dumps({"version": RULES_VERSION, "as_of": as_of.isoformat() if as_of else None,
+                       "months": HISTORY_MONTHS,
                        "scores": asdict(scoring.ScoreSettings()), "segment": asdict(segments.SegmentCriteria()),
                        "rule": json.loads(sends.MachineOpenRule().to_json())}, sort_keys=True)
 

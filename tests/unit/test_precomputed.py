@@ -50,6 +50,20 @@ def test_other_settings_or_another_moment_are_not_served_from_the_store(publishe
         assert precomputed.stored_segment(con, segments.SegmentCriteria(inactive_days=90), as_of) is None
 
 
+def test_rows_stored_under_older_rules_are_not_served(published: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    copy = tmp_path / "cc.duckdb"
+    copy.write_bytes(published.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        as_of = sends.last_send_at(con)
+        assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of) is not None
+        con.execute("UPDATE meta SET value = replace(value, ?, ?) WHERE key = ?",
+                    [f'"version": {precomputed.RULES_VERSION}', '"version": 1', precomputed.META_KEY])
+        assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of) is None
+        assert precomputed.stored_segment(con, segments.SegmentCriteria(), as_of) is None
+
+
 def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
     with writer(db) as w:
