@@ -28,7 +28,10 @@ def safe_for_spreadsheet(df: pl.DataFrame) -> pl.DataFrame:
     """Every text column neutralised; other types turned into text only where needed (lists joined)."""
     out = df.with_columns([pl.col(c).list.join(", ") for c, t in df.schema.items() if isinstance(t, pl.List)])
     text = [c for c, t in out.schema.items() if t == pl.Utf8 or isinstance(t, pl.Categorical | pl.Enum)]
-    return out.with_columns([pl.col(c).cast(pl.Utf8).map_elements(neutralise, return_dtype=pl.Utf8) for c in text])
+    risky = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+    return out.with_columns([pl.when(pl.col(c).cast(pl.Utf8).str.contains(risky))
+                             .then(pl.lit("'") + pl.col(c).cast(pl.Utf8)).otherwise(pl.col(c).cast(pl.Utf8)).alias(c)
+                             for c in text])
 
 
 def _guard(df: pl.DataFrame) -> pl.DataFrame:
