@@ -18,19 +18,6 @@ from pages.components import context, data
 st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
 
 HERE = Path(__file__).resolve().parent
-GIVING_ICON = ":material/volunteer_activism:"
-
-
-def attribution_placeholder() -> None:
-    st.title("Donation attribution")
-    st.info("Donation attribution is not part of this build yet. Import gifts with `cc-data donations import FILE`.")
-
-
-def attribution_page() -> st.Page:
-    """The donations area owns this page; until its file exists, say so instead of failing."""
-    if (HERE / "pages/donation_attribution.py").exists():
-        return st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution", icon=GIVING_ICON)
-    return st.Page(attribution_placeholder, title="Donation attribution", icon=GIVING_ICON, url_path="donation_attribution")
 
 
 PAGES = {
@@ -43,7 +30,8 @@ PAGES = {
         st.Page(HERE / "pages/engagement.py", title="Engagement", icon=":material/groups:"),
         st.Page(HERE / "pages/reengagement.py", title="Re-engagement", icon=":material/replay:"),
     ],
-    "Giving": [attribution_page()],
+    "Giving": [st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution",
+                       icon=":material/volunteer_activism:")],
     "Admin": [st.Page(HERE / "pages/data_sync.py", title="Data & sync", icon=":material/sync:")],
 }
 

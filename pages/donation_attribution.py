@@ -10,11 +10,10 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import attribution, export
-from cc_data.config import load_settings
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, code_mapping, gift_codes, save_code_mapping
 from cc_data.errors import UserError
 from cc_data.store.db import data_version, read
-from pages.components import data
+from pages.components import context, data
 
 HOW_IT_WORKS = """
 Each revenue gift (DonorPerfect `G` gifts, including split-gift parts, and `A` adjustments; never pledges,
@@ -62,11 +61,7 @@ def money(value: float | None) -> str:
 
 
 st.title("Donation attribution")
-try:
-    cfg = load_settings()
-except UserError as err:
-    st.error(str(err))
-    st.stop()
+cfg = context.settings()
 version = data_version(cfg.db_path)
 if version == "missing" or gift_count(str(cfg.db_path), version) == 0:
     st.info(

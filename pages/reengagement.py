@@ -32,9 +32,9 @@ lists = c2.multiselect("On any of these lists", list(list_names), format_func=la
 tag_map = dict(zip(tags["tag_id"].to_list(), tags["name"].to_list(), strict=True))
 chosen_tags = c3.multiselect("With any of these tags", list(tag_map), format_func=lambda i: tag_map.get(i, i),
                              placeholder="Any tag", key="seg_tags")
-lapsed = c3.checkbox("Lapsed donors only (gave before, not in the last year)", key="seg_lapsed",
-                     disabled=not core.has_gifts, help=None if core.has_gifts else "Import donations first.")
-no_machine = c3.checkbox("Exclude machine-only openers", key="seg_no_machine",
+lapsed = c3.checkbox("Lapsed donors only", key="seg_lapsed", disabled=not core.has_gifts,
+                     help="Gave before, but not in the last year." if core.has_gifts else "Import donations first.")
+no_machine = c3.checkbox("No machine-only openers", key="seg_no_machine",
                          help="Drop contacts whose only recent opens look like machine opens (they may be reading "
                               "on Apple Mail).")
 criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
@@ -45,14 +45,15 @@ segment = data.segment(str(cfg.db_path), version, key, as_of)
 
 st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"
-d1, d2, _ = st.columns([1, 1, 3])
-d1.download_button("Download CSV", data.segment_csv(str(cfg.db_path), version, key, as_of),
-                   export.export_filename(name, as_of.date(), "csv"),
-                   mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
-d2.download_button("Download Excel", lambda: export.to_excel_bytes(segment),   # built on click: seconds for 100k rows
-                   export.export_filename(name, as_of.date(), "xlsx"),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   disabled=segment.is_empty(), key="seg_xlsx")
+downloads = st.container(horizontal=True)   # buttons sized to their labels: columns cut them off at 1024 px
+downloads.download_button("Download CSV", data.segment_csv(str(cfg.db_path), version, key, as_of),
+                          export.export_filename(name, as_of.date(), "csv"),
+                          mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
+# The workbook is built on click: seconds for 100k rows, too slow for every rerun.
+downloads.download_button("Download Excel", lambda: export.to_excel_bytes(segment),
+                          export.export_filename(name, as_of.date(), "xlsx"),
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          disabled=segment.is_empty(), key="seg_xlsx")
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:

@@ -14,7 +14,19 @@ from cc_data.store.db import data_version
 FILTER_KEYS = ("f_dates", "f_types", "f_name", "f_lists", "f_human_only")
 
 
+def run_through_app() -> None:
+    """Until some session has run app.py, Streamlit runs a file in pages/ on its own (its older multipage
+    mode): a bookmarked /reengagement opened first after a restart would lose the sidebar filters, the banner
+    and the page groups. Switch that run to app.py, which routes to the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def settings() -> Settings:
+    run_through_app()
     try:
         return load_settings()
     except UserError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -32,10 +33,11 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_synthetic(tmp_path_factory.mktemp("e2e") / "cc.duckdb", contacts=150, campaigns=16)
 
 
-@pytest.fixture(scope="session")
-def server(e2e_db: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve(db: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port against `db`; yields its URL once healthy."""
     port = _free_port()
-    env = {**os.environ, "CC_DB_PATH": str(e2e_db), "CONSTANT_CONTACT_CLIENT_ID": ""}
+    env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": ""}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -54,6 +56,12 @@ def server(e2e_db: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(e2e_db: Path) -> Iterator[str]:
+    with serve(e2e_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import pytest
 
 from cc_data.analytics import audience, segments, sends
 from cc_data.store.db import writer
+from tests.e2e.conftest import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +49,15 @@ def test_every_page_renders_without_error(browser, server: str, path: str) -> No
         if SHOTS:
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"{path or 'overview'}-{width}.png"), full_page=True)
+        page.close()
+
+
+def test_a_bookmarked_page_opened_first_after_a_restart_keeps_the_app_around_it(browser, e2e_db: Path) -> None:
+    with serve(e2e_db) as fresh:   # no session has run app.py on this server yet
+        page = open_page(browser, f"{fresh}/reengagement")
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert page.locator("h1").first.inner_text() == "Re-engagement"
+        assert "Demo data" in sidebar and "Campaigns sent between" in sidebar and "Audience" in sidebar
         page.close()
 
 
