@@ -1,7 +1,5 @@
 """Data & sync: where the data comes from, freshness, sync, connecting an account, reconciliation, donations."""
 
-import importlib.util
-
 import polars as pl
 import streamlit as st
 
@@ -10,6 +8,7 @@ from cc_data.analytics.reconcile import RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
 from pages.components import context, data, oauth
+from pages.components.donations_upload import render_donations_upload
 
 st.title("Data & sync")
 cfg = context.settings()
@@ -36,8 +35,6 @@ if st.button("Sync now", type="primary", help="Fetch what changed since the last
 
     try:
         result = datasource.sync_now(cfg, progress=on_progress)
-    except NotImplementedError:
-        st.warning("Syncing from the app is not available in this build yet; run `cc-data sync` in a terminal.")
     except UserError as err:
         st.error(str(err))
     else:
@@ -56,23 +53,23 @@ else:
     freshness, runs, calls, counts = data.sync_status(str(cfg.db_path), version)
     st.caption(f"Last successful sync {time_ago(core.source.last_sync_finished_at)} · "
                f"API calls used today: {calls:,} of {cfg.daily_quota:,}")
-    c1, c2 = st.columns([1, 2])
+    st.subheader("Recent runs")
+    if runs.is_empty():
+        st.caption("No sync runs recorded yet.")
+    else:
+        st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)   # side by side only below the runs: beside them, headings wrapped at 1024 px
     with c1:
         st.subheader("What is stored")
-        st.dataframe(counts, hide_index=True, width="stretch",
-                     column_config={"rows": st.column_config.NumberColumn("Rows", format="localized")})
+        st.dataframe(counts, hide_index=True, width="stretch", column_config={
+            "table": "Table", "rows": st.column_config.NumberColumn("Rows", format="localized")})
+    with c2:
         st.subheader("Freshness per stream")
         if freshness.is_empty():
             st.caption("No stream checkpoints recorded yet.")
         else:
             st.dataframe(freshness.with_columns(pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8)
                                                 .alias("age")), hide_index=True, width="stretch")
-    with c2:
-        st.subheader("Recent runs")
-        if runs.is_empty():
-            st.caption("No sync runs recorded yet.")
-        else:
-            st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch")
 
     st.subheader("Reconciliation with Constant Contact's own counts",
                  help="Unique counts per campaign recomputed from the per-contact tracking rows, against "
@@ -90,9 +87,4 @@ else:
     st.dataframe(styled, hide_index=True, width="stretch")
 
 st.subheader("Donations")
-if importlib.util.find_spec("pages.components.donations_upload") is not None:
-    from pages.components.donations_upload import render_donations_upload
-
-    render_donations_upload(cfg)
-else:
-    st.caption("The donations upload is not part of this build yet; use `cc-data donations import FILE`.")
+render_donations_upload(cfg)

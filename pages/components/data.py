@@ -21,6 +21,7 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import (
+    attribution,
     campaigns,
     export,
     precomputed,
@@ -124,26 +125,14 @@ def timeline(db_path: str, version: str, contact_id: str) -> pl.DataFrame:  # no
         return scoring.contact_timeline(con, contact_id)
 
 
-def attribution_available() -> bool:
-    try:
-        import cc_data.analytics.attribution  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=4)
 def attributed_gifts(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:  # noqa: ARG001
     """gift_attribution() for one window, computed once and shared by Overview, Compare appeals and Donation
-    attribution; None without gifts or without the attribution module."""
-    if not attribution_available():
-        return None
-    from cc_data.analytics.attribution import gift_attribution
-
+    attribution; None without gifts."""
     with read(Path(db_path)) as con:
         if row_count(con, "gifts") == 0:
             return None
-        return gift_attribution(con, window_hours=window_hours)
+        return attribution.gift_attribution(con, window_hours=window_hours)
 
 
 def campaign_revenue(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
@@ -151,9 +140,7 @@ def campaign_revenue(db_path: str, version: str, window_hours: float = 48) -> pl
     gifts = attributed_gifts(db_path, version, float(window_hours))
     if gifts is None:
         return None
-    from cc_data.analytics.attribution import revenue_by_campaign
-
-    return revenue_by_campaign(gifts)
+    return attribution.revenue_by_campaign(gifts)
 
 
 def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
