@@ -14,16 +14,29 @@ Tiers, first match wins, one campaign per gift:
 A gift with a `created_date` on its gift date is timed by that timestamp (`time_basis` = "timestamp");
 otherwise only its date is known and the window is in calendar days: touches on the gift date or the
 floor(window_hours / 24) days before it (`time_basis` = "calendar_day"; a window under 24 h means that day only).
+
+Stored at publish: at large scale one attribution takes seconds (4-13 s for the gifts, 11-22 s for the baseline
+rates at 21M tracking rows), so `refresh_stored(con)` (called by cc_data.store.derived at every publish) stores
+the gift_attribution() rows and the baseline counts behind campaign_revenue()'s gift rates for each standard
+window (WINDOW_CHOICES), in the tables `attribution_gifts` and `attribution_rates` (one row set per
+`window_hours`). `meta.attribution_store` records the windows and a digest of the SQL that built them;
+gift_attribution() and campaign_revenue() read the stored rows when that record matches and the window is a
+standard one, and compute them otherwise (custom windows, in-memory databases, files published by an older
+version). Either way the result is the same frame.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
+
+from cc_data.analytics.query import table_exists
 
 TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
 WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
@@ -70,8 +83,16 @@ FROM gifts g LEFT JOIN donor_contacts dc ON dc.donor_id = g.donor_id
 WHERE g.record_type IN ('G', 'A') AND gift_day IS NOT NULL
 """
 
+# The attribution and baseline queries take their windows from a relation `windows(window_hours, window_us,
+# window_days)` (the __WINDOWS__ placeholder): one row from parameters for a live query, every standard window
+# when they are stored at publish, so the scans of the tracking rows are shared by all windows.
+_LIVE_WINDOW = ("SELECT 0 AS window_hours, CAST($window_us AS BIGINT) AS window_us, "
+                "CAST($window_days AS INTEGER) AS window_days")
+
 _ATTRIBUTION = f"""
-WITH rev AS ({_REVENUE_GIFTS}),
+WITH windows AS (__WINDOWS__),
+reach AS (SELECT max(window_us) AS window_us, max(window_days) AS window_days FROM windows),
+rev AS ({_REVENUE_GIFTS}),
 code_fields(code_field, priority) AS (VALUES
     ('sub_solicit_code', 1), ('solicit_code', 2), ('campaign', 3), ('gl_code', 4)),
 primary_activity AS (
@@ -96,29 +117,36 @@ touches AS (
     WHERE t.tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')
       AND t.contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
 ),
-windowed AS (
-    SELECT r.gift_id, t.campaign_id, t.campaign_activity_id, t.created_time AS touch_time, t.tier
-    FROM rev r JOIN touches t ON t.contact_id = r.contact_id
+in_reach AS (   -- touches within the widest window, then within each window
+    SELECT r.gift_id, r.timed, r.gift_time, r.gift_day, t.campaign_id, t.campaign_activity_id, t.created_time,
+           t.tier
+    FROM rev r JOIN touches t ON t.contact_id = r.contact_id CROSS JOIN reach x
     WHERE NOT r.is_adjustment AND (
-        (r.timed AND t.created_time BETWEEN r.gift_time - to_microseconds(CAST($window_us AS BIGINT))
-                                        AND r.gift_time)
-        OR (NOT r.timed AND CAST(t.created_time AS DATE) BETWEEN r.gift_day - CAST($window_days AS INTEGER)
-                                                             AND r.gift_day))
+        (r.timed AND t.created_time BETWEEN r.gift_time - to_microseconds(x.window_us) AND r.gift_time)
+        OR (NOT r.timed AND CAST(t.created_time AS DATE) BETWEEN r.gift_day - x.window_days AND r.gift_day))
+),
+windowed AS (
+    SELECT w.window_hours, t.gift_id, t.campaign_id, t.campaign_activity_id, t.created_time AS touch_time, t.tier
+    FROM in_reach t CROSS JOIN windows w
+    WHERE (t.timed AND t.created_time >= t.gift_time - to_microseconds(w.window_us))
+       OR (NOT t.timed AND CAST(t.created_time AS DATE) >= t.gift_day - w.window_days)
     QUALIFY row_number() OVER (
-        PARTITION BY r.gift_id
+        PARTITION BY w.window_hours, t.gift_id
         ORDER BY CASE t.tier WHEN 'click' THEN 1 WHEN 'open' THEN 2 ELSE 3 END, t.created_time DESC,
                  t.campaign_id, t.campaign_activity_id) = 1
 ),
 direct AS (
-    SELECT r.*, CASE WHEN c.campaign_id IS NOT NULL THEN 'coded' ELSE coalesce(w.tier, 'unattributed') END AS tier,
-           coalesce(c.campaign_id, w.campaign_id) AS campaign_id,
-           CASE WHEN c.campaign_id IS NOT NULL THEN p.campaign_activity_id ELSE w.campaign_activity_id END
+    SELECT w.window_hours, r.*,
+           CASE WHEN c.campaign_id IS NOT NULL THEN 'coded' ELSE coalesce(wd.tier, 'unattributed') END AS tier,
+           coalesce(c.campaign_id, wd.campaign_id) AS campaign_id,
+           CASE WHEN c.campaign_id IS NOT NULL THEN p.campaign_activity_id ELSE wd.campaign_activity_id END
                AS campaign_activity_id,
-           CASE WHEN c.campaign_id IS NULL THEN w.touch_time END AS touch_time, c.code_field
-    FROM rev r LEFT JOIN coded c USING (gift_id) LEFT JOIN windowed w USING (gift_id)
+           CASE WHEN c.campaign_id IS NULL THEN wd.touch_time END AS touch_time, c.code_field
+    FROM rev r CROSS JOIN windows w LEFT JOIN coded c ON c.gift_id = r.gift_id
+    LEFT JOIN windowed wd ON wd.gift_id = r.gift_id AND wd.window_hours = w.window_hours
     LEFT JOIN primary_activity p ON p.campaign_id = c.campaign_id
 )
-SELECT d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_time, d.time_basis,
+SELECT d.window_hours, d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_time, d.time_basis,
        CASE WHEN inherit THEN parent.tier ELSE d.tier END AS tier,
        CASE WHEN inherit THEN parent.campaign_id ELSE d.campaign_id END AS campaign_id,
        CASE WHEN inherit THEN parent.campaign_activity_id ELSE d.campaign_activity_id END AS campaign_activity_id,
@@ -128,14 +156,17 @@ SELECT d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_time, d.time_basis,
        cmp.name AS campaign_name
 FROM (SELECT d.*, d.is_adjustment AND d.code_field IS NULL AND parent.gift_id IS NOT NULL AS inherit,
              parent.gift_id AS parent_id
-      FROM direct d LEFT JOIN direct parent ON parent.gift_id = d.glink AND NOT parent.is_adjustment) d
-LEFT JOIN direct parent ON parent.gift_id = d.parent_id
+      FROM direct d LEFT JOIN direct parent
+          ON parent.gift_id = d.glink AND parent.window_hours = d.window_hours AND NOT parent.is_adjustment) d
+LEFT JOIN direct parent ON parent.gift_id = d.parent_id AND parent.window_hours = d.window_hours
 LEFT JOIN campaigns cmp ON cmp.campaign_id = (CASE WHEN d.inherit THEN parent.campaign_id ELSE d.campaign_id END)
-ORDER BY d.gift_day, d.gift_id
+ORDER BY d.window_hours, d.gift_day, d.gift_id
 """
 
 _BASELINE = f"""
-WITH rev AS ({_REVENUE_GIFTS}),
+WITH windows AS (__WINDOWS__),
+reach AS (SELECT max(window_us) AS window_us, max(window_days) AS window_days FROM windows),
+rev AS ({_REVENUE_GIFTS}),
 touch_rows AS (
     SELECT a.campaign_id, t.contact_id, t.tracking_activity_type AS kind, t.created_time
     FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
@@ -174,19 +205,25 @@ giver_touches AS (   -- only contacts who gave at some point can be givers in a 
     WHERE contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
     GROUP BY ALL
 ),
-gave AS (
-    SELECT DISTINCT s.campaign_id, s.contact_id, s.clicked, s.opened
-    FROM giver_touches s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment
+gifts_in_reach AS (   -- gifts within the widest window after the send, then within each window
+    SELECT s.campaign_id, s.contact_id, s.clicked, s.opened, s.sent_at, g.timed, g.gift_time, g.gift_day
+    FROM giver_touches s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment CROSS JOIN reach x
     WHERE s.sent_at IS NOT NULL AND (
-        (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(CAST($window_us AS BIGINT)))
-        OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE)
-                                           AND CAST(s.sent_at AS DATE) + CAST($window_days AS INTEGER)))
+        (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(x.window_us))
+        OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE) AND CAST(s.sent_at AS DATE) + x.window_days))
+),
+gave AS (
+    SELECT DISTINCT w.window_hours, s.campaign_id, s.contact_id, s.clicked, s.opened
+    FROM gifts_in_reach s CROSS JOIN windows w
+    WHERE (s.timed AND s.gift_time <= s.sent_at + to_microseconds(w.window_us))
+       OR (NOT s.timed AND s.gift_day <= CAST(s.sent_at AS DATE) + w.window_days)
 )
-SELECT c.campaign_id, c.sends, c.clickers, c.engaged - c.clickers AS openers, c.sends - c.engaged AS not_engaged,
+SELECT w.window_hours, c.campaign_id, c.sends, c.clickers, c.engaged - c.clickers AS openers,
+       c.sends - c.engaged AS not_engaged,
        count(g.contact_id) FILTER (WHERE g.clicked) AS clicker_givers,
        count(g.contact_id) FILTER (WHERE g.opened AND NOT g.clicked) AS opener_givers,
        count(g.contact_id) FILTER (WHERE NOT g.opened AND NOT g.clicked) AS not_engaged_givers
-FROM counts c LEFT JOIN gave g USING (campaign_id)
+FROM counts c CROSS JOIN windows w LEFT JOIN gave g ON g.campaign_id = c.campaign_id AND g.window_hours = w.window_hours
 WHERE c.sends > 0
 GROUP BY ALL
 """
@@ -207,6 +244,81 @@ def _window_params(window_hours: float) -> dict[str, int]:
     if window_hours <= 0:
         raise ValueError(f"window_hours must be positive, not {window_hours}")
     return {"window_us": int(round(window_hours * 3_600_000_000)), "window_days": math.floor(window_hours / 24)}
+
+
+GIFTS_TABLE = "attribution_gifts"
+RATES_TABLE = "attribution_rates"
+STORE_META_KEY = "attribution_store"
+STORED_WINDOWS: tuple[int, ...] = tuple(sorted(set(WINDOW_CHOICES.values())))
+GIFT_ORDER = "gift_date, gift_id"   # gift_attribution()'s row order (gift_id is unique)
+RATES_ORDER = "campaign_id"
+
+
+def _store_stamp() -> str:
+    """What the stored tables hold: the windows, and a digest of the queries (a changed query invalidates them)."""
+    digest = hashlib.sha256((_ATTRIBUTION + _BASELINE).encode()).hexdigest()[:16]
+    return json.dumps({"windows": list(STORED_WINDOWS), "sql": digest}, sort_keys=True)
+
+
+def _with_windows(template: str, windows: str) -> str:
+    return template.replace("__WINDOWS__", windows)
+
+
+def _standard_windows() -> str:
+    """The `windows` relation of every standard window, written in (CREATE TABLE AS takes no parameters)."""
+    rows = ", ".join(
+        f"({hours}, CAST({params['window_us']} AS BIGINT), CAST({params['window_days']} AS INTEGER))"
+        for hours, params in ((hours, _window_params(hours)) for hours in STORED_WINDOWS)
+    )
+    return f"SELECT * FROM (VALUES {rows}) AS v(window_hours, window_us, window_days)"
+
+
+def _live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, order: str) -> pl.DataFrame:
+    """The query computed for one window (any number of hours), without its window_hours column."""
+    return query_frame(con, f"SELECT * EXCLUDE (window_hours) FROM ({_with_windows(template, _LIVE_WINDOW)}) "
+                            f"ORDER BY {order}", _window_params(window_hours))
+
+
+def refresh_stored(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the stored attribution for every standard window from the source tables; drop it without gifts.
+    Runs on the writer's connection inside cc_data.store.derived.refresh's transaction (so no cursors here: a
+    cursor is another connection and would not see that transaction)."""
+    for table in (GIFTS_TABLE, RATES_TABLE):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DELETE FROM meta WHERE key = ?", [STORE_META_KEY])
+    if not con.execute("SELECT count(*) FROM gifts").fetchall()[0][0]:
+        return   # nothing to attribute: no page asks for attribution without gifts
+    for table, template, order in ((GIFTS_TABLE, _ATTRIBUTION, GIFT_ORDER), (RATES_TABLE, _BASELINE, RATES_ORDER)):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({_with_windows(template, _standard_windows())}) "
+                    f"ORDER BY window_hours, {order}")
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [STORE_META_KEY, _store_stamp()])
+
+
+def stored_windows(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """The windows (hours) whose attribution is stored in this database and valid for this code; () if none."""
+    cursor = con.cursor()   # the caller's connection may hold a result it has not fully fetched
+    try:
+        if not (table_exists(cursor, GIFTS_TABLE) and table_exists(cursor, RATES_TABLE)):
+            return ()
+        stamp = cursor.execute("SELECT value FROM meta WHERE key = ?", [STORE_META_KEY]).fetchall()
+    finally:
+        cursor.close()
+    return STORED_WINDOWS if stamp and stamp[0][0] == _store_stamp() else ()
+
+
+def _stored_or_live(con: duckdb.DuckDBPyConnection, table: str, template: str, window_hours: float,
+                    order: str) -> pl.DataFrame:
+    """The rows stored at publish for this window if there are, else the query computed (the same frame)."""
+    if window_hours not in stored_windows(con):
+        return _live(con, template, window_hours, order)
+    return query_frame(con, f"SELECT * EXCLUDE (window_hours) FROM {table} WHERE window_hours = $window "
+                            f"ORDER BY {order}", {"window": int(window_hours)})
+
+
+def _baseline_counts(con: duckdb.DuckDBPyConnection, window_hours: float) -> pl.DataFrame:
+    """Per campaign with sends: sends, clickers, openers, not_engaged and the givers of each group (the _BASELINE
+    query), stored or computed."""
+    return _stored_or_live(con, RATES_TABLE, _BASELINE, window_hours, RATES_ORDER)
 
 
 def donor_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -247,8 +359,9 @@ def match_report(con: duckdb.DuckDBPyConnection) -> MatchReport:
 def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
     """One row per revenue gift: gift_id, donor_id, contact_id, amount, gift_time, time_basis, tier,
     campaign_id, campaign_activity_id, touch_time (+ record_type, is_adjustment, transaction_id,
-    gift_date, attribution_note, campaign_name)."""
-    return query_frame(con, _ATTRIBUTION, _window_params(window_hours))
+    gift_date, attribution_note, campaign_name), ordered by gift_date, gift_id. Read from the rows stored at
+    publish for a standard window."""
+    return _stored_or_live(con, GIFTS_TABLE, _ATTRIBUTION, window_hours, GIFT_ORDER)
 
 
 def revenue_by_campaign(gifts: pl.DataFrame) -> pl.DataFrame:
@@ -269,9 +382,10 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
     """Per campaign: attributed gifts, donors, revenue (and by tier), sends, revenue per 1,000 sends, and the
     gift rates (a gift within the window after the send) of clickers, openers who did not click, and the
     baseline: contacts sent the email who neither opened nor clicked. Pass `gifts` (gift_attribution() for the
-    same window) to avoid computing it twice."""
+    same window) to avoid computing it twice. The gift rates' counts are read from the rows stored at publish for
+    a standard window."""
     by_campaign = revenue_by_campaign(gift_attribution(con, window_hours) if gifts is None else gifts)
-    rates = query_frame(con, _BASELINE, _window_params(window_hours))
+    rates = _baseline_counts(con, window_hours)
     names = query_frame(
         con, "SELECT c.campaign_id, c.name, s.sends AS summary_sends FROM campaigns c "
         "LEFT JOIN campaign_summaries s USING (campaign_id)"

@@ -26,6 +26,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TABLE {PER_SEND_TABLE} AS "
                     f"SELECT * FROM ({per_send_sql(rule)}) ORDER BY campaign_activity_id, contact_id")
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [RULE_META_KEY, rule.to_json()])
+        from cc_data.analytics.attribution import refresh_stored  # gift attribution for the standard windows
+        refresh_stored(con)
         con.execute(f"CREATE OR REPLACE TABLE {DEVICES_TABLE} AS {DEVICE_ACTIVITY_SQL} ORDER BY ALL")
         con.execute(f"CREATE OR REPLACE TABLE {LINKS_TABLE} AS {LINK_CLICKS_SQL} ORDER BY ALL")
         precomputed.refresh(con)

@@ -1,0 +1,168 @@
+"""Attribution stored at publish: the same frames as computing them, used only for the standard windows of a
+database whose record matches, and rebuilt by every publish (an import, a saved code mapping)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cc_data.analytics import attribution
+from cc_data.donations.code_mapping import code_mapping, save_code_mapping
+from cc_data.store import derived
+from cc_data.store.db import read, writer
+from tests.app.fixture_db import memory_db
+from tests.app.sandbox_db import build_from_sandbox
+
+WINDOWS = sorted(attribution.WINDOW_CHOICES.values())
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox's small account (gifts, refunds, split gifts, appeal codes), plus date-only gifts and refunds
+    that follow an emailed gift, published through writer()."""
+    db = build_from_sandbox(tmp_path_factory.mktemp("attribution_stored") / "cc.duckdb", "small")
+    with writer(db) as w:
+        con = w.con
+        emailed = [row[0] for row in con.execute(
+            "SELECT gift_id FROM attribution_gifts WHERE window_hours = 168 AND tier IN ('click', 'open', 'send') "
+            "ORDER BY gift_id LIMIT 3").fetchall()]
+        assert len(emailed) == 3
+        con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) "
+                    "SELECT 'refund-' || gift_id, donor_id, 'A', -5, gift_date + 1, gift_id FROM gifts "
+                    "WHERE gift_id IN ?", [emailed])
+        con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date) "
+                    "SELECT 'dated-' || gift_id, donor_id, 'G', 15, gift_date + 2 FROM gifts "
+                    "WHERE record_type = 'G' AND created_date IS NOT NULL ORDER BY gift_id LIMIT 40")
+    return db
+
+
+@pytest.fixture(scope="module")
+def computing(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the published database without the stored attribution: every reader computes."""
+    copy = tmp_path_factory.mktemp("attribution_computed") / "cc.duckdb"
+    shutil.copyfile(published, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(f"DROP TABLE {attribution.GIFTS_TABLE}")
+    con.execute(f"DROP TABLE {attribution.RATES_TABLE}")
+    con.close()
+    return copy
+
+
+def results(db: Path, window: float) -> dict[str, pl.DataFrame]:
+    with read(db) as con:
+        gifts = attribution.gift_attribution(con, window)
+        campaigns = attribution.campaign_revenue(con, window, gifts)
+        return {"gifts": gifts, "campaigns": campaigns,
+                "campaigns, gifts not given": attribution.campaign_revenue(con, window),
+                "series": attribution.series_revenue(con, window, gifts, campaigns),
+                "series, nothing given": attribution.series_revenue(con, window)}
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_stored_results_equal_the_computed_ones(published: Path, computing: Path, window: int) -> None:
+    with read(published) as con:
+        assert attribution.stored_windows(con) == (24, 48, 168)
+    with read(computing) as con:
+        assert attribution.stored_windows(con) == ()
+    stored, computed = results(published, window), results(computing, window)
+    assert list(stored) == list(computed)
+    for name, frame in computed.items():
+        print(name)   # shown when a comparison fails
+        assert_frame_equal(stored[name], frame, check_exact=True)
+    gifts = stored["gifts"]
+    assert gifts.height > 300 and gifts["gift_id"].is_unique().all()
+    assert stored["campaigns"]["sends"].sum() > 0
+
+
+def test_the_comparison_covers_every_path(published: Path) -> None:
+    gifts, campaigns = results(published, 168)["gifts"], results(published, 168)["campaigns"]
+    assert set(gifts["tier"]) == set(attribution.TIERS)
+    assert set(gifts["time_basis"]) == {"timestamp", "calendar_day"}
+    refunds = gifts.filter(pl.col("gift_id").str.starts_with("refund-"))
+    assert refunds.height == 3 and refunds["attribution_note"].str.starts_with("follows gift").all()
+    assert gifts["is_adjustment"].any() and gifts["campaign_name"].is_not_null().any()
+    assert campaigns.select(pl.col("clicker_givers", "opener_givers", "not_engaged_givers").sum()).row(0) > (0, 0, 0)
+    # the windows differ, so reading the wrong window's rows could not go unnoticed
+    assert results(published, 24)["gifts"]["tier"].to_list() != gifts["tier"].to_list()
+
+
+def test_only_standard_windows_with_a_matching_record_are_read(published: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "cc.duckdb"
+    shutil.copyfile(published, copy)
+    con = duckdb.connect(str(copy))
+    # Mark the stored rows so reading them is observable: nothing but the tables hold these values.
+    con.execute(f"UPDATE {attribution.GIFTS_TABLE} SET campaign_name = 'stored'")
+    con.execute(f"UPDATE {attribution.RATES_TABLE} SET clicker_givers = 0, opener_givers = 0, "
+                f"not_engaged_givers = 0, clickers = 0, openers = 0")
+    assert set(attribution.gift_attribution(con, 48)["campaign_name"]) == {"stored"}
+    assert set(attribution.gift_attribution(con, 48.0)["campaign_name"]) == {"stored"}
+    assert attribution.campaign_revenue(con, 168)["clicker_gift_rate"].is_null().all()
+    assert "stored" not in set(attribution.gift_attribution(con, 72)["campaign_name"])    # a custom window
+    assert attribution.campaign_revenue(con, 72)["clicker_gift_rate"].is_not_null().any()
+    # a record from other code (other windows, other queries) is not trusted
+    con.execute("UPDATE meta SET value = '{}' WHERE key = ?", [attribution.STORE_META_KEY])
+    assert attribution.stored_windows(con) == ()
+    assert "stored" not in set(attribution.gift_attribution(con, 48)["campaign_name"])
+    con.close()
+
+
+def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    shutil.copyfile(published, db)
+    monthly = ("SELECT gift_id FROM gifts WHERE record_type IN ('G', 'A') AND amount > 0 "
+               "AND upper(campaign) = 'MONTHLY GIVING'")
+    with read(db) as con:
+        monthly_ids = [row[0] for row in con.execute(monthly).fetchall()]
+        campaign_id = con.execute("SELECT min(campaign_id) FROM campaigns").fetchall()[0][0]
+        mapping = code_mapping(con)
+        before = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
+    assert len(monthly_ids) > 100 and "coded" not in set(before["tier"])
+    save_code_mapping(db, pl.concat([mapping, pl.DataFrame(
+        {"code_field": ["campaign"], "code": ["monthly giving"], "campaign_id": [campaign_id]})]))
+    with read(db) as con:
+        assert attribution.stored_windows(con) == (24, 48, 168)
+        after = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
+    assert set(after["tier"]) == {"coded"} and set(after["campaign_id"]) == {campaign_id}
+
+    from cc_data.donations.imports import import_gifts
+    csv = "gift_id,donor_id,gift_date,amount,email\nnew-1,D-new,2025-12-01,77.00,new@example.org\n"
+    import_gifts(db, csv.encode(), "new.csv")
+    with read(db) as con:
+        assert attribution.stored_windows(con) == (24, 48, 168)
+        row = con.execute(f"SELECT tier, amount FROM {attribution.GIFTS_TABLE} "
+                          "WHERE gift_id = 'new-1' AND window_hours = 48").fetchall()
+    assert row == [("unattributed", 77.0)]
+
+
+def test_without_gifts_nothing_is_stored_and_readers_compute(published: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    shutil.copyfile(published, db)
+    with writer(db) as w:
+        w.con.execute("DELETE FROM gifts")
+    with read(db) as con:
+        assert attribution.stored_windows(con) == ()
+        assert not con.execute("SELECT count(*) FROM meta WHERE key = ?",
+                               [attribution.STORE_META_KEY]).fetchall()[0][0]
+        tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert attribution.GIFTS_TABLE not in tables and attribution.RATES_TABLE not in tables
+        assert attribution.gift_attribution(con, 48).is_empty()
+
+
+def test_an_in_memory_database_computes_and_refresh_is_idempotent() -> None:
+    con = memory_db()
+    con.execute("INSERT INTO donors (donor_id, email) VALUES ('D1', 'a@x.org')")
+    con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date) "
+                "VALUES ('g1', 'D1', 'G', 10, ?)", [date(2025, 1, 2)])
+    computed = attribution.gift_attribution(con, 48)
+    assert attribution.stored_windows(con) == ()
+    derived.refresh(con)
+    derived.refresh(con)
+    assert attribution.stored_windows(con) == (24, 48, 168)
+    assert_frame_equal(attribution.gift_attribution(con, 48), computed)
+    assert con.execute(f"SELECT count(*) FROM {attribution.GIFTS_TABLE}").fetchall() == [(3,)]
