@@ -33,7 +33,9 @@ within the window after the send – the honest comparison for "did the email dr
 """
 
 
-@st.cache_data(show_spinner="Attributing gifts…", max_entries=6)
+# cache_resource: shared, not pickled (st.cache_data copies the gift frame, 200,000+ rows at large scale, on
+# every rerun); a newly published database has a new version, so its results are loaded afresh.
+@st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
 def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
     shared = data.attributed_gifts(db_path, version, float(window_hours))
     with read(Path(db_path)) as con:
