@@ -22,6 +22,15 @@ from cc_data.store import derived
 from cc_data.store.schema import migrate
 
 
+# DuckDB's own default is 80% of the machine's RAM. A writer caps it, so a sync or a publish of any size stays
+# within a bounded footprint: bigger aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
+WRITER_MEMORY_LIMIT = "2GB"
+
+
+def _connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
+
+
 def work_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".work")
 
@@ -39,7 +48,7 @@ class Writer:
         self.resumed = self.path.exists()
         if not self.resumed and db_path.exists():
             shutil.copyfile(db_path, self.path)
-        self.con = duckdb.connect(str(self.path))
+        self.con = _connect_writer(self.path)
         migrate(self.con)
 
     def publish(self) -> None:
@@ -52,7 +61,7 @@ class Writer:
         os.replace(self.path, self.db_path)
         _fsync_dir(self.db_path.parent)
         shutil.copyfile(self.db_path, self.path)
-        self.con = duckdb.connect(str(self.path))
+        self.con = _connect_writer(self.path)
 
     def close(self, *, publish: bool) -> None:
         if publish:
