@@ -176,7 +176,7 @@ st.subheader("Every gift")
 st.caption("One row per revenue gift with its tier, campaign and the touch that earned it – audit any number.")
 st.dataframe(gifts, hide_index=True, width="stretch")
 latest_gift = gifts["gift_date"].max()
-st.download_button("Download gifts (CSV)", export.to_csv_bytes(gifts),
+st.download_button("Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),   # built on click (large tables)
                    file_name=export.gifts_filename(window_hours, latest_gift or date.today()), mime="text/csv",
                    key="attr_download", help="Named with the attribution window and the date of the latest gift. "
                                              "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")

@@ -21,7 +21,6 @@ from cc_data.errors import UserError, WriterBusy
 from cc_data.store import derived
 from cc_data.store.schema import migrate
 
-
 # DuckDB's own default is 80% of the machine's RAM. A writer caps it, so a sync or a publish of any size stays
 # within a bounded footprint: bigger aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
 WRITER_MEMORY_LIMIT = "2GB"

@@ -23,7 +23,6 @@ import streamlit as st
 from cc_data.analytics import (
     attribution,
     campaigns,
-    export,
     precomputed,
     reconcile,
     scoring,
@@ -177,11 +176,6 @@ def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.
     people = audience_frame(db_path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
     found = segments.reengagement_segment(people, contact_sends(db_path, version), chosen, as_of)
     return found.with_columns(pl.col("contact_id").cast(pl.Utf8))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def segment_csv(db_path: str, version: str, criteria: tuple, as_of: datetime) -> bytes:
-    return export.to_csv_bytes(segment(db_path, version, criteria, as_of))
 
 
 def clear() -> None:

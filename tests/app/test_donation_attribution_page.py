@@ -94,7 +94,7 @@ def test_gift_download_is_named_for_window_and_date_and_safe_for_spreadsheets(tm
     monkeypatch.setattr(st, "download_button", recording)
     at = run(db, monkeypatch)
     assert downloads[-1]["file_name"] == "attributed-gifts-48h-2025-06-01.csv"   # g4 is the latest gift
-    rows = {r["gift_id"]: r for r in csv.DictReader(io.StringIO(downloads[-1]["data"].decode("utf-8")))}
+    rows = {r["gift_id"]: r for r in csv.DictReader(io.StringIO(downloads[-1]["data"]().decode("utf-8")))}
     assert float(rows["g5"]["amount"]) == -20.0 and float(rows["g1"]["amount"]) == 120.0
     assert rows["g1"]["campaign_name"] == "'=HYPERLINK(\"http://x.example\")"
     at.segmented_control(key="attr_window").set_value("7 days").run()
