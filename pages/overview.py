@@ -42,8 +42,11 @@ for start in range(0, len(rows), per_row):
         help_text = rate.formula if rate else COUNT_HELP.get(metric, "")
         with col, st.container(border=True):
             lower_is_better = metric in ("unsubscribe_rate", "bounce_rate")
-            st.metric(label, charts.fmt(metric, row["current"]), charts.fmt_change(metric, row["change"]),
-                      delta_color="inverse" if lower_is_better else "normal", help=help_text)
+            change = charts.fmt_change(metric, row["change"])
+            steady = change == charts.NO_CHANGE
+            st.metric(label, charts.fmt(metric, row["current"]), change, help=help_text,
+                      delta_color="off" if steady else "inverse" if lower_is_better else "normal",
+                      delta_arrow="off" if steady else "auto")
             if metric in weekly.columns and weekly.height > 1:
                 st.plotly_chart(charts.sparkline(weekly, "week", metric, metric), config={"displayModeBar": False},
                                 key=f"spark_{metric}")

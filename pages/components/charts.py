@@ -40,11 +40,19 @@ def fmt(metric: str, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+NO_CHANGE = "no change"
+
+
 def fmt_change(metric: str, change: float | None) -> str | None:
+    """The change as shown under a KPI; small rate changes get two decimals, and one that rounds to zero reads
+    "no change" (a "-0.0 pts" in red would claim a fall that is not there)."""
     if change is None:
         return None
     if metric in RATE_KEYS:
-        return f"{change * 100:+.1f} pts"
+        points = change * 100
+        if round(points, 2) == 0:
+            return NO_CHANGE
+        return f"{points:+.1f} pts" if abs(points) >= 0.095 else f"{points:+.2f} pts"
     if metric in MONEY_KEYS:
         return f"{'+' if change >= 0 else '-'}${abs(change):,.0f}"
     return f"{change:+,.0f}"
