@@ -86,6 +86,10 @@ loaded = load(str(cfg.db_path), version, window_hours)
 gifts: pl.DataFrame = loaded["gifts"]
 campaigns: pl.DataFrame = loaded["campaigns"]
 match = attribution.MatchReport(loaded["match"])
+first_gift, last_gift = gifts["gift_date"].min(), gifts["gift_date"].max()
+if first_gift is not None:
+    st.caption(f"Every gift from {first_gift:%b %d, %Y} to {last_gift:%b %d, %Y}: the sidebar's campaign filters "
+               "do not apply here (Overview shows the revenue of the campaigns they select).")
 with st.expander("How is this computed?"):
     st.markdown(HOW_IT_WORKS)
 

@@ -75,6 +75,7 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     assert dict(zip(campaigns["name"], campaigns["revenue"], strict=True)) == {
         "Year-End Appeal 2024": 160.0, "Spring Appeal 2025": 25.0}
     assert any("calendar days" in c.value for c in at.caption)
+    assert any(c.value.startswith("Every gift from Dec 01, 2024 to Jun 01, 2025") for c in at.caption)
     assert at.get("download_button")
 
 
