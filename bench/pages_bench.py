@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         n_contacts = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
 
         def load():
-            return campaigns.campaign_counts_in_db(con), sends.last_send_at(con)
+            return campaigns.campaign_counts_in_db(con), sends.latest_activity_at(con)
 
         t_load, (counts, latest) = timed(load, 1)
         per_rows = con.sql("SELECT count(*) FROM per_send").fetchall()[0][0]

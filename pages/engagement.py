@@ -41,7 +41,7 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
     st.markdown(f"Each email received in the window gets weight 0.5^(age ÷ half-life). Score = Σ weight × points "
                 f"÷ Σ weight: a recency-weighted average of points per email, so 1.0 means as engaged as opening "
                 f"every email. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
-                f"Scored as of the latest send, {as_of:%b %d, %Y}.")
+                f"Scored as of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 
 scored, history = data.scores(str(cfg.db_path), version, astuple(params), as_of)
 counts = scoring.tier_counts(scored)

@@ -43,7 +43,7 @@ criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_e
 key = astuple(criteria)
 segment = data.segment(str(cfg.db_path), version, key, as_of)
 
-st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, {as_of:%b %d, %Y}.")
+st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"
 downloads = st.container(horizontal=True)   # buttons sized to their labels: columns cut them off at 1024 px
 # Files are built on click: an Excel workbook of 100k rows takes seconds, too slow for every rerun.

@@ -2,7 +2,7 @@
 
 At 200,000 contacts and 14 million sends, scoring every contact, the 12-month tier history and the default
 re-engagement segment take 5–15 s each; a page must appear in under 3 s. So `refresh(con)` (called by
-cc_data.store.derived at every publish) stores the results for the default settings, as of the latest send:
+cc_data.store.derived at every publish) stores the results for the default settings, as of the latest send, open or click:
 
 - audience: audience.audience() (every contact with lists, tags, bounce and gift facts);
 - contact_scores, tier_history: scoring.score_contacts() and scoring.tier_history(12 months) with
@@ -49,7 +49,7 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> No
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every stored result from the source tables and the fresh per_send table."""
-    as_of = sends.last_send_at(con) or datetime.now().replace(microsecond=0)
+    as_of = sends.latest_activity_at(con) or datetime.now().replace(microsecond=0)
     people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
     rows = sends.contact_rows(con, people["contact_id"])
     everyone = audience.audience(con)
@@ -70,7 +70,7 @@ def _valid(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> bool:
 
 def stored_audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """audience.audience(con), read from the stored table when it is there."""
-    if _valid(con, sends.last_send_at(con)):
+    if _valid(con, sends.latest_activity_at(con)):
         return frame(con, "SELECT * FROM audience ORDER BY contact_id")
     return audience.audience(con)
 

@@ -129,9 +129,11 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
     return frame(con, sql, params)
 
 
-def last_send_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """When the latest email went out (the "as of" moment for scores and segments), None before any send."""
-    return con.sql(f"SELECT max(sent_at) FROM {per_send_source(con)}").fetchall()[0][0]
+def latest_activity_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The latest send, open or click recorded: the "as of" moment for scores and segments (late opens and clicks
+    arrive after the last send, and must count as engagement). None before any send."""
+    return con.sql(f"SELECT max(greatest(sent_at, first_open_at, first_click_at)) "
+                   f"FROM {per_send_source(con)}").fetchall()[0][0]
 
 
 def contact_rows(con: duckdb.DuckDBPyConnection, contact_ids: pl.Series,

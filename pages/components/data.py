@@ -38,7 +38,7 @@ from cc_data.store.db import data_version, read
 @dataclass(frozen=True)
 class Core:
     campaigns: pl.DataFrame        # counts per campaign (see campaigns.campaign_counts)
-    last_send_at: datetime | None  # the latest send: "as of" for scores and segments
+    latest_activity_at: datetime | None  # the latest send, open or click: "as of" for scores and segments
     lists: pl.DataFrame            # list_id, name
     has_gifts: bool
     source: status.SourceInfo
@@ -54,12 +54,12 @@ def core(db_path: str, version: str) -> Core:  # noqa: ARG001 - version is the c
         counts = campaigns.campaign_counts_in_db(con)
         lists = con.sql("SELECT list_id, coalesce(name, list_id) AS name FROM contact_lists "
                         "WHERE deleted_at IS NULL ORDER BY name").pl()
-        return Core(counts, sends.last_send_at(con), lists, row_count(con, "gifts") > 0, status.source_info(con))
+        return Core(counts, sends.latest_activity_at(con), lists, row_count(con, "gifts") > 0, status.source_info(con))
 
 
 def as_of(core_data: Core) -> datetime:
-    """Scores and segments are computed as of the latest send (now, before anything was sent)."""
-    return core_data.last_send_at or datetime.now()
+    """Scores and segments are computed as of the latest send, open or click (now, before anything was sent)."""
+    return core_data.latest_activity_at or datetime.now()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

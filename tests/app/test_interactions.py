@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -51,7 +50,7 @@ def test_segment_builder_counts_match_the_analytics_function(app_env: Path) -> N
     at.switch_page("pages/reengagement.py").run()
     with duckdb.connect(str(app_env), read_only=True) as con:
         per, people = sends.per_send(con), audience.audience(con)
-    as_of: datetime = per["sent_at"].max()
+        as_of = sends.latest_activity_at(con)
 
     def expected(**criteria) -> str:
         return f"{segments.reengagement_segment(people, per, segments.SegmentCriteria(**criteria), as_of).height:,}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import os
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -73,7 +72,7 @@ def test_csv_download_holds_the_segment(browser, server: str, e2e_db: Path, tmp_
     with duckdb.connect(str(e2e_db), read_only=True) as con:
         per = sends.per_send(con)
         people = audience.audience(con)
-    as_of: datetime = per["sent_at"].max()
+        as_of = sends.latest_activity_at(con)
     expected = segments.reengagement_segment(people, per, segments.SegmentCriteria(), as_of)
     assert [r["contact_id"] for r in rows] == expected["contact_id"].to_list()
     assert {r["permission_to_send"] for r in rows} <= {"explicit", "implicit"}

@@ -24,14 +24,14 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def computed(con) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     full = sends.per_send(con)
     people, everyone = scoring.contact_directory(con), audience.audience(con)
-    as_of = full["sent_at"].max()
+    as_of = sends.latest_activity_at(con)
     return (scoring.score_contacts(full, people, as_of), scoring.tier_history(full, people, as_of, 12),
             everyone, segments.reengagement_segment(everyone, full, segments.SegmentCriteria(), as_of))
 
 
 def test_stored_results_equal_the_computed_ones(published: Path) -> None:
     with read(published) as con:
-        as_of = sends.last_send_at(con)
+        as_of = sends.latest_activity_at(con)
         scores, history, everyone, segment = computed(con)
         stored = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
         assert stored is not None
@@ -44,7 +44,7 @@ def test_stored_results_equal_the_computed_ones(published: Path) -> None:
 
 def test_other_settings_or_another_moment_are_not_served_from_the_store(published: Path) -> None:
     with read(published) as con:
-        as_of = sends.last_send_at(con)
+        as_of = sends.latest_activity_at(con)
         assert precomputed.stored_scores(con, replace(scoring.ScoreSettings(), half_life_days=30), as_of) is None
         assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of - timedelta(days=1)) is None
         assert precomputed.stored_segment(con, segments.SegmentCriteria(inactive_days=90), as_of) is None
@@ -56,7 +56,7 @@ def test_rows_stored_under_older_rules_are_not_served(published: Path, tmp_path:
     copy = tmp_path / "cc.duckdb"
     copy.write_bytes(published.read_bytes())
     with duckdb.connect(str(copy)) as con:
-        as_of = sends.last_send_at(con)
+        as_of = sends.latest_activity_at(con)
         assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of) is not None
         con.execute("UPDATE meta SET value = replace(value, ?, ?) WHERE key = ?",
                     [f'"version": {precomputed.RULES_VERSION}', '"version": 1', precomputed.META_KEY])
@@ -85,6 +85,30 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
         assert_frame_equal(after[0], scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), T0))
     assert after[0].select("contact_id", "tier", "clicks").sort("contact_id").rows() == [
         ("c1", "Highly engaged", 1), ("c2", "Lapsed", 0), ("c3", "Not emailed", 0)]
+
+
+def test_a_late_click_after_the_latest_send_counts_as_engagement(tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    with writer(db) as w:
+        rows = Rows(w.con)
+        for contact in ("c1", "c2"):
+            rows.contact(contact, created_at=T0 - timedelta(days=400))
+        for n in range(3):   # three emails 30 days apart, the last at T0; nobody engages with them
+            activity = rows.campaign(f"N{n}", f"News {n}")
+            for contact in ("c1", "c2"):
+                rows.event(activity, contact, "sends", T0 - timedelta(days=30 * (2 - n)))
+        rows.event(activity, "c1", "clicks", T0 + timedelta(days=2))   # a late click, after the last send
+    with read(db) as con:
+        as_of = sends.latest_activity_at(con)
+        assert as_of == T0 + timedelta(days=2)
+        segment = precomputed.stored_segment(con, segments.SegmentCriteria(), as_of)
+        scores = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
+    assert segment is not None and segment["contact_id"].to_list() == ["c2"]
+    assert scores is not None
+    # c1: 3 click points on the last email; weights 0.5^(62/90), 0.5^(32/90), 0.5^(2/90) = 0.620, 0.782, 0.985
+    # as of the click, so 3 × 0.985 / 2.387 = 1.24: Highly engaged. Without the late click c1 would be Lapsed.
+    assert dict(scores[0].select("contact_id", "tier").iter_rows()) == {"c1": "Highly engaged", "c2": "Lapsed"}
+    assert scores[0].filter(pl.col("contact_id") == "c1")["score"].round(2).to_list() == [1.24]
 
 
 def test_a_database_without_the_tables_computes(tmp_path: Path) -> None:

@@ -107,7 +107,8 @@ def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path
         full = sends.per_send(con)
         assert_frame_equal(campaigns.campaign_counts_in_db(con),
                            campaigns.campaign_counts(full, campaigns.campaign_catalog(con)))
-        assert sends.last_send_at(con) == full["sent_at"].max()
+        assert sends.latest_activity_at(con) == max(full[c].max() for c in ("sent_at", "first_open_at",
+                                                                           "first_click_at"))
         people = scoring.contact_directory(con)
         compact = sends.contact_rows(con, people["contact_id"])
         people_audience = audience(con)
