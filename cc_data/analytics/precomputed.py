@@ -29,6 +29,7 @@ from cc_data.analytics.query import frame, table_exists
 META_KEY = "precomputed"
 RULES_VERSION = 2   # bump when audience, scoring or segment rules change, so older stored rows are not served
 HISTORY_MONTHS = 12
+CHUNK_CONTACTS = 50_000
 TABLES = ("audience", "contact_scores", "tier_history", "default_segment")
 
 
@@ -48,16 +49,32 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> No
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute every stored result from the source tables and the fresh per_send table."""
+    """Recompute every stored result from the source tables and the fresh per_send table.
+
+    Scores, tier counts and segment membership are per contact, so contacts go through in chunks of
+    CHUNK_CONTACTS: memory follows the chunk, not the account (one pass over 14M sends held ~3 GB)."""
     as_of = sends.latest_activity_at(con) or datetime.now().replace(microsecond=0)
     people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    rows = sends.contact_rows(con, people["contact_id"])
     everyone = audience.audience(con)
     _write(con, "audience", everyone)
-    _write(con, "contact_scores", scoring.score_contacts(rows, people, as_of))
-    _write(con, "tier_history", scoring.tier_history(rows, people, as_of, HISTORY_MONTHS))
-    _write(con, "default_segment", segments.reengagement_segment(
-        everyone.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of))
+    scores, histories, segment_parts = [], [], []
+    for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
+        part = people.slice(start, CHUNK_CONTACTS)
+        rows = sends.contact_rows(con, part["contact_id"])
+        scores.append(scoring.score_contacts(rows, part, as_of))
+        histories.append(scoring.tier_history(rows, part, as_of, HISTORY_MONTHS))
+        reachable = everyone.filter(pl.col("contact_id").is_in(part["contact_id"].cast(pl.Utf8).implode()))
+        segment_parts.append(segments.reengagement_segment(
+            reachable.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of))
+        del rows
+    counts = histories[0].schema["contacts"]
+    history = (pl.concat(histories).group_by("as_of", "tier", maintain_order=True)
+               .agg(pl.col("contacts").sum().cast(counts)))
+    _write(con, "contact_scores", pl.concat(scores).sort(
+        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False]))
+    _write(con, "tier_history", history)
+    _write(con, "default_segment", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8))
+           .sort("contact_id"))
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, _stamp(as_of)])
 
 

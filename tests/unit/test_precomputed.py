@@ -42,6 +42,23 @@ def test_stored_results_equal_the_computed_ones(published: Path) -> None:
     assert scores["tier"].n_unique() >= 3 and segment.height > 0   # the comparison covers real content
 
 
+def test_contacts_in_chunks_give_the_same_results(published: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "cc.duckdb"
+    copy.write_bytes(published.read_bytes())
+    monkeypatch.setattr(precomputed, "CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
+    with writer(copy):
+        pass
+    with read(copy) as con:
+        as_of = sends.latest_activity_at(con)
+        scores, history, _, segment = computed(con)
+        stored = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
+        assert stored is not None
+        assert_frame_equal(stored[0], scores)
+        assert_frame_equal(stored[1], history)
+        assert_frame_equal(precomputed.stored_segment(con, segments.SegmentCriteria(), as_of), segment)
+
+
 def test_other_settings_or_another_moment_are_not_served_from_the_store(published: Path) -> None:
     with read(published) as con:
         as_of = sends.latest_activity_at(con)
