@@ -1,6 +1,7 @@
 """Compare appeals at equal age: cumulative response in the first 7 days after each send."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -66,9 +67,12 @@ for metric, title in metrics:
     fig.update_layout(title=f"{title} (x: hours since send)")
     st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), width="stretch",
                     key=f"curve_{metric}")
-st.caption("If an appeal had a resend to non-openers, Constant Contact counts the resend's deliveries too, so its "
-           "open rate so far can dip when the resend goes out: the rate is divided by what had been delivered by "
-           "then.")
+spread = picked_sends.group_by("campaign_id").agg((pl.col("sent_at").max() - pl.col("sent_at").min()).alias("spread"))
+resent = [labels.get(c, c) for c in spread.filter(pl.col("spread") > timedelta(hours=1))["campaign_id"].to_list()]
+if resent:   # a resend to non-openers (or a later batch): more deliveries arrive after the first send
+    st.caption(f"Also sent later (a resend to non-openers): {', '.join(resent)}. Constant Contact counts the "
+               "resend's deliveries too, so the open rate so far dips when the resend goes out: the rate is divided "
+               "by what had been delivered by then.")
 
 st.subheader("At equal age")
 table = compare.rates_at_ages(compare.equal_age_curves(picked_sends, core.campaigns, picked, 168,

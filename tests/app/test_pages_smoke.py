@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from cc_data.store.db import writer
+from tests.app.fixture_db import T0, Rows
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/overview.py", "pages/campaign_trends.py", "pages/compare_appeals.py", "pages/engagement.py",
@@ -46,8 +50,29 @@ def test_pages_explain_missing_database(tmp_path: Path, monkeypatch: pytest.Monk
                                                                       for i in at.sidebar.info)
 
 
-def test_compare_appeals_explains_the_dip_a_resend_causes(app_env: Path) -> None:
+def test_compare_appeals_explains_the_dip_only_when_a_resend_went_out(app_env: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("pages/compare_appeals.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [c.value for c in at.caption if "resend" in c.value]   # the synthetic account has no resend
+
+    db = tmp_path / "cc.duckdb"
+    with writer(db) as w:
+        rows = Rows(w.con)
+        for n in range(4):
+            rows.contact(f"c{n}")
+        for year, resend in ((2023, False), (2024, True)):
+            start = T0.replace(year=year)
+            primary = rows.campaign(f"Y{year}", f"Year-End Appeal {year}", "Fundraising", resend=resend)
+            for n in range(4):
+                rows.event(primary, f"c{n}", "sends", start)
+            rows.event(primary, "c0", "opens", start + timedelta(hours=2))
+            if resend:   # the non-openers get it again five days later
+                for n in range(1, 4):
+                    rows.event(f"Y{year}:resend", f"c{n}", "sends", start + timedelta(days=5))
+    monkeypatch.setenv("CC_DB_PATH", str(db))
     at = run_page("pages/compare_appeals.py")
     assert not at.exception, [e.value for e in at.exception]
     notes = [c.value for c in at.caption if "resend" in c.value]
-    assert len(notes) == 1 and "deliveries too" in notes[0] and "dip" in notes[0]
+    assert len(notes) == 1 and "Year-End Appeal 2024" in notes[0] and "Year-End Appeal 2023" not in notes[0]
+    assert "deliveries too" in notes[0] and "dips" in notes[0]
