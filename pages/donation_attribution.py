@@ -10,7 +10,13 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import attribution, export
-from cc_data.donations.code_mapping import MAPPING_SCHEMA, code_mapping, gift_codes, save_code_mapping
+from cc_data.donations.code_mapping import (
+    MAPPING_SCHEMA,
+    campaign_choices,
+    code_mapping,
+    gift_codes,
+    save_code_mapping,
+)
 from cc_data.errors import UserError
 from cc_data.store.db import data_version, read
 from pages.components import context, data
@@ -37,9 +43,8 @@ within the window after the send – the honest comparison for "did the email dr
 # every rerun); a newly published database has a new version, so its results are loaded afresh.
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
 def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
-    shared = data.attributed_gifts(db_path, version, float(window_hours))
+    gifts = data.attributed_gifts(db_path, version, float(window_hours))   # shared with Overview, Compare appeals
     with read(Path(db_path)) as con:
-        gifts = attribution.gift_attribution(con, window_hours) if shared is None else shared
         campaigns = attribution.campaign_revenue(con, window_hours, gifts)
         return {
             "gifts": gifts,
@@ -48,14 +53,8 @@ def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
             "match": attribution.match_report(con).donors,
             "codes": gift_codes(con),
             "mapping": code_mapping(con),
-            "campaign_names": con.sql("SELECT campaign_id, name FROM campaigns ORDER BY name").pl(),
+            "campaign_names": campaign_choices(con),
         }
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def gift_count(db_path: str, version: str) -> int:  # noqa: ARG001 - cache key
-    with read(Path(db_path)) as con:
-        return int(con.execute("SELECT count(*) FROM gifts").fetchone()[0])
 
 
 def money(value: float | None) -> str:
@@ -65,7 +64,7 @@ def money(value: float | None) -> str:
 st.title("Donation attribution")
 cfg = context.settings()
 version = data_version(cfg.db_path)
-if version == "missing" or gift_count(str(cfg.db_path), version) == 0:
+if version == "missing" or not data.core(str(cfg.db_path), version).has_gifts:
     st.info(
         "**Import donations to see this.** This page shows which emails raised money once gifts are loaded:\n\n"
         "- upload a DonorPerfect gift export on the **Data & sync** page, or\n"

@@ -81,6 +81,17 @@ def audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         ORDER BY k.contact_id""")
 
 
+def list_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """list_id, name of every list not deleted, by name (the sidebar and segment list pickers)."""
+    return frame(con, "SELECT list_id, coalesce(name, list_id) AS name FROM contact_lists "
+                      "WHERE deleted_at IS NULL ORDER BY name")
+
+
+def tag_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """tag_id, name of every tag, by name."""
+    return frame(con, "SELECT tag_id, coalesce(name, tag_id) AS name FROM contact_tags ORDER BY name")
+
+
 def emailable(contacts: pl.DataFrame) -> pl.DataFrame:
     """Only contacts that may be emailed: explicit/implicit permission (an opt-out newer than the opt-in already made
     it 'unsubscribed' in audience()), not deleted, not hard-bounced, has an email."""

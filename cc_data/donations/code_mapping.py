@@ -35,6 +35,11 @@ def gift_codes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return query_frame(con, sql)
 
 
+def campaign_choices(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """campaign_id, name of every campaign a code can be mapped to, by name."""
+    return query_frame(con, "SELECT campaign_id, coalesce(name, campaign_id) AS name FROM campaigns ORDER BY name")
+
+
 def code_mapping(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return query_frame(con, "SELECT code_field, code, campaign_id FROM gift_code_campaigns ORDER BY code_field, code")
 

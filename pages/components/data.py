@@ -22,6 +22,7 @@ import streamlit as st
 
 from cc_data.analytics import (
     attribution,
+    audience,
     campaigns,
     precomputed,
     reconcile,
@@ -52,9 +53,7 @@ def version(db_path: Path) -> str:
 def core(db_path: str, version: str) -> Core:  # noqa: ARG001 - version is the cache key
     with read(Path(db_path)) as con:
         counts = campaigns.campaign_counts_in_db(con)
-        lists = con.sql("SELECT list_id, coalesce(name, list_id) AS name FROM contact_lists "
-                        "WHERE deleted_at IS NULL ORDER BY name").pl()
-        return Core(counts, sends.latest_activity_at(con), lists, row_count(con, "gifts") > 0, status.source_info(con))
+        return Core(counts, sends.latest_activity_at(con), audience.list_names(con), row_count(con, "gifts") > 0, status.source_info(con))
 
 
 def as_of(core_data: Core) -> datetime:
@@ -102,7 +101,7 @@ def audience_frame(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
 @st.cache_data(show_spinner=False, max_entries=2)
 def tag_names(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
     with read(Path(db_path)) as con:
-        return con.sql("SELECT tag_id, coalesce(name, tag_id) AS name FROM contact_tags ORDER BY name").pl()
+        return audience.tag_names(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

@@ -29,8 +29,9 @@ def computed(con) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFram
             everyone, segments.reengagement_segment(everyone, full, segments.SegmentCriteria(), as_of))
 
 
-def test_stored_results_equal_the_computed_ones(published: Path) -> None:
-    with read(published) as con:
+def assert_stored_equals_computed(db: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every stored default result equals computing it; returns (scores, segment)."""
+    with read(db) as con:
         as_of = sends.latest_activity_at(con)
         scores, history, everyone, segment = computed(con)
         stored = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
@@ -39,6 +40,11 @@ def test_stored_results_equal_the_computed_ones(published: Path) -> None:
         assert_frame_equal(stored[1], history)
         assert_frame_equal(precomputed.stored_audience(con), everyone)
         assert_frame_equal(precomputed.stored_segment(con, segments.SegmentCriteria(), as_of), segment)
+    return scores, segment
+
+
+def test_stored_results_equal_the_computed_ones(published: Path) -> None:
+    scores, segment = assert_stored_equals_computed(published)
     assert scores["tier"].n_unique() >= 3 and segment.height > 0   # the comparison covers real content
 
 
@@ -49,14 +55,7 @@ def test_contacts_in_chunks_give_the_same_results(published: Path, tmp_path: Pat
     monkeypatch.setattr(precomputed, "CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
     with writer(copy):
         pass
-    with read(copy) as con:
-        as_of = sends.latest_activity_at(con)
-        scores, history, _, segment = computed(con)
-        stored = precomputed.stored_scores(con, scoring.ScoreSettings(), as_of)
-        assert stored is not None
-        assert_frame_equal(stored[0], scores)
-        assert_frame_equal(stored[1], history)
-        assert_frame_equal(precomputed.stored_segment(con, segments.SegmentCriteria(), as_of), segment)
+    assert_stored_equals_computed(copy)
 
 
 def test_other_settings_or_another_moment_are_not_served_from_the_store(published: Path) -> None:
