@@ -57,19 +57,24 @@ else:
     if runs.is_empty():
         st.caption("No sync runs recorded yet.")
     else:
-        st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch")
+        st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch", column_config={
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm"),
+            "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="MMM D, YYYY HH:mm"),
+            "outcome": "Outcome", "mode": "Mode", "message": "Message", "seconds": "Seconds"})
     c1, c2 = st.columns(2)   # side by side only below the runs: beside them, headings wrapped at 1024 px
     with c1:
         st.subheader("What is stored")
         st.dataframe(counts, hide_index=True, width="stretch", column_config={
             "table": "Table", "rows": st.column_config.NumberColumn("Rows", format="localized")})
     with c2:
-        st.subheader("Freshness per stream")
+        st.subheader("Freshness", help="When each stream last brought new data.")
         if freshness.is_empty():
             st.caption("No stream checkpoints recorded yet.")
         else:
             st.dataframe(freshness.with_columns(pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8)
-                                                .alias("age")), hide_index=True, width="stretch")
+                                                .alias("age")), hide_index=True, width="stretch", column_config={
+                "stream": "Stream", "age": "Age",
+                "last_updated": st.column_config.DatetimeColumn("Last updated (UTC)", format="MMM D, HH:mm")})
 
     st.subheader("Reconciliation with Constant Contact's own counts",
                  help="Unique counts per campaign recomputed from the per-contact tracking rows, against "

@@ -32,9 +32,10 @@ lists = c2.multiselect("On any of these lists", list(list_names), format_func=la
 tag_map = dict(zip(tags["tag_id"].to_list(), tags["name"].to_list(), strict=True))
 chosen_tags = c3.multiselect("With any of these tags", list(tag_map), format_func=lambda i: tag_map.get(i, i),
                              placeholder="Any tag", key="seg_tags")
-lapsed = c3.checkbox("Lapsed donors only", key="seg_lapsed", disabled=not core.has_gifts,
+options = st.container(horizontal=True)   # below the columns: in one, labels were cut off at 1024 px
+lapsed = options.checkbox("Lapsed donors only", key="seg_lapsed", disabled=not core.has_gifts,
                      help="Gave before, but not in the last year." if core.has_gifts else "Import donations first.")
-no_machine = c3.checkbox("No machine-only openers", key="seg_no_machine",
+no_machine = options.checkbox("Exclude machine-only openers", key="seg_no_machine",
                          help="Drop contacts whose only recent opens look like machine opens (they may be reading "
                               "on Apple Mail).")
 criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
