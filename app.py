@@ -69,8 +69,8 @@ def sidebar_filters(core: data.Core) -> None:
                            "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
 
 
+nav = st.navigation(PAGES)   # first: it leaves Streamlit's pages/-directory mode, so settings() needs no rerun
 cfg = context.settings()
-nav = st.navigation(PAGES)
 if context.has_data(cfg):
     try:
         loaded = data.core(str(cfg.db_path), data.version(cfg.db_path))
