@@ -252,6 +252,10 @@ def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             else:
                 response = server.handle(method, parts.path, parse_qs(parts.query, keep_blank_values=True),
                                          self.headers, body)
+            if response.drop:
+                server.request_log.append((method, parts.path, 0))
+                self.close_connection = True
+                return
             server.request_log.append((method, parts.path, response.status))
             payload = response.encoded()
             self.send_response(response.status)

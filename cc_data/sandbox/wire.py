@@ -17,6 +17,7 @@ class Response:
     body: object = None               # dict/list -> JSON; str -> text as is
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    drop: bool = False                # close the connection without answering (after the work was done)
 
     def encoded(self) -> bytes:
         if self.body is None:
