@@ -1,4 +1,12 @@
-"""The sandbox's OAuth2 server under /oauth2/default/v1: authorization code (+PKCE), refresh, device flow."""
+"""The sandbox's OAuth2 server under /oauth2/default/v1: authorization code (+PKCE), refresh, device flow.
+
+Rotating refresh tokens behave as Okta (Constant Contact's OAuth server) documents them in "Refresh token
+rotation" (developer.okta.com/docs/guides/refresh-tokens/refresh-token-rotation/): using a refresh token
+invalidates it and returns a new one; the previous token stays valid for a grace period (the app's refresh
+token `leeway`, 30 s by default, 0-60) so a client whose answer got lost can retry; presenting a rotated-away
+token outside it is reuse: Okta "immediately invalidates the most recently issued refresh token and all
+access tokens issued since the user authenticated", and logs `app.oauth2.as.token.detect_reuse`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import html
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -17,6 +26,8 @@ from cc_data.sandbox.wire import Response
 ALL_SCOPES = ("contact_data", "campaign_data", "account_read", "account_update", "offline_access")
 CODE_SECONDS = 300
 DEVICE_SECONDS = 600
+REFRESH_GRACE_SECONDS = 30.0   # Okta's default refresh token leeway
+REUSE_EVENT = "app.oauth2.as.token.detect_reuse"
 
 
 @dataclass
@@ -25,6 +36,18 @@ class AccessToken:
     scopes: tuple[str, ...]
     expires_wall: float
     issued_clock: int
+
+
+@dataclass
+class RefreshChain:
+    """The refresh tokens of one login, newest last; Okta revokes the whole chain on reuse."""
+    client_id: str
+    scopes: tuple[str, ...]
+    current: str
+    previous: str | None = None
+    rotated_at: float = 0.0             # wall time `previous` was rotated away (its grace starts)
+    access: set[str] = field(default_factory=set)
+    revoked: bool = False
 
 
 @dataclass
@@ -51,8 +74,12 @@ class OAuthServer:
     access_token_lifetime: int = 86_400
     rotate_refresh_tokens: bool = True
     token_rps: float = 1.0
+    refresh_grace_seconds: float = REFRESH_GRACE_SECONDS
+    drop_after_rotation: int = 0        # drop the connection on the next N refreshes, after rotating
+    wall: Callable[[], float] = time.time   # the grace period's clock (tests move it)
     access: dict[str, AccessToken] = field(default_factory=dict)
-    refresh: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    refresh: dict[str, RefreshChain] = field(default_factory=dict)   # every token ever issued -> its chain
+    system_log: list[str] = field(default_factory=list)
     codes: dict[str, Grant] = field(default_factory=dict)
     devices: dict[str, Grant] = field(default_factory=dict)
 
@@ -73,10 +100,40 @@ class OAuthServer:
 
     def mint_refresh_token(self, scopes: tuple[str, ...] | list[str]) -> str:
         token = "rt_" + secrets.token_urlsafe(32)
-        self.refresh[token] = (self.client_id, tuple(scopes))
+        self.refresh[token] = RefreshChain(self.client_id, tuple(scopes), token)
         return token
 
-    def _issue(self, scopes: tuple[str, ...], refresh_token: str | None = None) -> Response:
+    def _rotate(self, chain: RefreshChain, presented: str) -> str:
+        """The next refresh token of `chain` after `presented` (its current or its previous, within grace)."""
+        token = "rt_" + secrets.token_urlsafe(32)
+        self.refresh[token] = chain
+        if presented == chain.current:
+            chain.previous, chain.rotated_at = presented, self.wall()
+        # else a retry within the grace period: the undelivered token is dropped; the grace is not extended
+        chain.current = token
+        return token
+
+    def _refresh(self, token: str) -> Response:
+        chain = self.refresh.get(token)
+        if chain is None or chain.revoked:
+            return oauth_error(400, "invalid_grant", "The refresh token is invalid or expired.")
+        if not self.rotate_refresh_tokens:
+            return self._issue(chain.scopes, refresh_token=token, chain=chain)
+        in_grace = token == chain.previous and self.wall() - chain.rotated_at < self.refresh_grace_seconds
+        if token != chain.current and not in_grace:
+            chain.revoked = True
+            for access in chain.access:
+                self.access.pop(access, None)
+            self.system_log.append(REUSE_EVENT)
+            return oauth_error(400, "invalid_grant", "The refresh token is invalid or expired.")
+        response = self._issue(chain.scopes, refresh_token=self._rotate(chain, token), chain=chain)
+        if self.drop_after_rotation > 0:
+            self.drop_after_rotation -= 1
+            response.drop = True
+        return response
+
+    def _issue(self, scopes: tuple[str, ...], refresh_token: str | None = None,
+               chain: RefreshChain | None = None) -> Response:
         header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"sandbox"}').rstrip(b"=").decode()
         payload = base64.urlsafe_b64encode(json.dumps({"cid": self.client_id, "scp": list(scopes),
                                                        "jti": secrets.token_hex(8)}).encode()).rstrip(b"=").decode()
@@ -86,9 +143,12 @@ class OAuthServer:
         body = {"token_type": "Bearer", "expires_in": self.access_token_lifetime, "access_token": access,
                 "scope": " ".join(scopes)}
         if "offline_access" in scopes:
-            if refresh_token is None or self.rotate_refresh_tokens:
+            if refresh_token is None:
                 refresh_token = self.mint_refresh_token(scopes)
+                chain = self.refresh[refresh_token]
             body["refresh_token"] = refresh_token
+        if chain is not None:
+            chain.access.add(access)
         return Response(200, body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     def _client_from_basic(self, authorization: str | None) -> tuple[str, str] | None:
@@ -116,13 +176,7 @@ class OAuthServer:
         if grant_type == "authorization_code":
             return self._exchange_code(params, confidential)
         if grant_type == "refresh_token":
-            token = params.get("refresh_token", "")
-            found = self.refresh.get(token)
-            if found is None:
-                return oauth_error(400, "invalid_grant", "The refresh token is invalid or expired.")
-            if self.rotate_refresh_tokens:
-                del self.refresh[token]
-            return self._issue(found[1], refresh_token=token)
+            return self._refresh(params.get("refresh_token", ""))
         if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
             grant = self.devices.get(params.get("device_code", ""))
             if grant is None or time.time() > grant.expires_wall:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from cc_data.sandbox.limits import Faults, TokenBucket
+from cc_data.sandbox.oauth import REUSE_EVENT
 from tests.sandbox.helpers import get, token
 
 SCOPES = "contact_data campaign_data account_read offline_access"
@@ -49,10 +51,51 @@ def test_pkce_code_flow_then_rotating_refresh(sandbox):
     rotated = _token(sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"],
                      client_id=sandbox.client_id).json()
     assert rotated["refresh_token"] != first["refresh_token"]
+    sandbox.oauth.wall = lambda: time.time() + sandbox.oauth.refresh_grace_seconds + 1
     reused = _token(sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"],
                     client_id=sandbox.client_id)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
     assert "error_description" in reused.json()
+
+
+def _refresh(server, refresh_token):
+    return _token(server, grant_type="refresh_token", refresh_token=refresh_token, client_id=server.client_id)
+
+
+def test_previous_refresh_token_works_within_the_grace_period_and_reuse_after_it_revokes_the_newest(sandbox):
+    oauth, now = sandbox.oauth, [1_000.0]
+    oauth.wall = lambda: now[0]
+    assert oauth.refresh_grace_seconds == 30  # Okta's default leeway
+    other = _refresh(sandbox, sandbox.mint_refresh_token()).json()   # another login, untouched by what follows
+    r0 = sandbox.mint_refresh_token()
+    lost = _refresh(sandbox, r0).json()          # rotated; say the answer never reached the client
+    now[0] += oauth.refresh_grace_seconds - 1
+    retry = _refresh(sandbox, r0)                # the retry within the grace period gets a new set
+    assert retry.status_code == 200 and retry.json()["refresh_token"] not in (r0, lost["refresh_token"])
+    newest = retry.json()
+    assert get(sandbox, "contacts", newest["access_token"]).status_code == 200
+    assert _refresh(sandbox, "rt_never-issued").status_code == 400 and oauth.system_log == []
+    now[0] += 2                                  # the grace period is counted from the rotation, not extended
+    reused = _refresh(sandbox, r0)
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert oauth.system_log == [REUSE_EVENT]
+    assert _refresh(sandbox, newest["refresh_token"]).status_code == 400   # the newest token is revoked too
+    assert get(sandbox, "contacts", newest["access_token"]).status_code == 401   # and the chain's access tokens
+    assert get(sandbox, "contacts", other["access_token"]).status_code == 200
+    assert _refresh(sandbox, other["refresh_token"]).status_code == 200
+
+
+def test_drop_after_rotation_rotates_then_closes_the_connection(sandbox):
+    sandbox.oauth.drop_after_rotation = 1
+    r0 = sandbox.mint_refresh_token()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        _refresh(sandbox, r0)
+    assert sandbox.request_log[-1] == ("POST", "/oauth2/default/v1/token", 0)
+    recovered = _refresh(sandbox, r0)            # within the grace period the old token still works
+    assert recovered.status_code == 200 and sandbox.oauth.drop_after_rotation == 0
+    sandbox.oauth.wall = lambda: time.time() + sandbox.oauth.refresh_grace_seconds + 1
+    assert _refresh(sandbox, r0).status_code == 400     # outside it: reuse
+    assert _refresh(sandbox, recovered.json()["refresh_token"]).status_code == 400
 
 
 def test_long_lived_refresh_tokens_and_basic_auth_in_query_string(sandbox_factory):
