@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 
 import numpy as np
@@ -18,6 +19,42 @@ COLUMNS = ("contact_id", "email", "first_name", "last_name", "job_title", "compa
            "email_permission_status", "email_optin_date", "email_optout_date", "email_optout_reason",
            "created_at", "updated_at", "list_memberships")
 STATES = ("initialized", "processing", "completed")
+KEY = "activities.api.validation.error"
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+ID_ARRAYS = (("contact_ids", 500), ("list_ids", 50), ("tag_ids", 50))   # the spec's maxItems
+
+
+def _uuid_array(value: object, name: str, most: int | None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and UUID.match(v) for v in value):
+        raise bad_request(f"{name} must be an array of UUID strings.", KEY)
+    if most is not None and len(value) > most:
+        raise bad_request(f"{name} accepts at most {most} ids.", KEY)
+    return value
+
+
+def check_body(body: object) -> dict:
+    """The ContactsExport body the spec defines; anything else is a 400 (never a crash)."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.", KEY)
+    for name, most in ID_ARRAYS:
+        if name in body:
+            _uuid_array(body[name], name, most)
+    if "segment_id" in body and (not isinstance(body["segment_id"], int) or isinstance(body["segment_id"], bool)):
+        raise bad_request("segment_id must be an integer.", KEY)
+    if "new_subscriber" in body and not isinstance(body["new_subscriber"], bool):
+        raise bad_request("new_subscriber must be true or false.", KEY)
+    if "fields" in body and not (isinstance(body["fields"], list) and all(isinstance(f, str) for f in body["fields"])):
+        raise bad_request("fields must be an array of strings.", KEY)
+    if "status" in body and body["status"] not in PERMISSIONS:
+        raise bad_request(f"status must be one of {', '.join(PERMISSIONS)}.", KEY)
+    if "exclude" in body:
+        if not isinstance(body["exclude"], dict):
+            raise bad_request("exclude must be an object with contact_ids.", KEY)
+        if "contact_ids" in body["exclude"]:
+            _uuid_array(body["exclude"]["contact_ids"], "exclude.contact_ids", None)
+    return body
 
 
 class Exports:
@@ -26,10 +63,8 @@ class Exports:
         self.jobs: dict[str, dict] = {}
 
     def create(self, body: dict | None) -> Response:
+        body = check_body(body)
         account: Account = self._account()
-        body = body or {}
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object.", "activities.api.validation.error")
         mask = account.existing() & ~account.deleted()
         c = account.contacts
         if body.get("contact_ids"):
@@ -41,10 +76,10 @@ class Exports:
             mask &= (c.tags & _bits(body["tag_ids"], account.tags, "tag_id")) != 0
         if body.get("segment_id"):
             mask &= members(account, int(body["segment_id"]), account.now)
+        if body.get("exclude", {}).get("contact_ids"):
+            mask &= ~np.isin(c.contact_id, body["exclude"]["contact_ids"])
         if body.get("status"):
             perm = account.permission_now()
-            if body["status"] not in PERMISSIONS:
-                raise bad_request("status is not a valid value.", "activities.api.validation.error")
             mask &= perm == PERMISSIONS.index(body["status"])
         activity_id = str(uuid.uuid4())
         self.jobs[activity_id] = {"rows": np.flatnonzero(mask), "polls": 0, "created": account.now}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from cc_data.sandbox.account import PERMISSIONS, SOURCES, Account, Activity, Campaign
 from cc_data.sandbox.clock import NEVER, iso, iso_date
 from cc_data.sandbox.names import CITIES, OPT_OUT_REASONS, STREETS
@@ -47,19 +49,24 @@ def contact(account: Account, i: int, include: set[str]) -> dict:
         out["taggings"] = [e["tag_id"] for b, e in enumerate(account.tags) if c.tags[i] >> b & 1]
     if "phone_numbers" in include:
         out["phone_numbers"] = [] if not c.has_phone[i] else [{
-            "phone_number_id": f"{c.contact_id[i][:8]}-p1", "phone_number": f"303-555-{1000 + i % 9000:04d}",
+            "phone_number_id": sub_id(c.contact_id[i], "phone", 1), "phone_number": f"303-555-{1000 + i % 9000:04d}",
             "kind": "home", "created_at": iso(created), "updated_at": iso(created),
             "create_source": "Account", "update_source": "Account"}]
     if "street_addresses" in include:
         city = int(c.city[i])
         out["street_addresses"] = [] if city < 0 else [{
-            "street_address_id": f"{c.contact_id[i][:8]}-a1", "kind": "home",
+            "street_address_id": sub_id(c.contact_id[i], "address", 1), "kind": "home",
             "street": f"{100 + i % 9800} {STREETS[i % len(STREETS)]}", "city": CITIES[city][0],
             "state": CITIES[city][1], "postal_code": f"{CITIES[city][2]}{i % 100:02d}", "country": "United States",
             "created_at": iso(created), "updated_at": iso(created)}]
     if "notes" in include:
         out["notes"] = []
     return out
+
+
+def sub_id(contact_id: str, kind: str, n: int) -> str:
+    """The spec's sub-resource ids are UUIDs; stable per contact, kind and position."""
+    return str(uuid.uuid5(uuid.UUID(contact_id), f"{kind}/{n}"))
 
 
 def campaign_status(campaign: Campaign, now: int) -> str:
@@ -77,13 +84,31 @@ def campaign(account: Account, item: Campaign, with_activities: bool) -> dict:
     return out
 
 
-def activity(account: Account, item: Activity) -> dict:
+ACTIVITY_INCLUDES = ("physical_address_in_footer", "permalink_url", "html_content", "document_properties")
+
+
+def activity(account: Account, item: Activity, include: set[str] = frozenset()) -> dict:
     out = {"campaign_activity_id": item.campaign_activity_id, "campaign_id": item.campaign_id, "role": item.role,
            "contact_list_ids": list(item.contact_list_ids), "segment_ids": list(item.segment_ids),
            "current_status": item.status_at(account.now), "format_type": 5, "from_email": item.from_email,
            "from_name": item.from_name, "reply_to_email": item.reply_to_email, "subject": item.subject,
-           "preheader": item.preheader, "template_id": "1000000",
-           "permalink_url": f"https://myemail.constantcontact.com/{item.campaign_activity_id[:8]}.html"}
+           "preheader": item.preheader, "template_id": "1000000"}
+    if "permalink_url" in include:
+        out["permalink_url"] = f"https://myemail.constantcontact.com/{item.campaign_activity_id[:8]}.html"
+    if "html_content" in include:
+        out["html_content"] = (f"<html><body><h1>{item.subject}</h1><p>{item.preheader or ''}</p>"
+                               "[[trackingImage]]</body></html>")
+    if "physical_address_in_footer" in include:
+        address = account.summary.get("physical_address", {})
+        out["physical_address_in_footer"] = {
+            "address_line1": address.get("address_line1", ""), "city": address.get("city", ""),
+            "state_code": address.get("state_code", ""), "postal_code": address.get("postal_code", ""),
+            "country_code": address.get("country_code", "US"),
+            "organization_name": account.summary.get("organization_name", "")}
+    if "document_properties" in include:
+        out["document_properties"] = {"letter_format": "HTML", "greeting_name_type": "N",
+                                      "subscribe_link_enabled": "false", "permission_reminder_enabled": "false",
+                                      "forward_email_link_enabled": "false"}
     return out
 
 

@@ -10,11 +10,20 @@ from cc_data.sandbox import render, reports
 from cc_data.sandbox.account import TRACKING_TYPES, Account, Activity
 from cc_data.sandbox.clock import iso, iso_date, parse_iso
 from cc_data.sandbox.names import BOUNCE_CODES, DEVICE_TYPES, OPT_OUT_REASONS
-from cc_data.sandbox.wire import Response, bad_request, decode_cursor, next_link, not_found, parse_limit
+from cc_data.sandbox.wire import (
+    Response,
+    bad_request,
+    decode_cursor,
+    next_link,
+    not_found,
+    parse_csv_enum,
+    parse_limit,
+)
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TRACKING_KINDS = ("sends", "opens", "unique_opens", "clicks", "bounces", "optouts", "didnotopens", "forwards")
 REPORT_KEY = "reportingsvc.validation.error"
+EXTRA_FIELDS = ("physical_address", "company_logo")
 
 
 class CampaignRoutes:
@@ -60,9 +69,11 @@ class CampaignRoutes:
             raise not_found("The campaign was not found.", "campaigns.api.not_found")
         return Response(200, render.campaign(self.account, campaign, True))
 
-    def email_activity(self, activity_id: str) -> Response:
+    def email_activity(self, activity_id: str, query: dict[str, str]) -> Response:
+        include = parse_csv_enum(query.get("include"), render.ACTIVITY_INCLUDES, "include",
+                                 "campaigns.api.validation.error")
         activity = self._activity(activity_id, "campaigns.api.not_found")
-        return Response(200, render.activity(self.account, activity))
+        return Response(200, render.activity(self.account, activity, set(include)))
 
     def _activity(self, activity_id: str, key: str) -> Activity:
         activity = self.account.activity(activity_id)
@@ -203,7 +214,7 @@ class CampaignRoutes:
 
     def account_summary(self, query: dict[str, str]) -> Response:
         summary = dict(self.account.summary)
-        extras = {part.strip() for part in query.get("extra_fields", "").split(",") if part.strip()}
+        extras = set(parse_csv_enum(query.get("extra_fields"), EXTRA_FIELDS, "extra_fields", "account.api.validation.error"))
         if "physical_address" not in extras:
             summary.pop("physical_address", None)
         if "company_logo" in extras:

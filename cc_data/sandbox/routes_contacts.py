@@ -15,11 +15,15 @@ from cc_data.sandbox.wire import (
     next_link,
     not_found,
     parse_bool,
+    parse_csv_enum,
     parse_limit,
 )
 
-STATUSES = ("all", "active", "deleted", "not_set", "pending_confirmation", "temp_hold", "unsubscribed",
-            "implicit", "explicit")
+# the spec's enums (§2.1, §2.2): anything else is a 400
+STATUSES = ("all", "active", "deleted", "not_set", "pending_confirmation", "temp_hold", "unsubscribed")
+SMS_STATUSES = ("all", "explicit", "unsubscribed", "pending_confirmation", "not_set")
+LIST_STATUSES = ("all", "active", "deleted")
+CHANNEL_TYPES = ("email", "sms")
 INCLUDES = ("custom_fields", "list_memberships", "phone_numbers", "street_addresses", "taggings", "notes")
 DATE_FILTERS = ("updated_after", "updated_before", "created_after", "created_before", "optout_after",
                 "optout_before")
@@ -46,10 +50,8 @@ def contact_mask(account: Account, params: dict[str, str]) -> np.ndarray:
     mask = account.existing()
     deleted = account.deleted()
     perm = account.permission_now()
-    statuses = _csv(params.get("status"))
-    for status in statuses:
-        if status not in STATUSES:
-            raise bad_request(f"status {status!r} is not one of {', '.join(STATUSES[:7])}.", KEY)
+    statuses = parse_csv_enum(params.get("status"), STATUSES, "status", KEY)
+    parse_csv_enum(params.get("sms_status"), SMS_STATUSES, "sms_status", KEY)
     if not statuses:
         mask = mask & ~deleted
     elif "all" not in statuses:
@@ -110,10 +112,7 @@ class ContactRoutes:
                 raise bad_request(f"{unknown[0]} is not a valid query parameter.", KEY)
             params, after = dict(query), -1
         limit = parse_limit(params.get("limit"), 50, 500, KEY)
-        include = set(_csv(params.get("include")))
-        bad = include - set(INCLUDES)
-        if bad:
-            raise bad_request(f"include value {sorted(bad)[0]!r} is not one of {', '.join(INCLUDES)}.", KEY)
+        include = set(parse_csv_enum(params.get("include"), INCLUDES, "include", KEY))
         account = self.account
         if params.get("segment_id"):
             extra = [k for k in params if k not in ("segment_id", "limit", "include", "include_count")]
@@ -141,11 +140,11 @@ class ContactRoutes:
         return Response(200, body)
 
     def contact(self, contact_id: str, query: dict[str, str]) -> Response:
+        include = set(parse_csv_enum(query.get("include"), INCLUDES, "include", KEY))
         account = self.account
         i = account.contact_position(contact_id)
         if i is None or account.contacts.created_at[i] > account.now:
             raise not_found("contact_id is in an invalid format or does not exist.", "contacts.api.not_found")
-        include = set(_csv(query.get("include")))
         return Response(200, render.contact(account, i, include))
 
     def _paged(self, endpoint: str, key: str, items: list[dict], query: dict[str, str], default: int,
@@ -167,15 +166,24 @@ class ContactRoutes:
         count_mode = query.get("include_membership_count")
         if count_mode not in (None, "", "all", "active"):
             raise bad_request("include_membership_count does not have a valid value", "contacts.api.validation.error")
+        statuses = set(parse_csv_enum(query.get("status"), LIST_STATUSES, "status", KEY)) or {"active"}
+        channel = query.get("channel_type") or "email"
+        if channel not in CHANNEL_TYPES:
+            raise bad_request("channel_type must be email or sms.", KEY)
         alive = account.existing() & ~account.deleted()
         active = alive & np.isin(account.permission_now(), [0, 1])
         items = []
         for bit, entry in enumerate(account.lists):
             if query.get("name") and query["name"] != entry["name"]:
                 continue
+            gone = entry.get("deleted_at") is not None and entry["deleted_at"] <= account.now
+            if channel == "sms" or not ("all" in statuses or ("deleted" if gone else "active") in statuses):
+                continue
             item = {"list_id": entry["list_id"], "name": entry["name"], "description": entry["description"],
                     "favorite": entry["favorite"], "created_at": iso(entry["created_at"]),
                     "updated_at": iso(entry["updated_at"])}
+            if gone:
+                item["deleted_at"] = iso(entry["deleted_at"])
             if count_mode:
                 members_now = ((account.contacts.lists >> bit) & 1).astype(bool)
                 item["membership_count"] = int((members_now & (active if count_mode == "active" else alive)).sum())

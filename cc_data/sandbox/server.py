@@ -19,6 +19,7 @@ from cc_data.sandbox.limits import DailyQuota, Faults, TokenBucket
 from cc_data.sandbox.oauth import ALL_SCOPES, OAuthServer
 from cc_data.sandbox.routes_campaigns import CampaignRoutes
 from cc_data.sandbox.routes_contacts import ContactRoutes
+from cc_data.sandbox.variants import Variants, endpoint_of
 from cc_data.sandbox.wire import QUOTA_EXCEEDED, THROTTLED, UNAUTHORIZED, ApiProblem, Response
 
 OAUTH_PREFIX = "/oauth2/default/v1"
@@ -32,8 +33,10 @@ class SandboxServer:
     def __init__(self, *, seed: int = 7, scale: str = "small", now: datetime | None = None,
                  account: Account | None = None, host: str = "127.0.0.1", port: int = 0,
                  rate_limit_rps: float = 4.0, daily_quota: int = 10_000, access_token_lifetime: int = 86_400,
-                 rotate_refresh_tokens: bool = True, faults: dict | None = None, token_rps: float = 1.0):
+                 rotate_refresh_tokens: bool = True, faults: dict | None = None, token_rps: float = 1.0,
+                 variants: int | None = None):
         self.seed = seed
+        self.variants = None if variants is None else Variants(variants)
         self.account = account if account is not None else generate(seed, scale, now)
         self.host, self.port = host, port
         self.client_id = f"sandbox-{seed}-client"
@@ -158,16 +161,28 @@ class SandboxServer:
             if needed not in token.scopes:
                 return Response(403, [{"error_key": "unauthorized",
                                        "error_message": f"This call needs the {needed} scope."}])
-            try:
-                return self._api(method, path[4:], flat, query, body)
-            except ApiProblem as problem:
-                return problem.response
+            if self.variants is None:
+                return self._answer(method, path[4:], flat, query, body)
+            endpoint = endpoint_of(path[4:])
+            n = self.variants.number(endpoint)
+            key = f"{method} {path}?{sorted(query.items())}"
+            segment_first_page = path == "/v3/contacts" and "segment_id" in flat and "cursor" not in flat
+            fault = self.variants.fault(endpoint, n, key, auth[7:], segment_first_page)
+            if fault is not None:
+                return fault
+            return self.variants.apply(endpoint, n, self._answer(method, path[4:], flat, query, body))
+
+    def _answer(self, method: str, path: str, flat: dict, multi: dict, body: bytes) -> Response:
+        try:
+            return self._api(method, path, flat, multi, body)
+        except ApiProblem as problem:
+            return problem.response
 
     def _api(self, method: str, path: str, flat: dict, multi: dict, body: bytes) -> Response:
         contacts, campaigns = self.contacts_api, self.campaigns_api
         if method == "POST" and path == "activities/contact_exports":
             try:
-                payload = json.loads(body) if body.strip() else None
+                payload = json.loads(body.decode("utf-8")) if body.strip() else None
             except ValueError:
                 return Response(400, [{"error_key": "activities.api.validation.error",
                                        "error_message": "The request body is not valid JSON."}])
@@ -183,7 +198,7 @@ class SandboxServer:
             return simple[path](flat)
         for pattern, action in (
             (r"contacts/([^/]+)", lambda m: contacts.contact(m[1], flat)),
-            (r"emails/activities/([^/]+)", lambda m: campaigns.email_activity(m[1])),
+            (r"emails/activities/([^/]+)", lambda m: campaigns.email_activity(m[1], flat)),
             (r"emails/([^/]+)", lambda m: campaigns.email(m[1])),
             (r"reports/stats/email_campaign_activities/([^/]+)", lambda m: campaigns.activity_stats(m[1])),
             (r"reports/email_reports/([^/]+)/tracking/([a-z_]+)",
@@ -237,8 +252,11 @@ def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, method: str) -> None:
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            body = self.rfile.read(length) if length > 0 else b""
             fate = server.fate() if parts.path.startswith("/v3/") else "ok"
             if fate == "drop":
                 server.request_log.append((method, parts.path, 0))
@@ -249,9 +267,15 @@ def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             if fate == "error":
                 response = Response(503 if server._api_requests % 2 else 500,
                                     [{"error_key": "server_error", "error_message": "Service unavailable."}])
+            elif length < 0:
+                response = Response(400, [{"error_key": "bad_request", "error_message": "Content-Length is not a number."}])
+                self.close_connection = True
             else:
-                response = server.handle(method, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                         self.headers, body)
+                try:
+                    response = server.handle(method, parts.path, parse_qs(parts.query, keep_blank_values=True),
+                                             self.headers, body)
+                except Exception:  # noqa: BLE001 - a sandbox bug answers 500 (tests see it), not a dropped socket
+                    response = Response(500, [{"error_key": "server_error", "error_message": "Internal error."}])
             if response.drop:
                 server.request_log.append((method, parts.path, 0))
                 self.close_connection = True

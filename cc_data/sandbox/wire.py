@@ -79,3 +79,12 @@ def parse_bool(raw: str | None, name: str) -> bool:
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
     raise bad_request(f"{name} must be true or false.")
+
+
+def parse_csv_enum(raw: str | None, allowed: tuple[str, ...], name: str, key: str = "validation.error") -> list[str]:
+    """A comma-separated enum parameter; a value outside the spec's enum is a 400."""
+    values = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    for value in values:
+        if value not in allowed:
+            raise bad_request(f"{name} value {value!r} is not one of {', '.join(allowed)}.", key)
+    return values
