@@ -26,3 +26,11 @@ class QuotaExceeded(UserError):
 
 class WriterBusy(UserError):
     """Another sync or import is already writing the database."""
+
+
+class DatabaseUnreadable(UserError):
+    """The database file is not a readable DuckDB database; it is left as it is."""
+
+
+class DemoRefused(UserError):
+    """The demo would replace a file it did not create."""

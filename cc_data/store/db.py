@@ -3,15 +3,18 @@
 A writer (a sync, a donations import) never touches the published file. It works on
 `<db>.work`, a copy, and publishes it with os.replace at a consistent point, so the dashboard
 keeps reading while a sync runs and a crash at any moment leaves the published file as it was.
-A working copy left by a crash is resumed by the next writer: its checkpoints live inside it.
+A working copy left by a crash is resumed by the next writer: its checkpoints live inside it. The copy
+only appears once complete (cc_data.store.dbfile.copy_complete); one that does not open is rebuilt.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
+import logging
 import os
-import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,15 +22,33 @@ import duckdb
 
 from cc_data.errors import UserError, WriterBusy
 from cc_data.store import derived
+from cc_data.store.dbfile import (
+    connect,
+    copy_complete,
+    first_line,
+    fsync_dir,
+    header_problem,
+    partial_path,
+    unreadable,
+    verify,
+    wal_path,
+)
 from cc_data.store.schema import migrate
+
+log = logging.getLogger(__name__)
 
 # DuckDB's own default is 80% of the machine's RAM. A writer caps it, so a sync or a publish of any size stays
 # within a bounded footprint: bigger aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
 WRITER_MEMORY_LIMIT = "2GB"
 
+# How long `writer()` waits for another writer to finish; set for a block with `lock_wait(seconds)`.
+_lock_wait_s: contextvars.ContextVar[float] = contextvars.ContextVar("lock_wait_s", default=0.0)
+
 
 def _connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
+    con = connect(path, read_only=False, memory_limit=WRITER_MEMORY_LIMIT)
+    os.chmod(path, 0o600)
+    return con
 
 
 def work_path(db_path: Path) -> Path:
@@ -44,53 +65,103 @@ class Writer:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self.path = work_path(db_path)
-        self.resumed = self.path.exists()
-        if not self.resumed and db_path.exists():
-            shutil.copyfile(db_path, self.path)
-        self.con = _connect_writer(self.path)
+        self.con = self._resume()
+        self.resumed = self.con is not None
+        if self.con is None:
+            if db_path.exists():
+                verify(db_path)
+                copy_complete(db_path, self.path)
+            self.con = _connect_writer(self.path)
         migrate(self.con)
 
-    def publish(self) -> None:
-        """Atomically replace the published file with the working copy, then keep working on a new copy."""
+    def _resume(self) -> duckdb.DuckDBPyConnection | None:
+        """The working copy a crashed writer left, or None (a broken one is discarded with a notice)."""
+        partial_path(self.path).unlink(missing_ok=True)   # a copy killed before it was complete
+        if not self.path.exists():
+            return None
+        problem = header_problem(self.path)
+        if problem is None:
+            try:
+                con = _connect_writer(self.path)
+                con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+                return con
+            except duckdb.Error as err:
+                problem = f"does not open ({first_line(err)})"
+                with contextlib.suppress(NameError, duckdb.Error):
+                    con.close()
+        log.warning("The working copy %s %s; discarded, starting again from the published database.",
+                    self.path, problem)
+        self.path.unlink()
+        wal_path(self.path).unlink(missing_ok=True)
+        return None
+
+    def publish(self, *, keep_working: bool = True) -> None:
+        """Atomically replace the published file with the working copy; with keep_working, go on working
+        on a new copy of it."""
         derived.refresh(self.con)
         self.con.execute("CHECKPOINT")
         self.con.close()
         with open(self.path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(self.path, self.db_path)
-        _fsync_dir(self.db_path.parent)
-        shutil.copyfile(self.db_path, self.path)
-        self.con = _connect_writer(self.path)
+        fsync_dir(self.db_path.parent)
+        if keep_working:
+            copy_complete(self.db_path, self.path)
+            self.con = _connect_writer(self.path)
 
     def close(self, *, publish: bool) -> None:
         if publish:
-            self.publish()
-        self.con.close()
-        if publish:
-            self.path.unlink(missing_ok=True)
+            self.publish(keep_working=False)   # nothing follows: no copy back to a working file
+        else:
+            self.con.close()
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+@contextlib.contextmanager
+def lock_wait(seconds: float) -> Iterator[None]:
+    """Writers opened inside this block wait up to `seconds` for another writer to finish."""
+    token = _lock_wait_s.set(max(0.0, seconds))
     try:
-        os.fsync(fd)
+        yield
     finally:
-        os.close(fd)
+        _lock_wait_s.reset(token)
+
+
+@contextlib.contextmanager
+def locked(db_path: Path) -> Iterator[None]:
+    """The exclusive write lock (`<db>.lock`, released by the kernel if the process dies)."""
+    db_path = Path(db_path)
+    if not db_path.parent.exists():
+        db_path.parent.mkdir(parents=True, mode=0o700)
+    lock = open(_lock_path(db_path), "w")  # noqa: SIM115 - held for the whole block
+    try:
+        wait = _lock_wait_s.get()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _busy(wait) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        lock.close()
+
+
+def _busy(waited: float) -> WriterBusy:
+    if waited:
+        return WriterBusy(f"Another sync or import was still writing the database after {waited:g} s; "
+                          "wait for it to finish and try again, or wait longer with --wait SECONDS.")
+    return WriterBusy("Another sync or import is writing the database right now; wait for it to finish and try "
+                      "again, or pass --wait SECONDS to wait for it.")
 
 
 @contextlib.contextmanager
 def writer(db_path: Path) -> Iterator[Writer]:
     """Exclusive write access. Publishes on normal exit; on an exception the working copy stays for resuming."""
     db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(_lock_path(db_path), "w")  # noqa: SIM115 - held for the whole block
-    try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise WriterBusy(
-                "Another sync or import is writing the database right now; wait for it to finish and try again."
-            ) from None
+    with locked(db_path):
         w = Writer(db_path)
         try:
             yield w
@@ -98,8 +169,6 @@ def writer(db_path: Path) -> Iterator[Writer]:
             w.con.close()
             raise
         w.close(publish=True)
-    finally:
-        lock.close()
 
 
 def writer_busy(db_path: Path) -> bool:
@@ -127,12 +196,21 @@ def data_version(db_path: Path) -> str:
 
 @contextlib.contextmanager
 def read(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection to the published database. Open one per query, never share it."""
+    """A short-lived read-only connection to the published database. Open one per query, never share it.
+    A file that is not a readable DuckDB database raises DatabaseUnreadable (a UserError), here or in the block."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise UserError(f"No data at {db_path} yet: run `make run` for the demo or `cc-data sync` for your account.")
-    con = duckdb.connect(str(db_path), read_only=True)
+    problem = header_problem(db_path)
+    if problem:
+        raise unreadable(db_path, problem)
+    try:
+        con = connect(db_path, read_only=True)
+    except duckdb.Error as err:
+        raise unreadable(db_path, f"does not open ({first_line(err)})") from None
     try:
         yield con
+    except duckdb.IOException as err:   # a block missing or unreadable: the file is damaged
+        raise unreadable(db_path, f"cannot be read ({first_line(err)})") from None
     finally:
         con.close()

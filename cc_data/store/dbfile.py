@@ -1,0 +1,130 @@
+"""Is a file a sound DuckDB database? Connections with the project's settings, and complete private copies.
+
+Every project connection to a database file goes through `connect`: extension autoloading and autoinstall are
+off (a SQLite header would otherwise make DuckDB download its sqlite extension), and DuckDB refuses a second
+connection to the same file with a different configuration, so there is one configuration for all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from pathlib import Path
+
+import duckdb
+
+from cc_data.errors import DatabaseUnreadable
+
+DUCKDB_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+# DuckDB's file layout (storage format 64 and later): a 4 KiB main header with the magic at byte 8, two 4 KiB
+# database headers (the one with the higher iteration is current), then block_count blocks of block_alloc_size.
+_HEADER_BYTES = 3 * 4096
+_MAGIC = b"DUCK"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def connect(path: Path, *, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only, config={**DUCKDB_CONFIG, **config})
+
+
+def unreadable(path: Path, what: str) -> DatabaseUnreadable:
+    return DatabaseUnreadable(
+        f"The database {path} {what}; it was left untouched. To recover, move it aside "
+        f"(`mv {path} {path}.broken`) and run a full sync (`cc-data sync --full`, or `cc-data demo` for the demo)."
+    )
+
+
+def header_problem(path: Path) -> str | None:
+    """What is wrong with the file as seen from its first bytes and its size, or None when it looks sound."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEADER_BYTES)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError as err:
+        return f"cannot be read ({err.strerror})"
+    if not head:
+        return "is empty (0 bytes)"
+    if head.startswith(_SQLITE_MAGIC):
+        return "is a SQLite database, not a DuckDB one"
+    if head[8:12] != _MAGIC:
+        return "is not a DuckDB database (it looks like text)" if _looks_like_text(head) else "is not a DuckDB database"
+    expected = _expected_size(head)
+    if len(head) < _HEADER_BYTES or (expected is not None and size < expected):
+        return f"is truncated ({size:,} bytes{f' of {expected:,}' if expected else ''})"
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head[:512].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _expected_size(head: bytes) -> int | None:
+    """The size the current database header promises, or None when the header is not one this code knows."""
+    if len(head) < _HEADER_BYTES:
+        return None
+    headers = [struct.unpack_from("<QQQQQQ", head, offset) for offset in (4096, 8192)]
+    _, _, _, _, block_count, block_size = max(headers, key=lambda h: h[1])
+    if not (4096 <= block_size <= 1 << 30 and block_size & (block_size - 1) == 0 and block_count < 1 << 32):
+        return None
+    return _HEADER_BYTES + block_count * block_size
+
+
+def verify(path: Path, *, every_row: bool = False) -> None:
+    """Raise DatabaseUnreadable unless the file opens and its catalog (with every_row: every table) reads."""
+    problem = header_problem(path)
+    if problem:
+        raise unreadable(path, problem)
+    try:
+        con = connect(path, read_only=True)
+    except duckdb.Error as err:
+        raise unreadable(path, f"does not open ({first_line(err)})") from None
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
+        for table in tables if every_row else ():
+            con.execute(f'SELECT max(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+    except duckdb.Error as err:
+        raise unreadable(path, f"cannot be read ({first_line(err)})") from None
+    finally:
+        con.close()
+
+
+def first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+def copy_complete(src: Path, dst: Path) -> None:
+    """Copy src to dst (mode 0600) so that dst only ever appears complete and on disk: copy to a temporary
+    name, fsync, rename. A kill mid-copy leaves only the temporary file, which the next copy replaces."""
+    partial = partial_path(dst)
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    shutil.copyfile(src, partial)
+    os.chmod(partial, 0o600)
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    wal_path(dst).unlink(missing_ok=True)   # a WAL left beside an old copy must never be replayed onto this one
+    os.replace(partial, dst)
+    fsync_dir(dst.parent)
+
+
+def partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".copying")
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

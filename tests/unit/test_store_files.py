@@ -1,0 +1,129 @@
+"""The database files: private modes, no extension downloads, a working copy only from a complete copy,
+a broken file refused in one line, and writers that wait for the lock when asked to."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cc_data.errors import DatabaseUnreadable, WriterBusy
+from cc_data.store import db as store_db
+from cc_data.store.db import read, work_path, writer
+
+
+def _rows(path) -> int:
+    with read(path) as con:
+        return con.execute("SELECT count(*) FROM segments").fetchone()[0]
+
+
+def _publish_one(path, segment_id: int) -> None:
+    with writer(path) as w:
+        w.con.execute("INSERT INTO segments VALUES (?, 'x', NULL, NULL)", [segment_id])
+
+
+def test_database_and_working_copy_are_private(tmp_path):
+    db = tmp_path / "cc.duckdb"
+    with writer(db) as w:
+        assert stat.S_IMODE(os.stat(w.path).st_mode) == 0o600   # a fresh working copy
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.chmod(db, 0o644)   # a file from an older version
+    with writer(db) as w:
+        assert stat.S_IMODE(os.stat(w.path).st_mode) == 0o600   # a copy of the published file
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_no_connection_loads_or_installs_extensions(tmp_path):
+    db = tmp_path / "cc.duckdb"
+    query = ("SELECT current_setting('autoload_known_extensions'), "
+             "current_setting('autoinstall_known_extensions')")
+    with writer(db) as w:
+        assert w.con.execute(query).fetchone() == (False, False)
+    with read(db) as con:
+        assert con.execute(query).fetchone() == (False, False)
+
+
+def test_a_writer_run_copies_the_database_at_most_once(tmp_path, monkeypatch):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    copies = []
+    real_copy = shutil.copyfile
+    monkeypatch.setattr(shutil, "copyfile", lambda src, dst, **kw: copies.append(dst) or real_copy(src, dst, **kw))
+    _publish_one(db, 2)
+    assert len(copies) <= 1
+    assert not work_path(db).exists() and _rows(db) == 2
+
+
+def test_a_truncated_working_copy_is_rebuilt_from_the_published_file(tmp_path, caplog):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    shutil.copyfile(db, work_path(db))
+    os.truncate(work_path(db), db.stat().st_size // 2)   # what a kill in the middle of a plain copy left
+    with caplog.at_level(logging.WARNING), writer(db) as w:
+        assert not w.resumed
+        w.con.execute("INSERT INTO segments VALUES (2, 'y', NULL, NULL)")
+    notices = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(notices) == 1 and str(work_path(db)) in notices[0] and "\n" not in notices[0]
+    assert _rows(db) == 2
+
+
+def test_a_working_copy_that_is_not_a_database_is_rebuilt(tmp_path, caplog):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    work_path(db).write_bytes(b"")
+    with caplog.at_level(logging.WARNING), writer(db):
+        pass
+    assert any("discarded" in r.getMessage() for r in caplog.records)
+    assert _rows(db) == 1
+
+
+def test_a_broken_published_file_is_refused_and_left_as_it_is(tmp_path):
+    db = tmp_path / "cc.duckdb"
+    db.write_text("not a database\n")
+    with pytest.raises(DatabaseUnreadable) as err, writer(db):
+        pass
+    assert "left untouched" in str(err.value) and "\n" not in str(err.value)
+    assert db.read_text() == "not a database\n" and not work_path(db).exists()
+    with pytest.raises(DatabaseUnreadable), read(db):
+        pass
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from cc_data.store.db import locked
+with locked(Path(sys.argv[1])):
+    Path(sys.argv[2]).touch()
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def test_a_writer_waits_for_the_lock_only_when_asked(tmp_path):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    ready = tmp_path / "locked"
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db), str(ready), "2"],
+                            cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        with pytest.raises(WriterBusy, match="--wait"), writer(db):
+            pass
+        with pytest.raises(WriterBusy, match="0.3 s"), store_db.lock_wait(0.3), writer(db):
+            pass
+        with store_db.lock_wait(30), writer(db) as w:
+            w.con.execute("INSERT INTO segments VALUES (2, 'y', NULL, NULL)")
+        assert proc.wait(timeout=10) == 0   # it got the lock only once the holder was done
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _rows(db) == 2
