@@ -5,10 +5,12 @@ A bad value raises ConfigError naming the setting and how to fix it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -79,7 +81,19 @@ def _url(env: dict[str, str], name: str, default: str) -> str:
     value = _text(env, name, default) or default
     if not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name}={value!r} is not a URL; it must start with https:// (or http:// for loopback).")
+    if value.startswith("http://") and not _is_loopback(urlsplit(value).hostname):
+        raise ConfigError(f"{name}={value!r} uses plain http:// to another machine, which would send secrets "
+                          "unencrypted; it must start with https:// (or http:// for loopback).")
     return value.rstrip("/")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _date(env: dict[str, str], name: str) -> date | None:

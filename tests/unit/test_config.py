@@ -41,7 +41,7 @@ def test_bad_values_name_the_setting_and_the_fix(name, value, fragment):
 
 
 def test_secrets_stay_out_of_repr():
-    s = load_settings(env={"CONSTANT_CONTACT_CLIENT_SECRET": "s3cr3t", "DP_API_KEY": "dpkey",
+    s = load_settings(env={"CONSTANT_CONTACT_CLIENT_ID": "app", "CONSTANT_CONTACT_CLIENT_SECRET": "s3cr3t", "DP_API_KEY": "dpkey",
                            "CONSTANT_CONTACT_REFRESH_TOKEN": "rt-123"})
     assert "s3cr3t" not in repr(s) and "dpkey" not in repr(s) and "rt-123" not in repr(s)
 
@@ -53,3 +53,21 @@ def test_env_file_is_read_and_environment_wins(tmp_path, monkeypatch):
     s = load_settings(env_file=env_file)
     assert s.db_path == Path("from_file.duckdb")
     assert s.daily_quota == 700
+
+
+@pytest.mark.parametrize("name", ["CC_API_BASE_URL", "CC_OAUTH_BASE_URL", "CC_REDIRECT_URI", "DP_API_URL"])
+def test_plain_http_is_refused_except_on_loopback(name):
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={name: "http://api.example.org/v3"})
+    assert name in str(err.value) and "https://" in str(err.value) and "\n" not in str(err.value)
+    for loopback in ("http://127.0.0.1:8765/x", "http://localhost:9/x", "http://[::1]:9/x", "http://127.0.0.2/x"):
+        load_settings(env={name: loopback})
+    load_settings(env={name: "https://api.example.org/v3"})
+
+
+def test_the_dashboard_listens_on_loopback_and_hides_error_details():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] in ("none", "type", False)
