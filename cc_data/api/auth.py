@@ -1,12 +1,17 @@
 """OAuth2 for Constant Contact: authorization code + PKCE, device flow, refresh, and the token store.
 
-The token file is JSON, mode 0600, replaced atomically. A rotated refresh token is written to disk
-before the new access token is used, so a crash can never leave us holding only a dead token.
+The token file is JSON, mode 0600, replaced atomically. Constant Contact's OAuth server is Okta, whose
+rotating refresh tokens are single use: presenting a rotated-away one outside the grace period (30 s by
+default) revokes the newest one too. So every process sharing the file (the app, a cron sync, `cc-data auth`)
+refreshes under one file lock (`<token file>.lock`), re-reads the file once it holds the lock, and writes the
+rotated token to disk the moment the answer parses. A lost answer is retried once, inside the grace period.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -14,6 +19,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,12 +32,16 @@ from cc_data.errors import ApiError, AuthError, ConfigError
 
 log = logging.getLogger(__name__)
 
-REAUTH = "run `cc-data auth` again"
+REAUTH = "log in again with `cc-data auth`, or in the dashboard under Data & sync -> Connect Constant Contact"
 REFRESH_TOKEN_IDLE_DAYS = 180
 WARN_AFTER_IDLE_DAYS = 150
 EXPIRY_MARGIN_S = 60
 MIN_REFRESH_INTERVAL_S = 1.0
 TOKEN_TIMEOUT_S = 30
+# A refresh whose answer is lost is retried once with the same token, which Okta accepts for 30 s (its default
+# grace period) after rotating it: connect 5 s + read 15 s + the 1 s pause keeps the retry inside it.
+REFRESH_TIMEOUT_S = (5, 15)
+LOCK_WAIT_S = 90.0   # longer than a refresh and its retry can hold the lock
 
 
 @dataclass
@@ -49,10 +59,14 @@ class TokenSet:
     def from_response(cls, body: dict, previous: TokenSet | None = None) -> TokenSet:
         now = time.time()
         refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
+        try:
+            lifetime = float(body.get("expires_in") or 86_400)
+        except (TypeError, ValueError):
+            lifetime = 86_400.0  # Constant Contact's documented lifetime; a 401 refreshes early if it is shorter
         return cls(
-            access_token=body["access_token"],
-            refresh_token=refresh,
-            expires_at=now + float(body.get("expires_in") or 86_400),
+            access_token=str(body["access_token"]),
+            refresh_token=str(refresh) if refresh else None,
+            expires_at=now + lifetime,
             refresh_last_used=now,
             scope=str(body.get("scope") or ""),
         )
@@ -104,6 +118,32 @@ class TokenStore:
             os.close(dir_fd)
 
 
+@contextlib.contextmanager
+def token_file_lock(token_file: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold `<token_file>.lock` (flock, so it dies with its process) across read -> POST /token -> write."""
+    path = Path(token_file).with_name(Path(token_file).name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AuthError(f"Another cc-data process has been renewing the Constant Contact login for "
+                                    f"over {wait_s:.0f} s (it holds {path}); try again in a minute.") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class _LostAnswer(ApiError):
+    """The token endpoint may have acted on the request, but no answer arrived."""
+
+
 def _require_client(settings: Settings) -> str:
     if not settings.client_id:
         raise ConfigError(
@@ -113,7 +153,8 @@ def _require_client(settings: Settings) -> str:
     return settings.client_id
 
 
-def _post_token(settings: Settings, data: dict, session: requests.Session | None = None) -> dict:
+def _post_token(settings: Settings, data: dict, session: requests.Session | None = None,
+                timeout: float | tuple[float, float] = TOKEN_TIMEOUT_S) -> dict:
     """POST to the token endpoint; returns the JSON body or raises AuthError/ApiError (no secrets inside)."""
     client_id = _require_client(settings)
     auth = (client_id, settings.client_secret) if settings.client_secret else None
@@ -121,10 +162,10 @@ def _post_token(settings: Settings, data: dict, session: requests.Session | None
         data = {**data, "client_id": client_id}
     poster = session.post if session is not None else requests.post
     try:
-        resp = poster(settings.token_url, data=data, auth=auth, timeout=TOKEN_TIMEOUT_S,
+        resp = poster(settings.token_url, data=data, auth=auth, timeout=timeout,
                       headers={"Accept": "application/json"})
     except requests.RequestException as err:
-        raise ApiError(
+        raise _LostAnswer(
             f"Could not reach the Constant Contact login server at {settings.token_url} "
             f"({type(err).__name__}); check your network and try again."
         ) from None
@@ -139,6 +180,9 @@ def _post_token(settings: Settings, data: dict, session: requests.Session | None
         return {"error": error}
     secrets_ = (settings.client_secret, data.get("refresh_token"), data.get("code"), data.get("code_verifier"))
     detail = redact(f"{error or resp.status_code}", *secrets_)
+    if error == "invalid_client":
+        raise AuthError("Constant Contact refused this app's credentials (invalid_client); check "
+                        "CONSTANT_CONTACT_CLIENT_ID and CONSTANT_CONTACT_CLIENT_SECRET in .env.")
     if resp.status_code in (400, 401, 403):
         raise AuthError(f"Constant Contact refused the stored login ({detail}); {REAUTH}.")
     raise ApiError(f"The Constant Contact login server answered {resp.status_code} ({detail}); try again later.")
@@ -168,7 +212,7 @@ class TokenManager:
     def access_token(self) -> str:
         with self._lock:
             if self.tokens.expired():
-                self._refresh_locked()
+                self._refresh_locked(rejected=None)
             assert self.tokens.access_token
             return self.tokens.access_token
 
@@ -176,25 +220,43 @@ class TokenManager:
         """Called when the API rejected `rejected_token`; refreshes unless another caller already did."""
         with self._lock:
             if self.tokens.access_token == rejected_token:
-                self._refresh_locked()
+                self._refresh_locked(rejected=rejected_token)
             assert self.tokens.access_token
             return self.tokens.access_token
 
-    def _refresh_locked(self) -> None:
-        if not self.tokens.refresh_token:
-            raise AuthError(f"The Constant Contact login has expired and cannot be renewed; {REAUTH}.")
+    def _refresh_locked(self, rejected: str | None) -> None:
+        with token_file_lock(self.store.path):
+            on_disk = self.store.load()
+            if on_disk is not None:
+                # Every refresh is saved before use, so the file is never older than what we hold: when another
+                # process rotated meanwhile, only its refresh token is still valid.
+                self.tokens = on_disk
+                if not on_disk.expired() and on_disk.access_token != rejected:
+                    return
+            if not self.tokens.refresh_token:
+                raise AuthError(f"The Constant Contact login has expired and cannot be renewed; {REAUTH}.")
+            try:
+                fresh = self._post_refresh()
+            except _LostAnswer:
+                # The server may have rotated and the answer got lost: the token we sent stays valid for Okta's
+                # grace period, so one prompt retry gets a new set; after it, the old token counts as reuse.
+                log.warning("no answer from the Constant Contact login server; retrying the renewal once")
+                fresh = self._post_refresh()
+        self.tokens = fresh
+        self.refreshes += 1
+        log.info("access token refreshed; valid until %s", _iso(fresh.expires_at))
+
+    def _post_refresh(self) -> TokenSet:
+        """POST the refresh grant and save the answer before anything else: a rotated token only in memory is lost."""
         wait = self._last_refresh + MIN_REFRESH_INTERVAL_S - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         self._last_refresh = time.monotonic()
-        body = _post_token(
-            self.settings, {"grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token}, self.session
-        )
+        body = _post_token(self.settings, {"grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token},
+                           self.session, timeout=REFRESH_TIMEOUT_S)
         fresh = TokenSet.from_response(body, previous=self.tokens)
-        self.store.save(fresh)  # before use: a rotated refresh token must never exist only in memory
-        self.tokens = fresh
-        self.refreshes += 1
-        log.info("access token refreshed; valid until %s", _iso(fresh.expires_at))
+        self.store.save(fresh)
+        return fresh
 
 
 def _warn_if_idle(tokens: TokenSet) -> None:
@@ -265,8 +327,13 @@ def exchange_code(settings: Settings, code: str, verifier: str, redirect_uri: st
     body = _post_token(settings, {
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier,
     })
+    return _save_login(settings, body)
+
+
+def _save_login(settings: Settings, body: dict) -> TokenSet:
     tokens = TokenSet.from_response(body)
-    TokenStore(settings.token_file).save(tokens)
+    with token_file_lock(settings.token_file):
+        TokenStore(settings.token_file).save(tokens)
     return tokens
 
 
@@ -296,9 +363,7 @@ def poll_device_flow(settings: Settings, device: dict, sleep=time.sleep) -> Toke
             "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device["device_code"],
         })
         if body.get("access_token"):
-            tokens = TokenSet.from_response(body)
-            TokenStore(settings.token_file).save(tokens)
-            return tokens
+            return _save_login(settings, body)
         if body.get("error") == "slow_down":
             interval += 5
         sleep(interval)

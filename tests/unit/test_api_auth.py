@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import stat
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -118,3 +119,36 @@ def test_token_bucket_never_exceeds_rate():
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert min(gaps) == pytest.approx(0.25)
     assert stamps[-1] == pytest.approx(19 * 0.25)  # and never slower than the limit
+
+
+def test_refused_refresh_token_names_both_ways_back_in_one_line(tmp_path):
+    settings = Settings(client_id="x", refresh_token="dead-token-value", token_file=tmp_path / "t.json")
+    for error in ("invalid_grant", "invalid_token"):
+        with pytest.raises(AuthError) as err:
+            TokenManager(settings, FakeSession([(400, {"error": error})])).access_token()
+        message = str(err.value)
+        assert "\n" not in message and error in message and "dead-token-value" not in message
+        assert "`cc-data auth`" in message and "Data & sync" in message and "Connect Constant Contact" in message
+
+
+def test_rotated_refresh_token_is_on_disk_even_if_the_rest_of_the_answer_is_odd(tmp_path):
+    settings = Settings(client_id="x", client_secret="s", refresh_token="seed", token_file=tmp_path / "t.json")
+    odd = {"access_token": "A1", "refresh_token": "R1", "expires_in": "soon"}
+    assert TokenManager(settings, FakeSession([(200, odd)])).access_token() == "A1"
+    assert TokenStore(settings.token_file).load().refresh_token == "R1"
+
+
+def test_a_refresh_waits_for_the_token_file_lock_then_uses_what_the_holder_wrote(tmp_path):
+    settings = Settings(client_id="x", client_secret="s", refresh_token="seed", token_file=tmp_path / "t.json")
+    TokenStore(settings.token_file).save(TokenSet("A0", "R0", 0.0, time.time()))
+    session = FakeSession([])
+    manager = TokenManager(settings, session)
+    with auth.token_file_lock(settings.token_file):   # another process is mid-refresh
+        got = []
+        waiter = threading.Thread(target=lambda: got.append(manager.access_token()))
+        waiter.start()
+        time.sleep(0.3)
+        assert not got   # waiting for the lock, not posting with R0
+        TokenStore(settings.token_file).save(TokenSet("A1", "R1", time.time() + 3_600, time.time()))
+    waiter.join(5)
+    assert got == ["A1"] and session.posts == []
