@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,13 +22,17 @@ import polars as pl
 
 from cc_data.donations import columns
 from cc_data.donations.parsing import (
-    decode_bytes,
+    NotText,
+    check_plausible_date,
+    control_character,
     has_time_of_day,
     normalise_email,
     parse_amount,
     parse_date,
     parse_record_type,
     parse_timestamp,
+    sniff_encoding,
+    text_stream,
 )
 from cc_data.errors import UserError
 
@@ -58,17 +62,37 @@ class RowIssue:
         return f"row {self.row}: {self.reason}"
 
 
+class GiftRows(Sequence[dict[str, object]]):
+    """The gifts of an import as {column: value} rows, read from its frame on demand."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    def __getitem__(self, index: int) -> dict[str, object]:  # type: ignore[override]
+        return self._frame.row(index, named=True)
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        return self._frame.iter_rows(named=True)
+
+
 @dataclass
 class GiftImport:
-    """A validated file, not yet stored."""
+    """A validated file, not yet stored: its gifts as one frame (GIFT_COLUMNS, file order)."""
 
     file_name: str
     encoding: str
     mapping: dict[str, str]
     rows_read: int
-    gifts: list[dict[str, object]]
+    frame: pl.DataFrame
     issues: list[RowIssue] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def gifts(self) -> GiftRows:
+        return GiftRows(self.frame)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -104,16 +128,22 @@ class GiftImport:
 
 
 def read_headers(data: bytes) -> list[str]:
-    text, _ = _decode(data)
-    first = next(csv.reader(io.StringIO(text)), [])
-    return [header.strip() for header in first]
+    """The header row (only the first record is read)."""
+    reader = _csv_reader(data, "the file")
+    return [header.strip() for header in _next_record(reader, "the file", 1) or []]
 
 
-def read_gift_file(data: bytes, file_name: str, mapping: dict[str, str] | None = None) -> GiftImport:
-    """Validate a gift export. Raises ImportFileError when required columns are missing (nothing imported)."""
-    text, encoding = _decode(data)
-    reader = csv.reader(io.StringIO(text))
-    headers = [header.strip() for header in next(reader, [])]
+def read_gift_file(data: bytes, file_name: str, mapping: dict[str, str] | None = None, *,
+                   today: date | None = None) -> GiftImport:
+    """Validate a gift export. Raises ImportFileError when the file cannot be imported at all (nothing imported).
+
+    The text is decoded and parsed as it is read; valid rows are kept column by column in frames of
+    CHUNK_ROWS rows, so memory stays near the size of the gifts themselves, not of Python objects per row.
+    """
+    today = today or datetime.now(UTC).date()
+    reader = _csv_reader(data, file_name)
+    encoding = reader.encoding_label  # type: ignore[attr-defined]
+    headers = [header.strip() for header in _next_record(reader, file_name, 1) or []]
     if not any(headers):
         raise ImportFileError(f"{file_name} is empty; export the gifts from DonorPerfect as CSV with a header row.")
     try:
@@ -127,41 +157,108 @@ def read_gift_file(data: bytes, file_name: str, mapping: dict[str, str] | None =
             "Rename the column or give a mapping (--mapping FILE, or the mapping step in the app)."
         )
     index = {field_name: headers.index(header) for field_name, header in resolved.items()}
-    result = GiftImport(file_name, encoding, resolved, 0, [])
+    issues: list[RowIssue] = []
+    frames = _FrameBuilder()
     date_formats: Counter[str] = Counter()
-    blank_types = 0
-    seen: dict[str, tuple[int, dict[str, object]]] = {}
-    occurrences: Counter[str] = Counter()
-    for row_number, cells in enumerate(reader, start=2):
+    blank_types = rows_read = 0
+    row_number, last_line = 1, reader.line_num
+    while (cells := _next_record(reader, file_name, last_line + 1)) is not None:
+        row_number += 1
+        lines = (last_line + 1, reader.line_num)
+        last_line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
-        result.rows_read += 1
-        raw = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()}
+        rows_read += 1
+        if len(cells) != len(headers):
+            issues.append(RowIssue(row_number, _cell_count_reason(len(cells), len(headers), lines)))
+            continue
+        raw = {name: cells[i].strip() for name, i in index.items()}
         try:
-            gift, date_format, blank_type = _validate_row(raw)
+            gift, date_format, blank_type = _validate_row(raw, today)
         except ValueError as err:
-            result.issues.append(RowIssue(row_number, str(err)))
+            issues.append(RowIssue(row_number, str(err)))
             continue
         date_formats[date_format] += 1
         blank_types += blank_type
         if "gift_id" not in resolved:
-            base = composite_gift_id(gift)
-            occurrences[base] += 1
-            gift["gift_id"] = f"{base}#{occurrences[base]}"
-        key = str(gift["gift_id"])
-        if key in seen:
-            first_row, first_gift = seen[key]
-            if first_gift == gift:
-                result.issues.append(RowIssue(row_number, f"duplicate of row {first_row} (gift_id {key})", True))
+            gift["gift_id"] = composite_gift_id(gift)
+        frames.add(row_number, gift)
+    frame, duplicate_issues = _drop_repeated_gift_ids(frames.frame(), keyed="gift_id" in resolved)
+    issues = sorted(issues + duplicate_issues, key=lambda issue: issue.row)
+    return GiftImport(file_name, encoding, resolved, rows_read, frame, issues,
+                      _assumptions(resolved, date_formats, blank_types))
+
+
+CHUNK_ROWS = 20_000
+_FRAME_SCHEMA: dict[str, pl.DataType] = {name: pl.Utf8() for name in GIFT_COLUMNS} | {
+    "gift_date": pl.Date(), "created_date": pl.Datetime("us"), "modified_date": pl.Datetime("us"),
+    "amount": pl.Decimal(14, 2),
+}
+
+
+class _FrameBuilder:
+    """Validated rows, kept as column lists and turned into a frame every CHUNK_ROWS rows."""
+
+    def __init__(self) -> None:
+        self._chunks: list[pl.DataFrame] = []
+        self._rows: list[int] = []
+        self._columns: dict[str, list[object]] = {name: [] for name in GIFT_COLUMNS}
+
+    def add(self, row_number: int, gift: dict[str, object]) -> None:
+        self._rows.append(row_number)
+        for name, values in self._columns.items():
+            values.append(gift[name])
+        if len(self._rows) >= CHUNK_ROWS:
+            self._flush()
+
+    def frame(self) -> pl.DataFrame:
+        """Every row added, in file order, with its spreadsheet row number in `_row`."""
+        self._flush()
+        if not self._chunks:
+            return pl.DataFrame(schema={"_row": pl.Int64, **_FRAME_SCHEMA})
+        return pl.concat(self._chunks, rechunk=True)
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(pl.DataFrame({"_row": self._rows, **self._columns},
+                                             schema={"_row": pl.Int64, **_FRAME_SCHEMA}))
+        self._rows = []
+        self._columns = {name: [] for name in GIFT_COLUMNS}
+
+
+def _drop_repeated_gift_ids(frame: pl.DataFrame, *, keyed: bool) -> tuple[pl.DataFrame, list[RowIssue]]:
+    """The first row of each gift_id is kept; a later identical row is a skipped duplicate, a different one rejected.
+
+    Without a gift_id column the composite key gets its occurrence number instead (two equal gifts stay two).
+    """
+    occurrence = pl.int_range(pl.len()).over("gift_id")
+    if not keyed:
+        frame = frame.with_columns(gift_id=pl.col("gift_id") + "#" + (occurrence + 1).cast(pl.Utf8))
+        return frame.drop("_row"), []
+    frame = frame.with_columns(_occurrence=occurrence)
+    firsts = frame.filter(pl.col("_occurrence") == 0)
+    later = frame.filter(pl.col("_occurrence") > 0)
+    issues: list[RowIssue] = []
+    if not later.is_empty():
+        compared = later.join(firsts, on="gift_id", suffix="_first").with_columns(
+            _same=pl.all_horizontal(pl.col(name).eq_missing(pl.col(f"{name}_first"))
+                                    for name in GIFT_COLUMNS if name != "gift_id")
+        )
+        for row, first_row, key, same in compared.select("_row", "_row_first", "gift_id", "_same").iter_rows():
+            if same:
+                issues.append(RowIssue(row, f"duplicate of row {first_row} (gift_id {key})", True))
             else:
-                result.issues.append(
-                    RowIssue(row_number, f"gift_id {key} is also on row {first_row} with different values")
-                )
-            continue
-        seen[key] = (row_number, gift)
-        result.gifts.append(gift)
-    result.assumptions = _assumptions(resolved, date_formats, blank_types)
-    return result
+                issues.append(RowIssue(row, f"gift_id {key} is also on row {first_row} with different values"))
+    return firsts.drop("_row", "_occurrence"), issues
+
+
+def _cell_count_reason(cells: int, expected: int, lines: tuple[int, int]) -> str:
+    where = f" (lines {lines[0]}-{lines[1]}: a quote may be unclosed)" if lines[1] > lines[0] else ""
+    if cells < expected:
+        return (f"has {cells} cells but the header has {expected}{where}; the row is incomplete "
+                "(a file cut short ends this way), so it was not imported")
+    return (f"has {cells} cells but the header has {expected}{where}; a value with an unquoted comma "
+            "(e.g. Smith, Jr.) shifts the cells, so quote that value in the file")
 
 
 def composite_gift_id(gift: dict[str, object]) -> str:
@@ -173,15 +270,59 @@ def composite_gift_id(gift: dict[str, object]) -> str:
     return f"csv:{digest}"
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _csv_reader(data: bytes, file_name: str) -> _Reader:
     try:
-        return decode_bytes(data)
-    except ValueError as err:
-        raise ImportFileError(str(err)) from None
+        codec, label = sniff_encoding(data)
+    except NotText as err:
+        raise ImportFileError(
+            f"{file_name} is not a CSV text file ({err}); export the gifts from DonorPerfect as CSV and import that."
+        ) from None
+    return _Reader(text_stream(data, codec), label)
 
 
-def _validate_row(raw: dict[str, str]) -> tuple[dict[str, object], str, bool]:
-    problems: list[str] = []
+class _Reader:
+    """csv.reader in strict mode (a stray quote is an error, not a silently merged cell), with its encoding."""
+
+    def __init__(self, text: Iterator[str], encoding_label: str) -> None:
+        self._reader = csv.reader(text, strict=True)
+        self.encoding_label = encoding_label
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __next__(self) -> list[str]:
+        return next(self._reader)
+
+
+def _next_record(reader: _Reader, file_name: str, first_line: int) -> list[str] | None:
+    """The next record, or None at the end; a structure error or undecodable bytes stop the import in one line."""
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except UnicodeDecodeError:
+        error = f"line {reader.line_num + 1}: bytes that cannot be read as {reader.encoding_label}"
+        raise ImportFileError(f"{file_name} is not a CSV text file ({error}); nothing was imported.") from None
+    except csv.Error as err:
+        raise ImportFileError(f"{file_name} line {reader.line_num}: {_structure_reason(str(err), first_line)}; "
+                              "nothing was imported. Fix the file and import it again.") from None
+
+
+def _structure_reason(message: str, first_line: int) -> str:
+    if "unexpected end of data" in message:
+        return f"a quoted cell that opens on line {first_line} or after is never closed"
+    if "expected after" in message:
+        return ('text follows a closing quote; quote the whole value and double the quotes inside it '
+                '("Bob ""Bobby"" Smith")')
+    if "field larger than field limit" in message:
+        return f"a cell is longer than {csv.field_size_limit():,} characters (probably an unclosed quote)"
+    return f"the CSV structure is broken ({message})"
+
+
+def _validate_row(raw: dict[str, str], today: date) -> tuple[dict[str, object], str, bool]:
+    problems = [f"{name} contains a control character ({found}); remove it from the file"
+                for name, value in raw.items() if (found := control_character(value))]
     gift: dict[str, object] = {name: None for name in GIFT_COLUMNS}
     date_format = ""
     if "gift_id" in raw and not raw["gift_id"]:
@@ -192,6 +333,7 @@ def _validate_row(raw: dict[str, str]) -> tuple[dict[str, object], str, bool]:
     else:
         try:
             gift["gift_date"], date_format = parse_date(raw["gift_date"])
+            check_plausible_date(gift["gift_date"], today)  # type: ignore[arg-type]
         except ValueError as err:
             problems.append(f"gift_date: {err}")
     if not raw["amount"]:
@@ -206,6 +348,7 @@ def _validate_row(raw: dict[str, str]) -> tuple[dict[str, object], str, bool]:
         if value:
             try:
                 stamp, _ = parse_timestamp(value)
+                check_plausible_date(stamp.date(), today)
                 gift[name] = stamp if name == "modified_date" or has_time_of_day(value) else None
             except ValueError as err:
                 problems.append(f"{name}: {err}")

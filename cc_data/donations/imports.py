@@ -8,7 +8,6 @@ from cc_data.donations import columns
 from cc_data.donations.importer import (
     GiftImport,
     ImportFileError,
-    gifts_frame,
     read_gift_file,
     store_import,
 )
@@ -45,6 +44,6 @@ def import_gifts(
     with writer(db_path) as w:
         remember = (remember_mapping_as, result.mapping) if remember_mapping_as and mapping else None
         import_id = store_import(
-            w.con, gifts_frame(result.gifts), "csv", file_name, result.report(), result.rows_read, remember
+            w.con, result.frame, "csv", file_name, result.report(), result.rows_read, remember
         )
     return result, import_id

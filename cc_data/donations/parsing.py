@@ -6,8 +6,10 @@ turns those reasons into its per-row report.
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 RECORD_TYPES = {
@@ -38,6 +40,12 @@ TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
     ("%m/%d/%Y %I:%M %p", "MM/DD/YYYY HH:MM AM/PM"),
     ("%m/%d/%y %H:%M", "M/D/YY HH:MM"),
 )
+# gifts.amount is DECIMAL(14, 2): anything larger cannot be stored (and would become NULL, or fail the import).
+MAX_AMOUNT = Decimal("999999999999.99")
+EARLIEST_DATE = date(1950, 1, 1)
+# C0 controls (tab, CR and LF too: no gift field spans lines), DEL and C1 controls (mis-decoded bytes).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SNIFF_CHARS = 65_536
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:USD|CAD|EUR|GBP)\b", re.IGNORECASE)
 
 
@@ -97,7 +105,24 @@ def parse_amount(text: str) -> Decimal:
         amount = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"amount {text!r} is not a number of dollars") from None
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"amount {text!r} is larger than {MAX_AMOUNT:,}, the largest amount stored; check the value")
     return -amount if negative else amount
+
+
+def check_plausible_date(day: date, today: date) -> None:
+    """Gift dates from 1950-01-01 to a year after today; others are typos or placeholders (1899-12-30, 9999)."""
+    if day < EARLIEST_DATE:
+        raise ValueError(f"date {day.isoformat()} is before {EARLIEST_DATE.isoformat()}; check the value")
+    latest = today + timedelta(days=366)
+    if day > latest:
+        raise ValueError(f"date {day.isoformat()} is more than a year after today ({today.isoformat()}); check the value")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in a cell (as U+XXXX), or None; a text export has none inside a value."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def parse_record_type(text: str) -> str:
@@ -108,22 +133,51 @@ def parse_record_type(text: str) -> str:
     return value
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was read as: UTF-8 (with or without BOM), else Latin-1."""
+class NotText(ValueError):
+    """The bytes are not a text file (binary, or undecodable in the encoding they claim)."""
+
+
+def sniff_encoding(data: bytes) -> tuple[str, str]:
+    """(codec, label) of a file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252/Latin-1.
+
+    Checks the bytes without building the file's text. Raises NotText for a binary file.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 with BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        codec, label = "utf-8-sig", "UTF-8 with BOM"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec, label = "utf-16", "UTF-16"
+    elif _decodes(data, "utf-8"):
+        codec, label = "utf-8", "UTF-8"
+    elif b"\x00" in data:
+        raise NotText("it has NUL bytes and is not UTF-8")
+    elif _decodes(data, "cp1252"):
+        codec, label = "cp1252", "Windows-1252 (the file is not valid UTF-8)"
+    else:
+        codec, label = "latin-1", "Latin-1 (the file is not valid UTF-8)"
     try:
-        return data.decode("utf-8"), "UTF-8"
+        sample = text_stream(data, codec).read(_SNIFF_CHARS)
     except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
-        raise ValueError("the file is not text (it contains NUL bytes); export it from DonorPerfect as CSV")
+        raise NotText(f"its bytes cannot be read as {label}") from None
+    controls = len(_CONTROL.findall(sample)) - sample.count("\n") - sample.count("\r") - sample.count("\t")
+    if controls > max(2, len(sample) // 100):
+        raise NotText("it is mostly control characters, so it is binary")
+    return codec, label
+
+
+def text_stream(data: bytes, codec: str) -> io.TextIOWrapper:
+    """The file's text, decoded as it is read (BytesIO shares the bytes; no copy of the whole text)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+
+
+def _decodes(data: bytes, codec: str, chunk: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
     try:
-        return data.decode("cp1252"), "Windows-1252 (the file is not valid UTF-8)"
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1 (the file is not valid UTF-8)"
+        return False
+    return True
 
 
 def normalise_email(text: str | None) -> str | None:

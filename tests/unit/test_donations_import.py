@@ -113,7 +113,7 @@ def test_encodings(encoding, prefix, label):
 
 
 def test_a_binary_file_is_refused():
-    with pytest.raises(ImportFileError, match="not text"):
+    with pytest.raises(ImportFileError, match="is not a CSV text file"):
         read_gift_file(b"PK\x03\x04\x00\x00\xff\xfe\x00", "gifts.xlsx")
 
 
