@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import importlib
 import json
 import logging
 import random
@@ -22,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from cc_data.api import parse
 from cc_data.api.auth import TokenManager, redact
 from cc_data.api.ratelimit import TokenBucket, bucket_for
 from cc_data.config import Settings
@@ -32,13 +32,6 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = {408, 500, 502, 503, 504}
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
-
-
-def _load_validator() -> Callable[[str, Any], list[str]] | None:
-    try:
-        return importlib.import_module("cc_data.api.shapes").validate
-    except (ImportError, AttributeError):
-        return None
 
 
 def next_midnight_utc(now: datetime | None = None) -> datetime:
@@ -87,6 +80,27 @@ class Page:
     body: dict
     url: str
     next_href: str | None
+    content: Any = None        # what the caller's `read` made of the body
+
+
+class ApiUnavailable(ApiError):
+    """Every attempt failed in the network or with a server error: the API (or the way to it) is down."""
+
+
+class UnreadableAnswer(ApiError):
+    """A well-formed answer whose content no documented form explains, the same way on a second try."""
+
+
+class RequestRefused(ApiError):
+    """A 4xx answer other than 401/404/429: the request itself is wrong (e.g. a page size above the maximum)."""
+
+    def __init__(self, message: str, status: int, detail: str) -> None:
+        super().__init__(message)
+        self.status, self.detail = status, detail
+
+
+class RepeatedLink(ApiError):
+    """A `next` link that was already followed in this listing: following it would loop forever."""
 
 
 class _Retry(Exception):
@@ -118,7 +132,6 @@ class ApiClient:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.sleep = sleep
-        self.validate = _load_validator()
         self.server_now: datetime | None = None
         self.retries = 0
 
@@ -138,12 +151,16 @@ class ApiClient:
         return url
 
     # --- one request, with retries ----------------------------------------------------------------
-    def get_json(self, path: str, params: dict | None = None, *, endpoint: str, shape: str | None = None) -> dict:
+    def get_json(self, path: str, params: dict | None = None, *, endpoint: str,
+                 read: Callable[[dict], Any] | None = None) -> Any:
+        """GET a JSON object. With `read`, returns `read(body)`; a body it cannot read (parse.Unreadable) is asked
+        for once more, and the same problem twice is reported as a defect of the answer, not retried further."""
         url = self.url_for(path)
         refreshed = False
         throttled = 0
         attempt = 0
         last_problem = ""
+        unreadable: str | None = None
         while attempt < self.max_attempts:
             self.budget.check()
             self.bucket.acquire()
@@ -152,9 +169,17 @@ class ApiClient:
             try:
                 resp = self.session.get(
                     url, params=params, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers={"Authorization": f"Bearer {token}"}, allow_redirects=False,
                 )
-                return self._handle(resp, shape)
+                body = self._handle(resp)
+                return body if read is None else read(body)
+            except parse.Unreadable as why:
+                if unreadable == str(why):
+                    raise UnreadableAnswer(
+                        f"GET {urlsplit(url).path}: Constant Contact sent an answer cc-data cannot read, twice "
+                        f"({why}); nothing from it was stored."
+                    ) from None
+                unreadable = last_problem = str(why)
             except _Retry as why:
                 last_problem = str(why)
             except _Unauthorized:
@@ -177,14 +202,15 @@ class ApiClient:
             if attempt < self.max_attempts:
                 delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
                 self.sleep(delay * (0.5 + random.random() / 2))
-        raise ApiError(
+        raise ApiUnavailable(
             f"GET {urlsplit(url).path} failed after {self.max_attempts} attempts ({last_problem}); "
             "Constant Contact may be having trouble: try again later."
         )
 
-    def _handle(self, resp: requests.Response, shape: str | None) -> dict:
+    def _handle(self, resp: requests.Response) -> dict:
         self._note_server_time(resp)
         status = resp.status_code
+        where = urlsplit(resp.url).path
         if status == 401:
             raise _Unauthorized
         if status == 429:
@@ -194,26 +220,26 @@ class ApiClient:
         if status in RETRYABLE_STATUS:
             raise _Retry(f"HTTP {status}")
         if status == 404:
-            raise NotFound(f"GET {urlsplit(resp.url).path} was not found (404).")
+            raise NotFound(f"GET {where} was not found (404).")
+        if 300 <= status < 400:
+            raise ApiError(f"GET {where} answered with a redirect ({status}); cc-data does not follow it "
+                           "(the login token would go with it). Check CC_API_BASE_URL.")
         if status >= 400:
-            key = _error_key(resp) or resp.reason
-            detail = redact(f"{key}", self.settings.client_secret)
+            detail = redact(_error_text(resp) or resp.reason or "", self.settings.client_secret)
             if status == 403:
                 raise ApiError(
-                    f"Constant Contact refused {urlsplit(resp.url).path} (403 {detail}): the login lacks a scope or "
+                    f"Constant Contact refused {where} (403 {detail}): the login lacks a scope or "
                     "the user lacks a privilege; run `cc-data auth` again as an account owner."
                 )
-            raise ApiError(f"GET {urlsplit(resp.url).path} failed: HTTP {status} {detail}.")
+            raise RequestRefused(f"GET {where} failed: HTTP {status} {detail}.", status, detail)
+        if status != 200:  # 202 (a segment still being computed) and other non-final answers
+            raise _Retry(f"HTTP {status}")
         try:
             body = json.loads(resp.content)
         except ValueError:
             raise _Retry("malformed JSON") from None
         if not isinstance(body, dict):
-            raise _Retry("unexpected JSON (not an object)")
-        if shape and self.validate is not None:
-            problems = self.validate(shape, body)
-            if problems:
-                raise _Retry(f"response does not match shape {shape}: {problems[0]}")
+            raise parse.Unreadable("$", body, "a JSON object")
         return body
 
     def _note_server_time(self, resp: requests.Response) -> None:
@@ -228,28 +254,36 @@ class ApiClient:
 
     # --- pagination -------------------------------------------------------------------------------
     def pages(
-        self, path: str, params: dict | None = None, *, endpoint: str, shape: str | None = None,
+        self, path: str, params: dict | None = None, *, endpoint: str, read: Callable[[dict], Any] | None = None,
         start_href: str | None = None,
     ) -> Iterator[Page]:
-        """Pages of a collection, following `_links.next.href` until it is absent or null."""
+        """Pages of a collection, following `_links.next` until a last page (every documented form of it).
+
+        A `next` link already followed in this listing stops it with RepeatedLink before it is yielded, so it
+        is never stored as a checkpoint and never burns the daily quota in a loop."""
         target, query = (start_href, None) if start_href else (path, params)
+        followed: set[str] = {start_href} if start_href else set()
+
+        def read_page(body: dict) -> tuple[str | None, Any, dict]:
+            href = parse.next_href(body)
+            return href, (read(body) if read is not None else None), body
+
         while target:
-            body = self.get_json(target, query, endpoint=endpoint, shape=shape)
-            href = next_href(body)
-            yield Page(body=body, url=target, next_href=href)
+            href, content, body = self.get_json(target, query, endpoint=endpoint, read=read_page)
+            if href is not None and href in followed:
+                raise RepeatedLink(
+                    f"GET {urlsplit(self.url_for(target)).path}: Constant Contact sent a next-page link that was "
+                    "already followed in this listing; stopped it here instead of looping."
+                )
+            if href is not None:
+                followed.add(href)
+            yield Page(body=body, url=target, next_href=href, content=content)
             target, query = href, None
 
 
 def next_href(body: dict) -> str | None:
-    """`_links.next.href`, also in the tags shape (`_links.next.next.href`); None at the end."""
-    links = body.get("_links") or {}
-    nxt = links.get("next") if isinstance(links, dict) else None
-    if not isinstance(nxt, dict):
-        return None
-    href = nxt.get("href")
-    if not href and isinstance(nxt.get("next"), dict):
-        href = nxt["next"].get("href")
-    return href or None
+    """`_links.next.href`, or None at the end (see cc_data.api.parse.next_href)."""
+    return parse.next_href(body)
 
 
 def _error_key(resp: requests.Response) -> str | None:
@@ -260,6 +294,18 @@ def _error_key(resp: requests.Response) -> str | None:
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
     return str(body.get("error_key")) if isinstance(body, dict) and body.get("error_key") else None
+
+
+def _error_text(resp: requests.Response) -> str:
+    """`error_key: error_message` of every error object in the body (single object or array)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return ""
+    errors = body if isinstance(body, list) else [body]
+    parts = [f"{e.get('error_key', '')}: {e.get('error_message', '')}".strip(": ")
+             for e in errors if isinstance(e, dict)]
+    return "; ".join(p for p in parts if p)[:300]
 
 
 class NotFound(ApiError):

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS activity_stats (       -- /reports/stats/email_campai
 );
 
 -- One row per API tracking row. Natural key: (campaign_activity_id, contact_id, tracking_activity_type,
--- created_time, url_id); the sync never stores the same key twice, however often a page is fetched.
+-- created_time, url_id, ordinal) -- ordinal (v3) numbers identical rows; the sync never stores a key twice.
 CREATE TABLE IF NOT EXISTS tracking_events (
     campaign_activity_id VARCHAR NOT NULL,
     contact_id VARCHAR NOT NULL,
@@ -163,7 +163,15 @@ ALTER TABLE contacts ADD COLUMN IF NOT EXISTS last_seen_at TIMESTAMP;
 ALTER TABLE contacts ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+# v3 (sync): identical tracking rows are real rows (a double click in one second): `ordinal` numbers them.
+# A run records the records it skipped (no id) and what it worked around.
+SCHEMA_V3 = """
+ALTER TABLE tracking_events ADD COLUMN IF NOT EXISTS ordinal INTEGER DEFAULT 1;
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS skipped JSON;
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS notes JSON;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,14 +1,14 @@
 """Bulk writes: one frame per API page, one INSERT per table, text timestamps turned into UTC.
 
-Rows arrive as dicts whose keys are column names; timestamp values may be ISO-8601 text in any of the
-API's forms (Z, offsets, date only): they are parsed inside DuckDB and stored as naive UTC.
+Rows arrive as dicts whose keys are column names. Values the sync read through `cc_data.api.parse` are
+already typed (naive-UTC datetimes, ints); text from other writers (a CSV import) is cast inside DuckDB, and
+ISO-8601 timestamps in text are stored as naive UTC.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -27,8 +27,24 @@ def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return _types_cache[key]
 
 
-def _cast(column: str, sql_type: str) -> str:
+_keys_cache: dict[tuple[int, str], tuple[str, ...]] = {}
+
+
+def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """The table's primary key columns, read from the schema (none: plain inserts)."""
+    cache_key = (id(con), table)
+    if cache_key not in _keys_cache:
+        row = con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() "
+            "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()
+        _keys_cache[cache_key] = tuple(row[0]) if row else ()
+    return _keys_cache[cache_key]
+
+
+def _cast(column: str, sql_type: str, dtype: pl.DataType | None = None) -> str:
     quoted = f'"{column}"'
+    if dtype is not None and (dtype.is_temporal() or dtype == pl.Null):
+        return f"CAST({quoted} AS {sql_type})"  # already typed by the reader (naive UTC)
     if sql_type == "TIMESTAMP":
         return f"CAST(TRY_CAST({quoted} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)"
     if sql_type == "DATE":
@@ -45,33 +61,37 @@ def frame(rows: Sequence[dict], columns: Sequence[str]) -> pl.DataFrame:
 def _plain(value: object) -> object:
     if isinstance(value, dict):
         return json.dumps(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
     return value
 
 
-def _select(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> str:
+def _select(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+            schema: pl.Schema | None = None) -> str:
     types = column_types(con, table)
     missing = [c for c in columns if c not in types]
     if missing:
         raise KeyError(f"{table} has no column(s) {missing}")
-    return ", ".join(f"{_cast(c, types[c])} AS \"{c}\"" for c in columns)
+    return ", ".join(f"{_cast(c, types[c], schema.get(c) if schema else None)} AS \"{c}\"" for c in columns)
 
 
 def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], key: Sequence[str]) -> int:
-    """Insert rows, updating only the given columns of rows whose key already exists. Returns rows written."""
+    """Insert rows, updating the columns each row carries where its key already exists (a column a row does not
+    carry keeps its stored value). Returns rows written."""
     if not rows:
         return 0
-    columns = list(dict.fromkeys(c for r in rows for c in r))
     latest = {tuple(r.get(k) for k in key) if key else i: r for i, r in enumerate(rows)}  # last copy wins
-    page = frame(list(latest.values()), columns)  # noqa: F841 - read by DuckDB's replacement scan
-    cols = ", ".join(f'"{c}"' for c in columns)
-    updates = [c for c in columns if c not in key]
-    conflict = "" if not key else (
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
-        if updates else f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
-    )
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns)} FROM page {conflict}")
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
+    for row in latest.values():
+        by_columns.setdefault(tuple(row), []).append(row)
+    for columns, group in by_columns.items():
+        page = frame(group, columns)
+        cols = ", ".join(f'"{c}"' for c in columns)
+        updates = [c for c in columns if c not in key]
+        conflict = "" if not key else (
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
+            if updates else f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+        )
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, page.schema)} "
+                    f"FROM page {conflict}")
     return len(latest)
 
 
@@ -85,36 +105,38 @@ def replace_children(
     if not rows:
         return 0
     unique = list({tuple(r.get(c) for c in columns): r for r in rows}.values())
-    page = frame(unique, columns)  # noqa: F841
+    page = frame(unique, columns)
     cols = ", ".join(f'"{c}"' for c in columns)
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns)} FROM page")
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, page.schema)} FROM page")
     return len(unique)
 
 
 TRACKING_COLUMNS = (
     "campaign_activity_id", "contact_id", "tracking_activity_type", "created_time",
-    "device_type", "url_id", "link_url", "bounce_code", "opt_out_reason",
+    "device_type", "url_id", "link_url", "bounce_code", "opt_out_reason", "ordinal",
 )
 
 
 def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, rows: Sequence[dict]) -> int:
-    """Add one activity's tracking rows not already stored (natural key incl. url_id); returns how many were new.
+    """Add one activity's tracking rows not already stored; returns how many were new.
 
+    A row's identity is (activity, contact, type, created_time, url_id, ordinal): `ordinal` numbers identical
+    rows (see cc_data.sync.tracking), so a repeated row is kept and a page fetched again adds nothing.
     The constant activity filter lets DuckDB skip row groups of other activities (rows arrive grouped by activity).
     """
     if not rows:
         return 0
-    page = frame(rows, TRACKING_COLUMNS)  # noqa: F841
+    page = frame(rows, TRACKING_COLUMNS)
     inserted = con.execute(
         f"""
-        INSERT INTO tracking_events
-        SELECT DISTINCT ON (campaign_activity_id, contact_id, tracking_activity_type, created_time, url_id) *
-        FROM (SELECT {_select(con, 'tracking_events', TRACKING_COLUMNS)} FROM page) p
+        INSERT INTO tracking_events ({', '.join(TRACKING_COLUMNS)})
+        SELECT * FROM (SELECT {_select(con, 'tracking_events', TRACKING_COLUMNS, page.schema)} FROM page) p
         WHERE p.created_time IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM tracking_events t
             WHERE t.campaign_activity_id = ?
               AND t.contact_id = p.contact_id AND t.created_time = p.created_time
               AND t.url_id IS NOT DISTINCT FROM p.url_id
+              AND t.ordinal = p.ordinal
               AND t.campaign_activity_id = p.campaign_activity_id
               AND t.tracking_activity_type = p.tracking_activity_type)
         """,

@@ -14,17 +14,11 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from cc_data.api.client import ApiClient, NotFound
+from cc_data.api import parse
+from cc_data.api.client import ApiClient, NotFound, RequestRefused, UnreadableAnswer
 from cc_data.config import Settings
 from cc_data.store import upserts
-from cc_data.sync.records import CONTACT_CHILDREN, Rows
-
-TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "custom_fields": ("custom_field_id",), "contact_lists": ("list_id",), "contact_tags": ("tag_id",),
-    "segments": ("segment_id",), "contacts": ("contact_id",), "campaigns": ("campaign_id",),
-    "campaign_activities": ("campaign_activity_id",), "campaign_summaries": ("campaign_id",),
-    "activity_stats": ("campaign_activity_id",),
-}
+from cc_data.sync.records import CONTACT_CHILDREN, MissingId, Rows
 
 
 @dataclass
@@ -50,7 +44,9 @@ class Context:
     stream_calls_at_start: int = 0
     stream_started: float = 0.0
     estimated_calls: int | None = None
-    fresh_stats: set = field(default_factory=set)   # activities whose stats were fetched this run
+    started: datetime | None = None                  # this run's start on the API's clock (naive UTC)
+    skipped: Counter = field(default_factory=Counter)   # records without their id, per stream
+    notes: list[str] = field(default_factory=list)      # what the run worked around, for its record
 
     def now(self) -> datetime:
         """The API's clock (naive UTC), which is what its timestamps and our settle rules refer to."""
@@ -82,7 +78,7 @@ class Context:
             elif table == "account":
                 written += upserts.upsert(self.con, table, table_rows, ())
             else:
-                written += upserts.upsert(self.con, table, table_rows, TABLE_KEYS[table])
+                written += upserts.upsert(self.con, table, table_rows, upserts.primary_key(self.con, table))
             self.rows[table] += len(table_rows)
         self.stream_rows += sum(len(r) for r in rows.values())
         return written
@@ -113,11 +109,13 @@ def merge_rows(parts: list[Rows]) -> Rows:
     return merged
 
 
-def records_of(body: dict, key: str | None) -> list[dict]:
-    if key is None:
-        return [body]
-    items = body.get(key) or []
-    return [r for r in items if isinstance(r, dict)]
+@dataclass
+class Batch:
+    """What one page (or one item's body) holds: its rows, its records' ids, and records skipped without an id."""
+
+    rows: Rows
+    ids: list[str]
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,60 +125,128 @@ class Stream:
     name: str
     endpoint: str                                    # label for call counts, e.g. "GET /contacts"
     path: str                                        # may hold "{ids}" for per-item streams
-    to_rows: Callable[[dict, str], Rows]
+    to_rows: Callable[[dict, datetime], Rows]
     records: str | None = None                       # the list in the body; None: the body is one record
     params: Mapping[str, str] = field(default_factory=dict)
-    shape: str | None = None
-    page_size: int | None = None                     # the largest page the endpoint serves
+    page_size: int | None = None                     # the documented maximum page, asked for
+    default_page_size: int | None = None             # the documented default: asked for if the maximum is refused
     snapshot: str | None = None                      # table replaced by each complete listing
     items: Callable[[Context], list[str]] | None = None    # ids to call `path` for
     batch: int = 1                                   # ids per call
     item_done: Callable[[Context, list[str]], None] | None = None
     cursor_param: str | None = None                  # incremental: query parameter ...
     cursor_value: Callable[[Context], str | None] | None = None   # ... and its value from stored data
-    stop_after: Callable[[Context, dict], bool] | None = None     # end a listing early
+    before_write: Callable[[Context, Rows], None] | None = None   # sees a page's rows before they replace stored ones
     children: bool = False                           # rows include contact children to replace
+    id_field: str | None = None                      # the record's id (contact children are replaced per id)
+
+    def read(self, body: dict, now: datetime) -> Batch:
+        """A body's records as rows; a record without its id is skipped and counted. Raises parse.Unreadable."""
+        recs = [body] if self.records is None else parse.items(body, self.records)
+        parts, ids, skipped = [], [], 0
+        for rec in recs:
+            try:
+                parts.append(self.to_rows(rec, now))
+            except MissingId:
+                skipped += 1
+                continue
+            if self.id_field:
+                ids.append(str(rec[self.id_field]))
+        return Batch(merge_rows(parts), ids, skipped)
+
+
+def _page_params(ctx: Context, stream: Stream) -> dict[str, str]:
+    params = dict(stream.params)
+    if stream.page_size:
+        stored = upserts.get_state(ctx.con, stream.name, "page_size")
+        params["limit"] = stored or str(stream.page_size)
+    if stream.cursor_param and stream.cursor_value:
+        value = stream.cursor_value(ctx)
+        if value:
+            params[stream.cursor_param] = value
+    return params
+
+
+def _refuses_page_size(err: RequestRefused, stream: Stream, params: Mapping[str, str]) -> bool:
+    return (err.status == 400 and "limit" in err.detail.lower() and stream.default_page_size is not None
+            and params.get("limit") != str(stream.default_page_size))
+
+
+def _smaller_pages(ctx: Context, stream: Stream, params: dict[str, str]) -> None:
+    """The endpoint refused the documented maximum page size: ask for its documented default instead (the
+    caller stores it with its next commit, so later runs ask for it directly). Runs in the fetching thread."""
+    assert stream.default_page_size is not None
+    ctx.notes.append(f"{stream.endpoint} refused limit={params['limit']}; asked for its documented default "
+                     f"page size, {stream.default_page_size}, instead.")
+    params["limit"] = str(stream.default_page_size)
+
+
+def _remember_page_size(ctx: Context, stream: Stream, params: Mapping[str, str]) -> None:
+    if stream.page_size and params.get("limit") != str(stream.page_size):
+        upserts.set_state(ctx.con, stream.name, "page_size", params["limit"])
+
+
+def _pages(ctx: Context, stream: Stream, params: dict[str, str], start_href: str | None) -> Iterator:
+    """The stream's pages as (Page, Batch); a refused page size is retried once at the documented default."""
+    def read(body: dict) -> Batch:
+        return stream.read(body, ctx.now())
+
+    first = True
+    while True:
+        try:
+            for page in ctx.client.pages(stream.path, params, endpoint=stream.endpoint, read=read,
+                                         start_href=start_href):
+                first = False
+                yield page, page.content
+            return
+        except RequestRefused as err:
+            if not (first and start_href is None and _refuses_page_size(err, stream, params)):
+                raise
+            _smaller_pages(ctx, stream, params)
 
 
 def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], None] | None = None) -> None:
     """A collection, page by page; each page commits with the link to the next one (resumable)."""
     state_key = "next"
     resume = upserts.get_state(ctx.con, stream.name, state_key)
-    params = dict(stream.params)
-    if stream.cursor_param and stream.cursor_value:
-        value = stream.cursor_value(ctx)
-        if value:
-            params[stream.cursor_param] = value
+    params = _page_params(ctx, stream)
     if stream.snapshot:
         _run_snapshot(ctx, stream, params)
         return
-    pages = ctx.client.pages(stream.path, params, endpoint=stream.endpoint, shape=stream.shape,
-                             start_href=resume)
-    for page in (pages if stream.stop_after else prefetch(pages)):  # an early stop must not fetch ahead
+    for page, batch in prefetch(_pages(ctx, stream, params, resume)):
         now = ctx.now_iso()
-        recs = records_of(page.body, stream.records)
-        rows = merge_rows([stream.to_rows(r, now) for r in recs])
-        stop = page.next_href is None or (stream.stop_after is not None and stream.stop_after(ctx, page.body))
+        stop = page.next_href is None
         with ctx.transaction():
             if on_page is not None:
                 on_page(ctx, now)
-            ctx.write(rows, [r.get("contact_id") for r in recs] if stream.children else None)
+            if stream.before_write is not None:
+                stream.before_write(ctx, batch.rows)
+            ctx.write(batch.rows, batch.ids if stream.children else None)
             upserts.set_state(ctx.con, stream.name, state_key, None if stop else page.next_href)
+            _remember_page_size(ctx, stream, params)
+        ctx.skipped[stream.name] += batch.skipped
         if ctx.estimated_calls is None and stream.page_size:
-            total = page.body.get("contacts_count")
-            if isinstance(total, int):
-                ctx.estimated_calls = -(-total // stream.page_size)
+            total = _total(page.body)
+            if total is not None:
+                ctx.estimated_calls = -(-total // int(params["limit"]))
         ctx.emit()
         if stop:
             break
 
 
-def _run_snapshot(ctx: Context, stream: Stream, params: Mapping[str, str]) -> None:
+def _total(body: dict) -> int | None:
+    try:
+        return parse.count(body.get("contacts_count"))
+    except parse.Unreadable:
+        return None
+
+
+def _run_snapshot(ctx: Context, stream: Stream, params: dict[str, str]) -> None:
     """Small listings: every page, then one transaction that makes the table equal to what was listed."""
-    parts = []
-    for page in ctx.client.pages(stream.path, dict(params), endpoint=stream.endpoint, shape=stream.shape):
-        now = ctx.now_iso()
-        parts.extend(stream.to_rows(r, now) for r in records_of(page.body, stream.records))
+    parts, skipped = [], 0
+    for _, batch in _pages(ctx, stream, params, None):
+        parts.append(batch.rows)
+        skipped += batch.skipped
         ctx.emit()
     rows = merge_rows(parts)
     table = stream.snapshot
@@ -188,28 +254,46 @@ def _run_snapshot(ctx: Context, stream: Stream, params: Mapping[str, str]) -> No
     with ctx.transaction():
         ctx.con.execute(f"DELETE FROM {table}")
         ctx.write(rows)
+        _remember_page_size(ctx, stream, params)
+    ctx.skipped[stream.name] += skipped
+
+
+class ItemsFailed(UnreadableAnswer):
+    """Some items of a per-item stream could not be read; the others were stored."""
 
 
 def run_per_item(ctx: Context, stream: Stream) -> None:
-    """One call per id (or per batch of ids); each call commits with the ids it completed."""
+    """One call per id (or per batch of ids); each call commits with the ids it completed.
+
+    An item whose answer cannot be read (or is refused) is left for the next run; the others go on, and the
+    stream ends with ItemsFailed naming the first problem."""
     assert stream.items is not None
     ids = stream.items(ctx)
     ctx.estimated_calls = -(-len(ids) // stream.batch)
     ctx.emit()
+    problems: list[str] = []
     for start in range(0, len(ids), stream.batch):
-        batch = ids[start:start + stream.batch]
-        path = stream.path.format(ids=",".join(batch))
+        ids_here = ids[start:start + stream.batch]
+        path = stream.path.format(ids=",".join(ids_here))
         try:
-            body = ctx.client.get_json(path, dict(stream.params), endpoint=stream.endpoint, shape=stream.shape)
+            batch = ctx.client.get_json(path, dict(stream.params), endpoint=stream.endpoint,
+                                        read=lambda body: stream.read(body, ctx.now()))
         except NotFound:
-            body = None  # gone (e.g. a removed activity): remember it as done so it is not asked for again
-        now = ctx.now_iso()
-        rows = merge_rows([stream.to_rows(r, now) for r in records_of(body, stream.records)]) if body else {}
+            batch = None  # gone (e.g. a removed activity): remember it as done so it is not asked for again
+        except (UnreadableAnswer, RequestRefused) as err:
+            problems.append(str(err))
+            continue
         with ctx.transaction():
-            ctx.write(rows)
+            if batch is not None:
+                ctx.write(batch.rows)
             if stream.item_done:
-                stream.item_done(ctx, batch)
+                stream.item_done(ctx, ids_here)
+        if batch is not None:
+            ctx.skipped[stream.name] += batch.skipped
         ctx.emit()
+    if problems:
+        raise ItemsFailed(f"{len(problems)} of {-(-len(ids) // stream.batch)} calls could not be read and are "
+                          f"retried next run; the first: {problems[0]}")
 
 
 def dumps(value: object) -> str:

@@ -1,77 +1,118 @@
-"""API records → table rows (dicts keyed by column). Pure functions, one per record type."""
+"""API records → table rows (dicts keyed by column), typed once through `cc_data.api.parse`.
+
+One pure function per record type. Only what the sync cannot do without is required: a record without its
+id raises `MissingId` (the engine skips it and counts it); any documented form of every other field is read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from cc_data.api import parse
+
 Rows = dict[str, list[dict]]
+
+
+class MissingId(Exception):  # noqa: N818 - a reason to skip a record, not a failure
+    """The record lacks the id its table is keyed on."""
+
+
+def required_id(rec: object, key: str) -> str:
+    if not isinstance(rec, dict):
+        raise MissingId(key)
+    value = rec.get(key)
+    if value is None or value == "":
+        raise MissingId(key)
+    return str(value)
 
 
 def _email(value: str | None) -> str | None:
     return value.strip().lower() if isinstance(value, str) else None
 
 
-def account(rec: dict, now: str) -> Rows:
+def _texts(rec: dict, *names: str) -> dict[str, Any]:
+    return {n: parse.text(rec.get(n), n) for n in names}
+
+
+def _times(rec: dict, *names: str) -> dict[str, Any]:
+    return {n: parse.timestamp(rec.get(n), n) for n in names}
+
+
+def account(rec: dict, now: Any) -> Rows:
     cols = ("encoded_account_id", "organization_name", "contact_email", "first_name", "last_name",
             "country_code", "state_code", "time_zone_id", "website")
-    return {"account": [{**{c: rec.get(c) for c in cols}, "synced_at": now}]}
+    return {"account": [{**_texts(rec, *cols), "synced_at": now}]}
 
 
-def custom_field(rec: dict, now: str) -> Rows:
-    return {"custom_fields": [{c: rec.get(c) for c in (
-        "custom_field_id", "name", "label", "type", "created_at", "updated_at")}]}
+def custom_field(rec: dict, now: Any) -> Rows:
+    return {"custom_fields": [{"custom_field_id": required_id(rec, "custom_field_id"),
+                               **_texts(rec, "name", "label", "type"), **_times(rec, "created_at", "updated_at")}]}
 
 
-def contact_list(rec: dict, now: str) -> Rows:
-    return {"contact_lists": [{c: rec.get(c) for c in (
-        "list_id", "name", "description", "favorite", "membership_count", "created_at", "updated_at", "deleted_at")}]}
+def contact_list(rec: dict, now: Any) -> Rows:
+    return {"contact_lists": [{
+        "list_id": required_id(rec, "list_id"), **_texts(rec, "name", "description"),
+        "favorite": parse.flag(rec.get("favorite"), "favorite"),
+        "membership_count": parse.count(rec.get("membership_count"), "membership_count"),
+        **_times(rec, "created_at", "updated_at", "deleted_at")}]}
 
 
-def tag(rec: dict, now: str) -> Rows:
-    return {"contact_tags": [{c: rec.get(c) for c in (
-        "tag_id", "name", "tag_source", "contacts_count", "created_at", "updated_at")}]}
+def tag(rec: dict, now: Any) -> Rows:
+    return {"contact_tags": [{
+        "tag_id": required_id(rec, "tag_id"), **_texts(rec, "name", "tag_source"),
+        "contacts_count": parse.count(rec.get("contacts_count"), "contacts_count"),
+        **_times(rec, "created_at", "updated_at")}]}
 
 
-def segment(rec: dict, now: str) -> Rows:
-    return {"segments": [{c: rec.get(c) for c in ("segment_id", "name", "created_at", "edited_at")}]}
+def segment(rec: dict, now: Any) -> Rows:
+    return {"segments": [{
+        "segment_id": parse.count(required_id(rec, "segment_id"), "segment_id"),  # an integer, or its text
+        **_texts(rec, "name"), **_times(rec, "created_at", "edited_at")}]}
 
 
-def contact(rec: dict, now: str) -> Rows:
-    cid = rec["contact_id"]
-    em = rec.get("email_address") or {}
+def _children(rec: dict, key: str, id_key: str, cols: tuple[str, ...], times: tuple[str, ...]) -> list[dict]:
+    rows = []
+    for item in rec.get(key) or []:
+        if not isinstance(item, dict):
+            continue
+        rows.append({**_texts(item, *cols), **_times(item, *times), id_key: parse.text(item.get(id_key), id_key)})
+    return rows
+
+
+def contact(rec: dict, now: Any) -> Rows:
+    cid = required_id(rec, "contact_id")
+    em = parse.obj(rec.get("email_address"), "email_address")
+    address = parse.text(em.get("address"), "email_address.address")
     row: dict[str, Any] = {
-        "contact_id": cid,
-        "email_address": em.get("address"),
-        "email": _email(em.get("address")),
-        "permission_to_send": em.get("permission_to_send"),
-        "confirm_status": em.get("confirm_status"),
-        "opt_in_source": em.get("opt_in_source"), "opt_in_date": em.get("opt_in_date"),
-        "opt_out_source": em.get("opt_out_source"), "opt_out_date": em.get("opt_out_date"),
-        "opt_out_reason": em.get("opt_out_reason"),
-        "email_created_at": em.get("created_at"), "email_updated_at": em.get("updated_at"),
-        "deleted_at": rec.get("deleted_at"), "synced_at": now, "last_seen_at": now,
+        "contact_id": cid, "email_address": address, "email": _email(address),
+        **_texts(em, "permission_to_send", "confirm_status", "opt_in_source", "opt_out_source", "opt_out_reason"),
+        **_times(em, "opt_in_date", "opt_out_date"),
+        "email_created_at": parse.timestamp(em.get("created_at"), "email_address.created_at"),
+        "email_updated_at": parse.timestamp(em.get("updated_at"), "email_address.updated_at"),
+        "deleted_at": parse.day(rec.get("deleted_at"), "deleted_at"), "synced_at": now, "last_seen_at": now,
+        **_texts(rec, "first_name", "last_name", "company_name", "job_title", "anniversary", "create_source",
+                 "update_source"),
+        "birthday_month": parse.count(rec.get("birthday_month"), "birthday_month"),
+        "birthday_day": parse.count(rec.get("birthday_day"), "birthday_day"),
+        **_times(rec, "created_at", "updated_at"),
     }
-    for c in ("first_name", "last_name", "company_name", "job_title", "birthday_month", "birthday_day",
-              "anniversary", "create_source", "update_source", "created_at", "updated_at"):
-        row[c] = rec.get(c)
+    stamps = ("created_at", "updated_at")
     return {
         "contacts": [row],
         "contact_phone_numbers": [
-            {"contact_id": cid, **{c: p.get(c) for c in (
-                "phone_number_id", "phone_number", "kind", "created_at", "updated_at")}}
-            for p in rec.get("phone_numbers") or []
-        ],
+            {"contact_id": cid, **p} for p in _children(
+                rec, "phone_numbers", "phone_number_id", ("phone_number", "kind"), stamps)],
         "contact_street_addresses": [
-            {"contact_id": cid, **{c: a.get(c) for c in (
-                "street_address_id", "kind", "street", "city", "state", "postal_code", "country",
-                "created_at", "updated_at")}}
-            for a in rec.get("street_addresses") or []
-        ],
-        "list_memberships": [{"contact_id": cid, "list_id": lid} for lid in rec.get("list_memberships") or []],
-        "contact_taggings": [{"contact_id": cid, "tag_id": tid} for tid in rec.get("taggings") or []],
+            {"contact_id": cid, **a} for a in _children(
+                rec, "street_addresses", "street_address_id",
+                ("kind", "street", "city", "state", "postal_code", "country"), stamps)],
+        "list_memberships": [{"contact_id": cid, "list_id": str(lid)}
+                             for lid in rec.get("list_memberships") or [] if lid],
+        "contact_taggings": [{"contact_id": cid, "tag_id": str(tid)} for tid in rec.get("taggings") or [] if tid],
         "contact_custom_fields": [
-            {"contact_id": cid, "custom_field_id": f.get("custom_field_id"), "value": _text(f.get("value"))}
-            for f in rec.get("custom_fields") or []
+            {"contact_id": cid, "custom_field_id": str(f["custom_field_id"]), "value": _value_text(f.get("value"))}
+            for f in rec.get("custom_fields") or [] if isinstance(f, dict) and f.get("custom_field_id")
         ],
     }
 
@@ -86,41 +127,61 @@ CONTACT_CHILDREN = {
 }
 
 
-def _text(value: object) -> str | None:
+def _value_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def campaign(rec: dict, now: str) -> Rows:
-    return {"campaigns": [{c: rec.get(c) for c in (
-        "campaign_id", "name", "type", "type_code", "current_status", "created_at", "updated_at")}]}
-
-
-def campaign_detail(rec: dict, now: str) -> Rows:
-    return {
-        "campaigns": [{c: rec.get(c) for c in (
-            "campaign_id", "name", "type", "type_code", "current_status", "created_at", "updated_at")}],
-        "campaign_activities": [
-            {"campaign_activity_id": a.get("campaign_activity_id"), "campaign_id": rec["campaign_id"],
-             "role": a.get("role")}
-            for a in rec.get("campaign_activities") or []
-        ],
+def _campaign_row(rec: dict) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "campaign_id": required_id(rec, "campaign_id"), **_texts(rec, "name", "type", "current_status"),
+        "type_code": parse.count(rec.get("type_code"), "type_code"), **_times(rec, "created_at"),
     }
+    # Optional on the /emails list: when absent, keep what the campaign's own page (/emails/{id}) said.
+    if "updated_at" in rec:
+        row["updated_at"] = parse.timestamp(rec["updated_at"], "updated_at")
+    return row
 
 
-def activity_detail(rec: dict, now: str) -> Rows:
-    return {"campaign_activities": [{c: rec.get(c) for c in (
-        "campaign_activity_id", "campaign_id", "role", "current_status", "subject", "preheader", "from_name",
-        "from_email", "reply_to_email", "format_type", "contact_list_ids", "segment_ids")}]}
+def campaign(rec: dict, now: Any) -> Rows:
+    return {"campaigns": [_campaign_row(rec)]}
+
+
+def campaign_detail(rec: dict, now: Any) -> Rows:
+    row = _campaign_row(rec)
+    activities = []
+    for a in rec.get("campaign_activities") or []:
+        if isinstance(a, dict) and a.get("campaign_activity_id"):
+            activities.append({"campaign_activity_id": str(a["campaign_activity_id"]),
+                               "campaign_id": row["campaign_id"], "role": parse.text(a.get("role"), "role")})
+    return {"campaigns": [row], "campaign_activities": activities}
+
+
+def activity_detail(rec: dict, now: Any) -> Rows:
+    return {"campaign_activities": [{
+        "campaign_activity_id": required_id(rec, "campaign_activity_id"),
+        **_texts(rec, "campaign_id", "role", "current_status", "subject", "preheader", "from_name", "from_email",
+                 "reply_to_email"),
+        "format_type": parse.count(rec.get("format_type"), "format_type"),
+        "contact_list_ids": [str(i) for i in rec.get("contact_list_ids") or []],
+        "segment_ids": [parse.count(i, "segment_ids[]") for i in rec.get("segment_ids") or []],
+    }]}
 
 
 SUMMARY_COUNTS = ("sends", "opens", "clicks", "forwards", "optouts", "abuse", "bounces", "not_opened")
 
 
-def campaign_summary(rec: dict, now: str) -> Rows:
-    counts = rec.get("unique_counts") or {}
+def _counts(values: object, field: str, names: tuple[str, ...]) -> dict[str, int | None]:
+    """Counts of an object the API sent (an absent key in a present object is zero); all None if no object."""
+    if values is None:
+        return dict.fromkeys(names)
+    values = parse.obj(values, field)
+    return {n: parse.count(values.get(n, 0), f"{field}.{n}") for n in names}
+
+
+def campaign_summary(rec: dict, now: Any) -> Rows:
     return {"campaign_summaries": [{
-        "campaign_id": rec.get("campaign_id"), "campaign_type": rec.get("campaign_type"),
-        "last_sent_date": rec.get("last_sent_date"), **{c: counts.get(c) for c in SUMMARY_COUNTS},
+        "campaign_id": required_id(rec, "campaign_id"), **_texts(rec, "campaign_type"),
+        **_times(rec, "last_sent_date"), **_counts(rec.get("unique_counts"), "unique_counts", SUMMARY_COUNTS),
         "synced_at": now,
     }]}
 
@@ -133,24 +194,26 @@ STAT_FIELDS = (
 )
 
 
-def activity_stats(rec: dict, now: str) -> Rows:
-    stats = rec.get("stats") or {}
+def activity_stats(rec: dict, now: Any) -> Rows:
     return {"activity_stats": [{
-        "campaign_activity_id": rec.get("campaign_activity_id"), "campaign_id": rec.get("campaign_id"),
-        **{f: stats.get(f) for f in STAT_FIELDS},
-        "last_refresh_time": rec.get("last_refresh_time"), "synced_at": now,
+        "campaign_activity_id": required_id(rec, "campaign_activity_id"), **_texts(rec, "campaign_id"),
+        **_counts(rec.get("stats"), "stats", STAT_FIELDS), **_times(rec, "last_refresh_time"), "synced_at": now,
     }]}
 
 
 def tracking_row(rec: dict, activity_id: str, activity_type: str) -> dict:
+    """One tracking row; the contact and the time are its identity (the API gives rows no id)."""
+    contact_id = required_id(rec, "contact_id")
+    created = parse.timestamp(rec.get("created_time"), "created_time")
+    if created is None:
+        raise MissingId("created_time")
     return {
         "campaign_activity_id": activity_id,  # the activity asked for: keeps the natural key exact
-        "contact_id": rec.get("contact_id"),
-        "tracking_activity_type": activity_type,  # canonical: docs disagree on unique-open rows
-        "created_time": rec.get("created_time"),
-        "device_type": rec.get("device_type"),
-        "url_id": _text(rec.get("url_id")),
-        "link_url": rec.get("link_url"),
-        "bounce_code": rec.get("bounce_code"),
-        "opt_out_reason": rec.get("opt_out_reason"),
+        "contact_id": contact_id,
+        "tracking_activity_type": activity_type,  # canonical: docs disagree on unique-open rows (§0.6)
+        "created_time": created,
+        **_texts(rec, "device_type", "url_id", "link_url", "bounce_code", "opt_out_reason"),
     }
+
+
+ToRows = Callable[[dict, Any], Rows]

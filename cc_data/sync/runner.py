@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from cc_data.api.auth import TokenManager
-from cc_data.api.client import ApiClient, CallBudget
+from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget
 from cc_data.config import Settings
-from cc_data.errors import ConfigError, QuotaExceeded, UserError
+from cc_data.errors import ApiError, ConfigError, QuotaExceeded, UserError
 from cc_data.store import upserts
 from cc_data.store.db import writer
 from cc_data.sync import streams as s
@@ -28,17 +28,27 @@ STREAMS = (
     "account", "custom_fields", "lists", "tags", "segments", "contacts", "campaigns", "campaign_details",
     "campaign_summaries", "activity_details", "activity_stats", "tracking",
 )
+# A stream chooses its ids from what these stored: it does not run when one of them failed in this run.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "campaign_details": ("campaigns",),
+    "activity_details": ("campaign_details", "campaign_summaries"),
+    "activity_stats": ("campaign_details", "campaign_summaries"),
+    "tracking": ("campaign_details", "campaign_summaries"),
+}
 
 
 @dataclass
 class RunResult:
     run_id: str
-    outcome: str                      # success, quota_exceeded
+    outcome: str                      # success, partial, quota_exceeded
     mode: str                         # incremental, full
     calls: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     message: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)   # records without their id, per stream
+    failed: dict[str, str] = field(default_factory=dict)    # stream -> why it failed (outcome partial)
+    notes: list[str] = field(default_factory=list)          # what the run worked around
 
     @property
     def total_calls(self) -> int:
@@ -86,16 +96,10 @@ def _record_removed(ctx: Context, started: str) -> None:
     ctx.rows["contacts_removed"] += count
 
 
-def _run_summaries(ctx: Context) -> None:
-    run_listing(ctx, s.CAMPAIGN_SUMMARIES)
-    with ctx.transaction():
-        upserts.set_state(ctx.con, "campaign_summaries", "complete", ctx.now_iso())
-
-
 RUNNERS: dict[str, Callable[[Context], None] | Stream] = {
     "account": s.ACCOUNT, "custom_fields": s.CUSTOM_FIELDS, "lists": s.LISTS, "tags": s.TAGS,
     "segments": s.SEGMENTS, "contacts": _run_contacts, "campaigns": s.CAMPAIGNS,
-    "campaign_details": s.CAMPAIGN_DETAILS, "campaign_summaries": _run_summaries,
+    "campaign_details": s.CAMPAIGN_DETAILS, "campaign_summaries": s.CAMPAIGN_SUMMARIES,
     "activity_details": s.ACTIVITY_DETAILS, "activity_stats": s.ACTIVITY_STATS, "tracking": run_tracking,
 }
 
@@ -121,9 +125,11 @@ def run_sync(
 ) -> RunResult:
     """Sync Constant Contact into settings.db_path. Resumes an interrupted run; publishes at the end.
 
-    Returns outcome 'success' or 'quota_exceeded' (what was fetched is published; the next run resumes).
-    An expected problem (login, API error) is recorded, what was fetched is published, then the UserError is
-    raised. Anything else leaves the published file untouched; the working copy keeps every committed page.
+    Returns outcome 'success', 'partial' (some streams failed: the others, and what the failed ones fetched,
+    are published; the next run retries what failed) or 'quota_exceeded' (the next run resumes). Trouble no
+    stream can get past (login, the API unreachable) is recorded, what was fetched is published, then the
+    UserError is raised. Anything else leaves the published file untouched; the working copy keeps every
+    committed page.
     """
     unknown = sorted(set(only or ()) - set(STREAMS))
     if unknown:
@@ -144,11 +150,26 @@ def run_sync(
         client = ApiClient(settings, tokens, budget=budget)
         ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress)
         outcome, message, failure = "success", None, None
+        failed: dict[str, str] = {}
         try:
             for name in STREAMS:
                 if only and name not in only:
                     continue
-                _run_one(ctx, name)
+                blocked = [d for d in DEPENDS_ON.get(name, ()) if d in failed]
+                if blocked:
+                    failed[name] = f"not run: it needs {', '.join(blocked)}"
+                    continue
+                if ctx.started is None:
+                    ctx.started = ctx.now()
+                try:
+                    _run_one(ctx, name)
+                except ApiUnavailable:
+                    raise
+                except ApiError as err:  # this stream's answers: the streams that do not need it go on
+                    failed[name] = str(err)
+            if failed:
+                outcome = "partial"
+                message = "; ".join(f"{name}: {why}" for name, why in failed.items())
         except QuotaExceeded as err:
             outcome, message = "quota_exceeded", str(err)
         except KeyboardInterrupt:
@@ -163,7 +184,8 @@ def run_sync(
     if failure is not None:
         raise failure
     return RunResult(run_id, outcome, mode, dict(client.budget.by_endpoint), dict(ctx.rows),
-                     time.monotonic() - started, message)
+                     time.monotonic() - started, message, skipped={k: v for k, v in ctx.skipped.items() if v},
+                     failed=failed, notes=list(ctx.notes))
 
 
 def _utc_now() -> datetime:
@@ -172,9 +194,10 @@ def _utc_now() -> datetime:
 
 def _finish(ctx: Context, run_id: str, outcome: str, message: str | None) -> None:
     ctx.con.execute(
-        "UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, rows = ?, message = ? WHERE run_id = ?",
+        "UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, rows = ?, message = ?, skipped = ?, "
+        "notes = ? WHERE run_id = ?",
         [_utc_now(), outcome, json.dumps(dict(ctx.client.budget.by_endpoint)), json.dumps(dict(ctx.rows)),
-         message, run_id],
+         message, json.dumps({k: v for k, v in ctx.skipped.items() if v}), json.dumps(ctx.notes), run_id],
     )
     budget = ctx.client.budget
     ctx.con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [budget.day, budget.used_today])

@@ -30,10 +30,12 @@ def _max_minus_overlap(ctx: Context, sql: str) -> str | None:
 # --- selections: which ids a per-item stream calls for ------------------------------------------
 
 def campaigns_needing_details(ctx: Context) -> list[str]:
+    """Campaigns never fetched, or changed since (the /emails list may omit `updated_at`: then fetched once)."""
     return [r[0] for r in ctx.con.execute(
         """SELECT c.campaign_id FROM campaigns c
            LEFT JOIN sync_state s ON s.stream = 'campaign_details' AND s.key = c.campaign_id
-           WHERE s.value IS DISTINCT FROM CAST(c.updated_at AS VARCHAR) ORDER BY c.updated_at DESC"""
+           WHERE s.key IS NULL OR s.value IS DISTINCT FROM coalesce(CAST(c.updated_at AS VARCHAR), '')
+           ORDER BY c.updated_at DESC NULLS FIRST, 1"""
     ).fetchall()]
 
 
@@ -84,71 +86,86 @@ def activities_needing_stats(ctx: Context) -> list[str]:
 
 
 def mark_stats(ctx: Context, ids: list[str]) -> None:
-    ctx.fresh_stats.update(ids)
     for aid in ids:
         upserts.set_state(ctx.con, "activity_stats", aid, ctx.now_iso())
 
 
-def summaries_stop(ctx: Context, body: dict) -> bool:
-    """Summaries come newest first: once past the rescan window, older ones cannot change."""
-    if ctx.full or upserts.get_state(ctx.con, "campaign_summaries", "complete") is None:
-        return False
-    dates = [r.get("last_sent_date") for r in body.get("bulk_email_campaign_summaries") or []]
-    dates = [d for d in dates if isinstance(d, str)]
-    if not dates:
-        return False
-    oldest = datetime.fromisoformat(min(dates).replace("Z", "+00:00")).replace(tzinfo=None)
-    return oldest < ctx.now() - timedelta(days=ctx.settings.rescan_days + 1)
+def fresh_stats(ctx: Context) -> set[str]:
+    """Activities whose stored stats tell the tracking stream what the API holds now: fetched during this run,
+    or fetched after the activity settled (then nothing changes until a summary says otherwise)."""
+    fetched = upserts.get_states(ctx.con, "activity_stats")
+    started = ctx.started or ctx.now()
+    return {aid for aid, sent, _ in tracked_activities(ctx)
+            if aid in fetched and (datetime.fromisoformat(fetched[aid]) >= started or settled(ctx, sent, fetched[aid]))}
+
+
+def rescan_moved_campaigns(ctx: Context, rows: dict) -> None:
+    """Late opens and clicks on settled campaigns (people click old emails): a campaign whose unique counts
+    moved since the last listing has its activities' stats and tracking asked for again; the stats then tell
+    which kinds to re-scan."""
+    summaries = rows.get("campaign_summaries") or []
+    if not summaries:
+        return
+    fresh = {r["campaign_id"]: tuple(r.get(c) for c in records.SUMMARY_COUNTS) for r in summaries}
+    stored = ctx.con.execute(
+        f"SELECT campaign_id, {', '.join(records.SUMMARY_COUNTS)} FROM campaign_summaries "
+        "WHERE campaign_id IN (SELECT unnest(?))", [list(fresh)]).fetchall()
+    moved = [row[0] for row in stored if tuple(row[1:]) != fresh[row[0]]]
+    if not moved:
+        return
+    activities = [r[0] for r in ctx.con.execute(
+        "SELECT campaign_activity_id FROM campaign_activities WHERE campaign_id IN (SELECT unnest(?))",
+        [moved]).fetchall()]
+    ctx.con.execute("DELETE FROM sync_state WHERE stream IN ('activity_stats', 'tracking') "
+                    "AND key IN (SELECT unnest(?))", [activities])
 
 
 # --- the streams --------------------------------------------------------------------------------
 
-ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account,
-                 shape="account_summary", snapshot="account")
+# Page sizes: the documented maxima (reference §0.3 and §5); `default_page_size` where the maximum is unverified.
+ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account, snapshot="account")
 CUSTOM_FIELDS = Stream("custom_fields", "GET /contact_custom_fields", "/contact_custom_fields",
-                       records.custom_field, records="custom_fields", params={"limit": "100"},
-                       shape="contact_custom_fields", page_size=100, snapshot="custom_fields")
+                       records.custom_field, records="custom_fields", page_size=100, snapshot="custom_fields")
 LISTS = Stream("lists", "GET /contact_lists", "/contact_lists", records.contact_list, records="lists",
-               params={"limit": "1000", "include_membership_count": "all", "status": "all"},
-               shape="contact_lists", page_size=1000, snapshot="contact_lists")
+               params={"include_membership_count": "all", "status": "all"}, page_size=500,
+               snapshot="contact_lists")
 TAGS = Stream("tags", "GET /contact_tags", "/contact_tags", records.tag, records="tags",
-              params={"limit": "500", "include_count": "true"}, shape="contact_tags", page_size=500,
-              snapshot="contact_tags")
+              params={"include_count": "true"}, page_size=500, snapshot="contact_tags")
 SEGMENTS = Stream("segments", "GET /segments", "/segments", records.segment, records="segments",
-                  params={"limit": "1000"}, shape="segments", page_size=1000, snapshot="segments")
+                  page_size=1000, snapshot="segments")
 
 _CONTACTS = dict(endpoint="GET /contacts", path="/contacts", to_rows=records.contact, records="contacts",
-                 shape="contacts", page_size=CONTACTS_PAGE, children=True)
-CONTACTS_FULL = Stream("contacts_full", params={"limit": str(CONTACTS_PAGE), "include": CONTACT_INCLUDE,
-                                                "status": "all", "include_count": "true"}, **_CONTACTS)
+                 page_size=CONTACTS_PAGE, children=True, id_field="contact_id")
+CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "status": "all",
+                                                "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden
-    Stream("contacts_updated", params={"limit": str(CONTACTS_PAGE), "include": CONTACT_INCLUDE, "status": "all"},
+    Stream("contacts_updated", params={"include": CONTACT_INCLUDE, "status": "all"},
            cursor_param="updated_after",
            cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM contacts"), **_CONTACTS),
-    Stream("contacts_optout", params={"limit": str(CONTACTS_PAGE), "include": CONTACT_INCLUDE},
+    Stream("contacts_optout", params={"include": CONTACT_INCLUDE},
            cursor_param="optout_after",
            cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(opt_out_date) FROM contacts"), **_CONTACTS),
     # A deletion moves no filterable date, so deleted contacts are listed whole (usually a page or two).
-    Stream("contacts_deleted", params={"limit": str(CONTACTS_PAGE), "include": CONTACT_INCLUDE,
-                                       "status": "deleted"}, **_CONTACTS),
+    Stream("contacts_deleted", params={"include": CONTACT_INCLUDE, "status": "deleted"}, **_CONTACTS),
 )
 
+# /emails: the spec's text says 1-500, its schema sets no maximum, V2 capped it at 50 (reference §0.3).
 CAMPAIGNS = Stream("campaigns", "GET /emails", "/emails", records.campaign, records="campaigns",
-                   params={"limit": "500"}, shape="emails", page_size=500, cursor_param="after_date",
+                   page_size=500, default_page_size=50, cursor_param="after_date",
                    cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM campaigns"))
 CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}", records.campaign_detail,
-                          shape="email", items=campaigns_needing_details, item_done=mark_campaign_details)
+                          items=campaigns_needing_details, item_done=mark_campaign_details)
+# Listed whole on every run (one call per 500 campaigns): moved counts show late activity on old campaigns.
 CAMPAIGN_SUMMARIES = Stream("campaign_summaries", "GET /reports/summary_reports/email_campaign_summaries",
                             "/reports/summary_reports/email_campaign_summaries", records.campaign_summary,
-                            records="bulk_email_campaign_summaries", params={"limit": "500"},
-                            shape="email_campaign_summaries", page_size=500, stop_after=summaries_stop)
+                            records="bulk_email_campaign_summaries", page_size=500,
+                            before_write=rescan_moved_campaigns)
 ACTIVITY_DETAILS = Stream("activity_details", "GET /emails/activities/{id}", "/emails/activities/{ids}",
-                          records.activity_detail, shape="email_activity",
-                          items=activities_needing_details, item_done=mark_activity_details)
+                          records.activity_detail, items=activities_needing_details,
+                          item_done=mark_activity_details)
 ACTIVITY_STATS = Stream("activity_stats", "GET /reports/stats/email_campaign_activities/{ids}",
                         "/reports/stats/email_campaign_activities/{ids}", records.activity_stats,
-                        records="results", shape="activity_stats", batch=10,
-                        items=activities_needing_stats, item_done=mark_stats)
+                        records="results", batch=10, items=activities_needing_stats, item_done=mark_stats)
 
 # kind → (tracking_activity_type, the activity_stats column counting the same rows)
 TRACKING_KINDS = {

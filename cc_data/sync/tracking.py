@@ -1,28 +1,26 @@
 """Per-contact tracking rows: newest first with no date filter, so each (activity, kind) pages down to the
-stored high-water mark. Activity stats tell us when a kind has nothing new, which costs no call at all."""
+stored high-water mark. Activity stats tell us when a kind has nothing new, which costs no call at all.
+
+The API gives tracking rows no id, and identical rows are real (a double click in the same second). Each row
+carries its `ordinal` among the identical rows of its listing, counted from the newest end and carried across
+page boundaries in the checkpoint, so a repeated row is kept and a page fetched again is never stored twice.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
+from cc_data.api import parse
 from cc_data.store import upserts
 from cc_data.sync.engine import Context, dumps, prefetch_batches
-from cc_data.sync.records import tracking_row
-from cc_data.sync.streams import TRACKING_KINDS, TRACKING_PAGE, settled, tracked_activities
+from cc_data.sync.records import MissingId, tracking_row
+from cc_data.sync.streams import TRACKING_KINDS, TRACKING_PAGE, fresh_stats, settled, tracked_activities
 
 STATE = "tracking"
-
-
-def _utc(text: str) -> datetime | None:
-    """Naive UTC from any ISO-8601 form the API uses (naive input is taken as UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
@@ -42,11 +40,12 @@ def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
             f"SELECT campaign_activity_id, {', '.join(stat_cols)} FROM activity_stats "
             "WHERE campaign_activity_id IN (SELECT unnest(?))", [pending]).fetchall()
     }
+    fresh = fresh_stats(ctx)
     work = []
     for aid in pending:
         for kind, (ttype, col) in TRACKING_KINDS.items():
             state = json.loads(states.get(f"{aid}:{kind}") or "{}")
-            expected = stats.get(aid, {}).get(col) if aid in ctx.fresh_stats else None
+            expected = stats.get(aid, {}).get(col) if aid in fresh else None
             have = stored.get((aid, ttype), 0)
             if not state.get("next") and expected is not None and expected == have:
                 continue  # the API's own count says nothing new: skip the call
@@ -69,36 +68,88 @@ def run_tracking(ctx: Context) -> None:
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
     for batch in prefetch_batches(_pages(ctx, plan), depth=16):
         rows: dict[str, list[dict]] = {}
-        for aid, kind, recs, _, _ in batch:
-            ttype = TRACKING_KINDS[kind][0]
-            rows.setdefault(aid, []).extend(tracking_row(r, aid, ttype) for r in recs)
+        for page in batch:
+            rows.setdefault(page.activity_id, []).extend(page.rows)
         with ctx.transaction():  # the pages already fetched, each with its checkpoint, in one commit
             added = sum(upserts.insert_tracking(ctx.con, aid, activity_rows) for aid, activity_rows in rows.items())
-            for aid, kind, _, next_state, done in batch:
-                upserts.set_state(ctx.con, STATE, f"{aid}:{kind}", dumps(next_state))
-                if done:
-                    remaining[aid] -= 1
-                    if remaining[aid] == 0:
-                        upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
+            for page in batch:
+                upserts.set_state(ctx.con, STATE, f"{page.activity_id}:{page.kind}", dumps(page.next_state))
+                if page.done:
+                    remaining[page.activity_id] -= 1
+                    if remaining[page.activity_id] == 0:
+                        upserts.set_state(ctx.con, STATE, page.activity_id, ctx.now_iso())
+        for page in batch:
+            ctx.skipped["tracking"] += page.skipped
         ctx.rows["tracking_events"] += added
         ctx.stream_rows += added
         ctx.emit()
 
 
-def _pages(ctx: Context, plan: list[tuple[str, str, dict]]) -> Iterator[tuple[str, str, list[dict], dict, bool]]:
+@dataclass
+class TrackingPage:
+    activity_id: str
+    kind: str
+    rows: list[dict]
+    next_state: dict
+    done: bool
+    skipped: int
+
+
+def identity(row: dict) -> tuple:
+    return (row["contact_id"], row["created_time"], row.get("url_id"))
+
+
+def number_identical_rows(rows: list[dict], carry: dict[tuple, int]) -> dict[tuple, int]:
+    """Set each row's `ordinal` (1 for the first of identical rows, 2 for the next, ...), continuing `carry`
+    (the counts of the previous page's last instant); returns the carry for the next page."""
+    seen = Counter(carry)
+    for row in rows:
+        key = identity(row)
+        seen[key] += 1
+        row["ordinal"] = seen[key]
+    if not rows:
+        return dict(carry)
+    last = rows[-1]["created_time"]
+    return {key: n for key, n in seen.items() if key[1] == last}
+
+
+def _carry_out(carry: dict[tuple, int]) -> list:
+    return [[c, t.isoformat(), u, n] for (c, t, u), n in carry.items()]
+
+
+def _carry_in(state: dict) -> dict[tuple, int]:
+    return {(c, datetime.fromisoformat(t), u): n for c, t, u, n in state.get("carry") or []}
+
+
+def _read(activity_id: str, ttype: str):
+    def read(body: dict) -> tuple[list[dict], int]:
+        rows, skipped = [], 0
+        for rec in parse.items(body, "tracking_activities"):
+            try:
+                rows.append(tracking_row(rec, activity_id, ttype))
+            except MissingId:
+                skipped += 1
+        return rows, skipped
+    return read
+
+
+def _pages(ctx: Context, plan: list[tuple[str, str, dict]]) -> Iterator[TrackingPage]:
     """Every page the plan needs, each with the checkpoint to store with it. Runs in the prefetch thread:
     it touches only the HTTP client, never the database."""
     for aid, kind, state in plan:
-        hwm = _utc(state["hwm"]) if state.get("hwm") else None
-        new_hwm = _utc(state["new_hwm"]) if state.get("new_hwm") else None
+        ttype = TRACKING_KINDS[kind][0]
+        hwm = parse.timestamp(state.get("hwm"))
+        new_hwm = parse.timestamp(state.get("new_hwm"))
+        carry = _carry_in(state)
         pages = ctx.client.pages(
             f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(TRACKING_PAGE)},
-            endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", shape="tracking",
+            endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", read=_read(aid, ttype),
             start_href=state.get("next"),
         )
         for page in pages:
-            recs = [r for r in page.body.get("tracking_activities") or [] if isinstance(r, dict)]
-            times = [t for t in (_utc(str(r.get("created_time") or "")) for r in recs) if t is not None]
+            rows, skipped = page.content
+            carry = number_identical_rows(rows, carry)
+            times = [r["created_time"] for r in rows]
             if times and new_hwm is None:
                 new_hwm = max(times)
             done = page.next_href is None or (hwm is not None and any(t <= hwm for t in times))
@@ -107,7 +158,7 @@ def _pages(ctx: Context, plan: list[tuple[str, str, dict]]) -> Iterator[tuple[st
                 next_state: dict = {"hwm": best.isoformat() if best else None}
             else:
                 next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
-                              "new_hwm": new_hwm.isoformat() if new_hwm else None}
-            yield aid, kind, recs, next_state, done
+                              "new_hwm": new_hwm.isoformat() if new_hwm else None, "carry": _carry_out(carry)}
+            yield TrackingPage(aid, kind, rows, next_state, done, skipped)
             if done:
                 break

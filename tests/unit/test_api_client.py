@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from cc_data.api.auth import TokenManager, TokenSet, TokenStore
-from cc_data.api.client import ApiClient, CallBudget, next_href
+from cc_data.api import parse
+from cc_data.api.client import ApiClient, CallBudget, RepeatedLink, RequestRefused, UnreadableAnswer, next_href
 from cc_data.api.ratelimit import TokenBucket
 from cc_data.config import Settings
 from cc_data.errors import ApiError, QuotaExceeded
@@ -106,7 +107,8 @@ def test_gives_up_with_a_clear_api_error(api):
 
 def test_401_refreshes_once_and_saves_rotated_token_first(api):
     client, script = api
-    client.tokens.tokens.access_token = "expired"
+    TokenStore(client.settings.token_file).save(TokenSet("expired", "refresh-0", time.time() + 3600, time.time()))
+    client.tokens = TokenManager(client.settings)
     script.routes["/v3/x"] = [(401, {"error_key": "unauthorized"})]
     assert client.get_json("/x", endpoint="x") == {"ok": True}
     assert script.token_calls == 1
@@ -153,3 +155,60 @@ def test_links_to_another_host_are_refused(api):
     client, _ = api
     with pytest.raises(ApiError, match="another host"):
         client.url_for("https://evil.example.com/v3/contacts")
+
+
+def test_every_documented_last_page_ends_paging(api):
+    client, script = api
+    for n, last in enumerate([{}, {"_links": None}, {"_links": {}}, {"_links": {"next": None}},
+                              {"_links": {"next": {}}}, {"_links": {"next": {"href": None}}},
+                              {"_links": {"next": {"href": ""}}}]):
+        script.routes[f"/v3/l{n}"] = [(200, {"items": [1], "_links": {"next": {"href": f"/v3/l{n}b"}}})]
+        script.routes[f"/v3/l{n}b"] = [(200, {"items": [2], **last})]
+        pages = list(client.pages(f"/l{n}", endpoint="l"))
+        assert [p.next_href for p in pages] == [f"/v3/l{n}b", None], last
+
+
+def test_an_unreadable_answer_is_asked_once_more_then_reported_in_one_line(api):
+    client, script = api
+    script.routes["/v3/t"] = [(200, {"tags": [], "_links": {"next": {"href": 5}}})]
+    with pytest.raises(UnreadableAnswer) as caught:
+        list(client.pages("/t", endpoint="t"))
+    assert len(script.log) == 2  # not six: the same defect twice is the answer's, not the network's
+    message = str(caught.value)
+    assert "/v3/t" in message and "$._links.next.href" in message and "5" in message and "\n" not in message
+
+
+def test_an_unreadable_answer_that_reads_on_the_retry_is_taken(api):
+    client, script = api
+    script.routes["/v3/t"] = [(200, {"tags": "oops"}), (200, {"tags": [1]})]
+    assert client.get_json("/t", endpoint="t", read=lambda body: parse.items(body, "tags")) == [1]
+
+
+def test_a_next_link_already_followed_stops_the_listing(api):
+    client, script = api
+    script.routes["/v3/a"] = [(200, {"_links": {"next": {"href": "/v3/b?cursor=1"}}})]
+    script.routes["/v3/b"] = [(200, {"_links": {"next": {"href": "/v3/c?cursor=2"}}})]
+    script.routes["/v3/c"] = [(200, {"_links": {"next": {"href": "/v3/b?cursor=1"}}})]
+    seen = []
+    with pytest.raises(RepeatedLink, match="already followed"):
+        for page in client.pages("/a", endpoint="a"):
+            seen.append(page.next_href)
+    assert seen == ["/v3/b?cursor=1", "/v3/c?cursor=2"]  # the looping link is never handed out as a checkpoint
+    assert len(script.log) == 3
+
+
+def test_a_refused_request_names_the_error_and_is_not_retried(api):
+    client, script = api
+    script.routes["/v3/e"] = [(400, [{"error_key": "emails.api.validation.error",
+                                      "error_message": "limit must be between 1 and 50"}])]
+    with pytest.raises(RequestRefused) as caught:
+        client.get_json("/e", {"limit": "500"}, endpoint="e")
+    assert caught.value.status == 400 and "limit" in caught.value.detail
+    assert len(script.log) == 1
+
+
+def test_redirects_are_not_followed(api):
+    client, script = api
+    script.routes["/v3/r"] = [(302, {})]
+    with pytest.raises(ApiError, match="redirect"):
+        client.get_json("/r", endpoint="r")
