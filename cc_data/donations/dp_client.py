@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, unquote_plus, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -67,25 +67,48 @@ class DonorPerfectClient:
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def redact(self, text: str) -> str:
-        return text.replace(self._key, "***").replace(quote(self._key, safe=""), "***")
+        """The text without the key in any form a server or library may write it: raw, decoded or encoded."""
+        forms = {self._key, unquote_plus(self._key), quote(self._key, safe=""), quote(self._key), quote_plus(self._key)}
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "***")
+        return text
 
     def query(self, action: str) -> list[dict[str, str]]:
         """Run one action (a SELECT or a stored procedure call); the records as {field: value} (empty -> "")."""
         url = f"{self.api_url}?apikey={self._key}&action={quote(action, safe='')}"
         self.calls += 1
+        failure: str | None = None
         try:
-            response = self.session.get(url, timeout=self.timeout)
+            # Never follow a redirect: requests would send the key, which is in the URL, on to the new address.
+            response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as err:
+            failure = type(err).__name__
+        if failure is not None:  # raised outside the except block, so no chained exception carries the URL
             raise DonorPerfectError(
-                f"DonorPerfect at {self.api_url} could not be reached ({self.redact(type(err).__name__)}); "
+                f"DonorPerfect at {self._host(self.api_url)} could not be reached ({failure}); "
                 "check DP_API_URL and your connection, then try again."
-            ) from None
+            )
+        if response.is_redirect or 300 <= response.status_code < 400:
+            raise self._redirect_error(response)
         if response.status_code >= 400:
             raise DonorPerfectError(
                 f"DonorPerfect answered HTTP {response.status_code} for {self.redact(action)[:80]!r}; "
                 "it may be down, so try again later."
             )
         return self._parse(response.content, action)
+
+    def _redirect_error(self, response: requests.Response) -> DonorPerfectError:
+        location = response.headers.get("Location")
+        target = f" to {self._host(urljoin(self.api_url, location))}" if location else ""
+        return DonorPerfectError(
+            f"DonorPerfect at {self._host(self.api_url)} answered with a redirect (HTTP {response.status_code}){target}; "
+            "it was not followed, so the API key was not sent there. If DonorPerfect moved, set DP_API_URL to the "
+            "new xmlrequest.asp address."
+        )
+
+    def _host(self, url: str) -> str:
+        """host[:port] of a URL, for messages (never its query, which may hold the key)."""
+        return self.redact(urlsplit(url).netloc.rsplit("@", 1)[-1]) or "(no host)"
 
     def _parse(self, body: bytes, action: str) -> list[dict[str, str]]:
         try:
