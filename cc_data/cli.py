@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
-from cc_data.config import load_settings
-from cc_data.errors import UserError
+import duckdb
+
+from cc_data.config import Settings, load_settings
+from cc_data.errors import DatabaseUnreadable, UserError
+from cc_data.store.dbfile import verify
 
 COMMAND_MODULES = (
     "cc_data.sandbox.commands",   # sandbox serve
@@ -27,14 +31,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
-        return int(args.func(args, load_settings()) or 0)
+        settings = load_settings()
+        return int(args.func(args, settings) or 0)
     except UserError as err:
         print(f"cc-data: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cc-data: interrupted; the next run resumes where this one stopped.", file=sys.stderr)
         return 130
+    except duckdb.Error:
+        # A connection opened outside cc_data.store hit a damaged file: say so in one line. Anything else is a bug.
+        problem = _unreadable(settings)
+        if problem is None:
+            raise
+        print(f"cc-data: {problem}", file=sys.stderr)
+        return 2
+
+
+def _unreadable(settings: Settings | None) -> DatabaseUnreadable | None:
+    if settings is None or not Path(settings.db_path).exists():
+        return None
+    try:
+        verify(Path(settings.db_path), every_row=True)
+    except DatabaseUnreadable as err:
+        return err
+    return None
 
 
 if __name__ == "__main__":

@@ -16,9 +16,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from cc_data import datasource
 from cc_data.config import Settings
-from cc_data.errors import UserError
-from cc_data.store.db import read, work_path, writer, writer_busy
+from cc_data.errors import DemoRefused, UserError
+from cc_data.store.db import Writer, locked, read, work_path, writer
+from cc_data.store.dbfile import wal_path
 
 DEMO_SEED = 7
 DEMO_SCALE = "demo"
@@ -38,6 +42,23 @@ def demo_meta(db_path: Path) -> dict[str, str]:
     with read(db_path) as con:
         meta = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'demo_%' OR key = 'source'").fetchall())
     return meta if meta.get("source") == "demo" else {}
+
+
+def foreign_content(path: Path) -> str | None:
+    """What is at path when it is not a database the demo made itself; None for nothing or the demo's own.
+    A file that is not a readable database raises DatabaseUnreadable."""
+    if not path.exists():
+        return None
+    with read(path) as con:
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
+        except duckdb.CatalogException:
+            row = None
+    if row and row[0] == "demo":
+        return None
+    if row:
+        return f"a database marked source={row[0]!r}, not the demo"
+    return "data synced from a Constant Contact account (it has no demo mark)"
 
 
 @contextmanager
@@ -79,21 +100,33 @@ def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], N
 
 def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
           progress: Callable[[Any], None] | None = None) -> Any:
-    """Build the demo database from scratch at settings.db_path."""
+    """Build the demo database from scratch at settings.db_path. Only a database the demo marked itself is
+    replaced, and the new one is marked before anything else is written to it."""
     from cc_data.donations.code_mapping import seed_code_mapping
 
     db_path = Path(settings.db_path)
-    if writer_busy(db_path):
-        raise UserError("A sync is running on the demo database; wait for it to finish.")
-    for path in (db_path, work_path(db_path)):
-        path.unlink(missing_ok=True)
     now = _now_hour()
+    with locked(db_path):
+        for path in (db_path, work_path(db_path)):
+            foreign = foreign_content(path)
+            if foreign:
+                raise DemoRefused(f"{path} holds {foreign}; the demo only replaces a database it made itself. Set "
+                                  "CONSTANT_CONTACT_CLIENT_ID (in .env) to use that account, or point CC_DB_PATH "
+                                  "elsewhere for the demo.")
+        for path in (db_path, work_path(db_path), wal_path(work_path(db_path))):
+            path.unlink(missing_ok=True)
+        w = Writer(db_path)
+        try:
+            _write_meta(w.con, {"source": "demo", "demo_seed": str(seed), "demo_scale": scale,
+                                "demo_now": now.isoformat(), "demo_advances": "[]"})
+        except BaseException:
+            w.con.close()
+            raise
+        w.close(publish=True)
     with _sandboxes(seed, scale, now, []) as (cc, dp):
         result = _sync_from(settings, cc, dp, progress)
         with writer(db_path) as w:
             seed_code_mapping(w.con, cc.account.appeal_codes)
-            _write_meta(w.con, {"source": "demo", "demo_seed": str(seed), "demo_scale": scale,
-                                "demo_now": now.isoformat(), "demo_advances": "[]"})
     return result
 
 
@@ -137,6 +170,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         raise UserError("Constant Contact credentials are configured, so the demo would overwrite your data; "
                         "unset CONSTANT_CONTACT_CLIENT_ID or point CC_DB_PATH elsewhere to build the demo.")
+    datasource.is_demo(settings)   # settings that still point at a real account are an error
     from cc_data.sync.commands import ProgressPrinter
 
     print(f"Building the demo database ({args.scale} scale) from the built-in sandbox...", flush=True)

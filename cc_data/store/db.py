@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from cc_data.errors import UserError, WriterBusy
+from cc_data.errors import DatabaseUnreadable, UserError, WriterBusy
 from cc_data.store import derived
 from cc_data.store.dbfile import (
     connect,
@@ -29,6 +29,7 @@ from cc_data.store.dbfile import (
     fsync_dir,
     header_problem,
     partial_path,
+    read_tables,
     unreadable,
     verify,
     wal_path,
@@ -72,7 +73,24 @@ class Writer:
                 verify(db_path)
                 copy_complete(db_path, self.path)
             self.con = _connect_writer(self.path)
-        migrate(self.con)
+        try:
+            migrate(self.con)
+        except duckdb.IOException:
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        """Close after a failure. A fresh copy of a published file that turns out to be damaged is removed, and
+        the damage is reported as DatabaseUnreadable (a copy of it can never be published)."""
+        self.con.close()
+        if self.resumed or not self.db_path.exists():
+            return
+        try:
+            verify(self.db_path, every_row=True)
+        except DatabaseUnreadable:
+            self.path.unlink(missing_ok=True)
+            wal_path(self.path).unlink(missing_ok=True)
+            raise
 
     def _resume(self) -> duckdb.DuckDBPyConnection | None:
         """The working copy a crashed writer left, or None (a broken one is discarded with a notice)."""
@@ -83,7 +101,7 @@ class Writer:
         if problem is None:
             try:
                 con = _connect_writer(self.path)
-                con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+                read_tables(con, every_row=True)   # once per crash: a damaged copy must not be resumed
                 return con
             except duckdb.Error as err:
                 problem = f"does not open ({first_line(err)})"
@@ -165,6 +183,9 @@ def writer(db_path: Path) -> Iterator[Writer]:
         w = Writer(db_path)
         try:
             yield w
+        except duckdb.IOException:
+            w.abandon()
+            raise
         except BaseException:
             w.con.close()
             raise

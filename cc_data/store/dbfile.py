@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import struct
 from pathlib import Path
 
 import duckdb
@@ -18,8 +17,8 @@ from cc_data.errors import DatabaseUnreadable
 
 DUCKDB_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
-# DuckDB's file layout (storage format 64 and later): a 4 KiB main header with the magic at byte 8, two 4 KiB
-# database headers (the one with the higher iteration is current), then block_count blocks of block_alloc_size.
+# DuckDB's file layout: a 4 KiB main header with the magic at byte 8 and two 4 KiB database headers, then the
+# blocks. A file may legitimately end before its last free block, so its size alone does not prove truncation.
 _HEADER_BYTES = 3 * 4096
 _MAGIC = b"DUCK"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -50,9 +49,8 @@ def header_problem(path: Path) -> str | None:
         return "is a SQLite database, not a DuckDB one"
     if head[8:12] != _MAGIC:
         return "is not a DuckDB database (it looks like text)" if _looks_like_text(head) else "is not a DuckDB database"
-    expected = _expected_size(head)
-    if len(head) < _HEADER_BYTES or (expected is not None and size < expected):
-        return f"is truncated ({size:,} bytes{f' of {expected:,}' if expected else ''})"
+    if len(head) < _HEADER_BYTES:
+        return f"is truncated ({size:,} bytes)"
     return None
 
 
@@ -62,17 +60,6 @@ def _looks_like_text(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _expected_size(head: bytes) -> int | None:
-    """The size the current database header promises, or None when the header is not one this code knows."""
-    if len(head) < _HEADER_BYTES:
-        return None
-    headers = [struct.unpack_from("<QQQQQQ", head, offset) for offset in (4096, 8192)]
-    _, _, _, _, block_count, block_size = max(headers, key=lambda h: h[1])
-    if not (4096 <= block_size <= 1 << 30 and block_size & (block_size - 1) == 0 and block_count < 1 << 32):
-        return None
-    return _HEADER_BYTES + block_count * block_size
 
 
 def verify(path: Path, *, every_row: bool = False) -> None:
@@ -85,14 +72,19 @@ def verify(path: Path, *, every_row: bool = False) -> None:
     except duckdb.Error as err:
         raise unreadable(path, f"does not open ({first_line(err)})") from None
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
-        for table in tables if every_row else ():
-            con.execute(f'SELECT max(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+        read_tables(con, every_row=every_row)
     except duckdb.Error as err:
         raise unreadable(path, f"cannot be read ({first_line(err)})") from None
     finally:
         con.close()
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, *, every_row: bool) -> None:
+    """Read the catalog and, with every_row, every value of every table (a damaged block raises duckdb.Error)."""
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
+    for table in tables if every_row else ():
+        con.execute(f'SELECT max(hash(COLUMNS(*))) FROM "{table}"').fetchall()
 
 
 def first_line(err: BaseException) -> str:

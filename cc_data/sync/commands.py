@@ -1,4 +1,5 @@
-"""CLI: `cc-data auth [--device]`, `cc-data sync [--full] [--only STREAM ...] [--quiet] [--json]`, `cc-data status`."""
+"""CLI: `cc-data auth [--device]`, `cc-data sync [--full] [--only STREAM ...] [--quiet] [--json] [--wait N]`,
+`cc-data status`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cc_data import datasource
 from cc_data.api import auth
 from cc_data.config import Settings
 from cc_data.errors import AuthError, UserError
+from cc_data.store.db import lock_wait
+from cc_data.store.dbfile import verify
 from cc_data.sync.engine import ProgressEvent
 from cc_data.sync.runner import STREAMS
 
@@ -31,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--only", nargs="+", metavar="STREAM", choices=STREAMS, help="run only these streams")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something goes wrong")
     p.add_argument("--json", action="store_true", help="print the run's result as JSON")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to this long for another sync or import to finish (default: do not wait)")
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("status", help="last runs, freshness per stream, calls used today, login expiry")
     p.add_argument("--json", action="store_true")
@@ -138,7 +143,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     progress = None if (args.quiet or args.json) else ProgressPrinter()
     if datasource.is_demo(settings) and not args.quiet:
         print("No Constant Contact credentials: syncing the built-in demo sandbox.", file=sys.stderr)
-    result = datasource.sync_now(settings, progress, full=args.full, only=args.only)
+    with lock_wait(args.wait):
+        result = datasource.sync_now(settings, progress, full=args.full, only=args.only)
     if args.json:
         print(json.dumps(asdict(result), default=str))
     elif not args.quiet:
@@ -149,18 +155,21 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         for endpoint, calls in sorted(result.calls.items()):
             print(f"{endpoint:<60}{calls:>8,}")
         print(f"\n{result.outcome}: {result.total_calls:,} calls in {result.elapsed_s:,.1f} s")
-    if result.outcome == "quota_exceeded":
+    codes = {"quota_exceeded": 3, "partial": 4}
+    if result.outcome in codes:
         print(f"cc-data: {result.message}", file=sys.stderr)
-        return 3
+        return codes[result.outcome]
     return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from cc_data.sync import status
 
-    token = auth.token_status(settings) if settings.has_credentials else {"logged_in": None}
+    demo = datasource.is_demo(settings)
+    token = {"logged_in": None} if demo else auth.token_status(settings)
     if not Path(settings.db_path).exists():
         raise UserError(f"No data at {settings.db_path} yet: run `cc-data sync` (or `make run` for the demo).")
+    verify(Path(settings.db_path), every_row=True)   # a damaged file is reported, not summarised
     frame = status.status_frame(settings.db_path)
     runs = status.last_runs(settings.db_path, 5)
     calls = status.calls_today(settings.db_path)
@@ -168,7 +177,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"token": token, "calls_today": calls, "daily_quota": settings.daily_quota,
                           "streams": frame.to_dicts(), "runs": runs.to_dicts()}, default=str))
         return 0
-    if not settings.has_credentials:
+    if demo:
         print("Source: the built-in demo sandbox (no Constant Contact credentials configured).")
     elif token.get("logged_in"):
         print(f"Login: ok; access token expires {token.get('expires_at') or 'at next use'}; refresh token last used "

@@ -119,3 +119,73 @@ def test_status_reports_source_streams_and_runs_in_plain_text(settings, monkeypa
     assert main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["calls_today"] > 0 and {s["stream"] for s in report["streams"]} >= {"contacts", "tracking"}
+
+
+def _live_database(path):
+    """What a real account's sync leaves: a database with no demo mark."""
+    from cc_data.store.db import writer
+
+    with writer(path) as w:
+        w.con.execute("INSERT INTO segments VALUES (1, 'real donors', NULL, NULL)")
+    return data_version(path)
+
+
+@pytest.mark.parametrize("trace", ["refresh_token", "token_file", "database"])
+def test_an_empty_client_id_never_turns_a_real_account_into_the_demo(settings, monkeypatch, capsys, tmp_path, trace):
+    monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
+    monkeypatch.setenv("CONSTANT_CONTACT_CLIENT_ID", "")
+    monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))
+    version = None
+    if trace == "refresh_token":
+        monkeypatch.setenv("CONSTANT_CONTACT_REFRESH_TOKEN", "rt-secret-123")
+    elif trace == "token_file":
+        (tmp_path / "tokens.json").write_text("{}")
+    version = _live_database(settings.db_path)
+    for command in (["sync"], ["sync", "--quiet"], ["demo"], ["status"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert "CONSTANT_CONTACT_CLIENT_ID" in err and len(err.strip().splitlines()) == 1, err
+        assert "rt-secret-123" not in err
+        assert data_version(settings.db_path) == version
+    from cc_data import datasource
+
+    with pytest.raises(UserError):   # the dashboard's "Sync now" takes this path
+        datasource.sync_now(load_settings())
+    assert data_version(settings.db_path) == version
+
+
+@pytest.mark.parametrize("content", ["live", "text"])
+def test_the_demo_replaces_only_a_file_it_marked_itself(settings, content):
+    if content == "live":
+        _live_database(settings.db_path)
+    else:
+        settings.db_path.parent.mkdir(parents=True)
+        settings.db_path.write_text("my notes\n")
+    version = data_version(settings.db_path)
+    with pytest.raises(UserError) as err:
+        demo.build(settings, scale="small")
+    assert str(settings.db_path) in str(err.value) and "\n" not in str(err.value)
+    assert "CONSTANT_CONTACT_CLIENT_ID" in str(err.value) or "left untouched" in str(err.value)
+    assert data_version(settings.db_path) == version
+
+
+def test_sync_reports_a_partial_run_with_exit_code_4(settings, monkeypatch, capsys):
+    from cc_data import datasource
+    from cc_data.sync.runner import RunResult
+
+    monkeypatch.setattr(datasource, "sync_now", lambda *a, **k: RunResult(
+        "r1", "partial", "incremental", message="2 campaigns could not be fetched; the next run retries them."))
+    assert main(["sync", "--quiet"]) == 4
+    assert "2 campaigns could not be fetched" in capsys.readouterr().err
+
+
+def test_sync_wait_lets_its_writers_wait_for_the_lock(settings, monkeypatch):
+    from cc_data import datasource
+    from cc_data.store import db
+
+    waits = []
+    monkeypatch.setattr(datasource, "sync_now", lambda *a, **k: waits.append(db._lock_wait_s.get()) or
+                        type("R", (), {"outcome": "success", "message": None})())
+    assert main(["sync", "--quiet", "--wait", "45"]) == 0
+    assert main(["sync", "--quiet"]) == 0
+    assert waits == [45.0, 0.0]
