@@ -21,7 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--quota", type=int, default=10_000, help="requests per UTC day")
     serve.add_argument("--dp-port", type=int, default=8901, dest="dp_port",
                        help="port of the DonorPerfect sandbox on 127.0.0.1 (0 picks a free one)")
+    serve.add_argument("--variants", nargs="?", const="", default=None, metavar="SEED",
+                       help="answer in every form the API documents (same content; rare transient faults); "
+                            "SEED picks the forms, default the --seed value (docs/sandbox.md)")
     serve.set_defaults(func=serve_command)
+
+
+def variants_seed(args: argparse.Namespace) -> int | None:
+    """None (plain answers), or the seed that picks the variant forms."""
+    if args.variants is None:
+        return None
+    if args.variants == "":
+        return args.seed
+    try:
+        return int(args.variants)
+    except ValueError:
+        raise ConfigError(f"--variants takes a whole number seed, not {args.variants!r}.") from None
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,9 +45,10 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.rate_limit <= 0 or args.quota <= 0:
         raise ConfigError("--rate-limit and --quota must be positive numbers.")
+    variants = variants_seed(args)
     print(f"Generating the {args.scale} account (seed {args.seed})...", flush=True)
     server = SandboxServer(seed=args.seed, scale=args.scale, port=args.port, rate_limit_rps=args.rate_limit,
-                           daily_quota=args.quota)
+                           daily_quota=args.quota, variants=variants)
     try:
         server.start()
     except OSError as err:
@@ -50,6 +66,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
   client secret:   {server.client_secret}   (sandbox only, not a real secret)
   refresh token:   {refresh}
   clock:           {server.now.isoformat()}   (POST {server.url}/__sandbox__/advance?days=N moves it)
+  variants:        {"off (plain answers)" if variants is None else f"seed {variants} (documented forms, rare faults)"}
 Use it from cc-data with:
   CONSTANT_CONTACT_CLIENT_ID={server.client_id} CONSTANT_CONTACT_CLIENT_SECRET={server.client_secret} \\
   CONSTANT_CONTACT_REFRESH_TOKEN={refresh} CC_API_BASE_URL={server.api_base_url} \\

@@ -127,7 +127,8 @@ class SandboxServer:
     def state(self) -> dict:
         return {"now": to_datetime(self.account.now).isoformat().replace("+00:00", "Z"), "seed": self.seed,
                 "scale": self.account.scale, "quota_used_today": self._quota.used, "quota": self._quota.limit,
-                "rate_limit_rps": self._rate, "counts": self.account.counts()}
+                "rate_limit_rps": self._rate, "variants": None if self.variants is None else self.variants.seed,
+                "counts": self.account.counts()}
 
     # -- dispatch ----------------------------------------------------------------------------------
     def fate(self) -> str:

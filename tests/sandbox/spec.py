@@ -107,3 +107,10 @@ def response_errors(method: str, template: str, status: int, body: object, docum
     defs = _documented_definitions() if documented else spec()["definitions"]
     validator = Draft4Validator({**schema, "definitions": defs}, format_checker=FORMATS)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in validator.iter_errors(body)]
+
+
+def definition_errors(name: str, body: object) -> list[str]:
+    """Violations of one of the spec's definitions, e.g. APIErrorSchema for the error arrays."""
+    validator = Draft4Validator({"$ref": f"#/definitions/{name}", "definitions": spec()["definitions"]},
+                                format_checker=FORMATS)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in validator.iter_errors(body)]
