@@ -71,6 +71,10 @@ def sidebar_filters(core: data.Core) -> None:
 
 nav = st.navigation(PAGES)   # first: it leaves Streamlit's pages/-directory mode, so settings() needs no rerun
 cfg = context.settings()
+problem = context.database_problem(cfg)
+if problem:   # nothing on any page can be read: say so once, instead of a traceback per query
+    st.error(problem)
+    st.stop()
 if context.has_data(cfg):
     try:
         loaded = data.core(str(cfg.db_path), data.version(cfg.db_path))
@@ -81,4 +85,7 @@ if context.has_data(cfg):
         sidebar_filters(loaded)
 else:
     st.sidebar.info("No data yet: see **Data & sync**.")
-nav.run()
+try:
+    nav.run()
+except UserError as err:   # an expected problem a page did not handle (damage found mid-query, contradicting settings)
+    st.error(str(err))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
 from cc_data.analytics.campaigns import Filters
 from cc_data.config import Settings, load_settings
-from cc_data.errors import UserError
+from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.db import data_version
+from cc_data.store.dbfile import verify
 
 FILTER_KEYS = ("f_dates", "f_types", "f_name", "f_lists", "f_human_only")
 
@@ -37,6 +39,22 @@ def settings() -> Settings:
 
 def has_data(cfg: Settings) -> bool:
     return data_version(cfg.db_path) != "missing"
+
+
+def database_problem(cfg: Settings) -> str | None:
+    """One line saying what is wrong with the database file and how to recover, or None when it opens."""
+    if not has_data(cfg):
+        return None
+    return _problem(str(cfg.db_path), data_version(cfg.db_path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _problem(db_path: str, version: str) -> str | None:  # noqa: ARG001 - version is the cache key
+    try:
+        verify(Path(db_path))
+    except DatabaseUnreadable as err:
+        return str(err)
+    return None
 
 
 def empty_state(cfg: Settings, what: str = "this page") -> None:
