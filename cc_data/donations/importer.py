@@ -216,7 +216,7 @@ class _FrameBuilder:
         self._flush()
         if not self._chunks:
             return pl.DataFrame(schema={"_row": pl.Int64, **_FRAME_SCHEMA})
-        return pl.concat(self._chunks, rechunk=True)
+        return pl.concat(self._chunks, rechunk=False)
 
     def _flush(self) -> None:
         if self._rows:
@@ -234,6 +234,8 @@ def _drop_repeated_gift_ids(frame: pl.DataFrame, *, keyed: bool) -> tuple[pl.Dat
     occurrence = pl.int_range(pl.len()).over("gift_id")
     if not keyed:
         frame = frame.with_columns(gift_id=pl.col("gift_id") + "#" + (occurrence + 1).cast(pl.Utf8))
+        return frame.drop("_row"), []
+    if frame["gift_id"].is_unique().all():  # the usual case: no repeated id, nothing to compare
         return frame.drop("_row"), []
     frame = frame.with_columns(_occurrence=occurrence)
     firsts = frame.filter(pl.col("_occurrence") == 0)
@@ -321,8 +323,10 @@ def _structure_reason(message: str, first_line: int) -> str:
 
 
 def _validate_row(raw: dict[str, str], today: date) -> tuple[dict[str, object], str, bool]:
-    problems = [f"{name} contains a control character ({found}); remove it from the file"
-                for name, value in raw.items() if (found := control_character(value))]
+    problems: list[str] = []
+    if control_character(",".join(raw.values())):  # one search per row; which cell only when there is one
+        problems = [f"{name} contains a control character ({found}); remove it from the file"
+                    for name, value in raw.items() if (found := control_character(value))]
     gift: dict[str, object] = {name: None for name in GIFT_COLUMNS}
     date_format = ""
     if "gift_id" in raw and not raw["gift_id"]:
@@ -442,7 +446,7 @@ def donors_from_gifts(gifts: pl.DataFrame) -> pl.DataFrame:
     """One donor per donor_id, with the last non-empty name, email and cc_contact_id seen on their gifts."""
     if gifts.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(DONOR_COLUMNS, pl.Utf8))
-    return gifts.group_by("donor_id", maintain_order=True).agg(
+    return gifts.select(DONOR_COLUMNS).group_by("donor_id", maintain_order=True).agg(
         pl.col(name).drop_nulls().last() for name in DONOR_COLUMNS[1:]
     )
 
