@@ -54,7 +54,7 @@ def _unreadable(settings: Settings | None) -> DatabaseUnreadable | None:
     if settings is None or not Path(settings.db_path).exists():
         return None
     try:
-        verify(Path(settings.db_path), every_row=True)
+        verify(Path(settings.db_path), every_block=True)
     except DatabaseUnreadable as err:
         return err
     return None

@@ -23,13 +23,13 @@ import duckdb
 from cc_data.errors import DatabaseUnreadable, UserError, WriterBusy
 from cc_data.store import derived
 from cc_data.store.dbfile import (
+    block_problem,
     connect,
     copy_complete,
     first_line,
     fsync_dir,
     header_problem,
     partial_path,
-    read_tables,
     unreadable,
     verify,
     wal_path,
@@ -86,7 +86,7 @@ class Writer:
         if self.resumed or not self.db_path.exists():
             return
         try:
-            verify(self.db_path, every_row=True)
+            verify(self.db_path, every_block=True)
         except DatabaseUnreadable:
             self.path.unlink(missing_ok=True)
             wal_path(self.path).unlink(missing_ok=True)
@@ -101,12 +101,16 @@ class Writer:
         if problem is None:
             try:
                 con = _connect_writer(self.path)
-                read_tables(con, every_row=True)   # once per crash: a damaged copy must not be resumed
-                return con
             except duckdb.Error as err:
                 problem = f"does not open ({first_line(err)})"
-                with contextlib.suppress(NameError, duckdb.Error):
-                    con.close()
+            else:
+                try:
+                    problem = block_problem(con, self.path)
+                except duckdb.Error as err:
+                    problem = f"cannot be read ({first_line(err)})"
+                if problem is None:
+                    return con
+                con.close()
         log.warning("The working copy %s %s; discarded, starting again from the published database.",
                     self.path, problem)
         self.path.unlink()

@@ -62,8 +62,9 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def verify(path: Path, *, every_row: bool = False) -> None:
-    """Raise DatabaseUnreadable unless the file opens and its catalog (with every_row: every table) reads."""
+def verify(path: Path, *, every_block: bool = False) -> None:
+    """Raise DatabaseUnreadable unless the file opens and its catalog reads; with every_block, also unless every
+    block its tables use lies within the file (what a truncated file fails, however it still opens)."""
     problem = header_problem(path)
     if problem:
         raise unreadable(path, problem)
@@ -72,19 +73,33 @@ def verify(path: Path, *, every_row: bool = False) -> None:
     except duckdb.Error as err:
         raise unreadable(path, f"does not open ({first_line(err)})") from None
     try:
-        read_tables(con, every_row=every_row)
+        problem = block_problem(con, path) if every_block else None
     except duckdb.Error as err:
         raise unreadable(path, f"cannot be read ({first_line(err)})") from None
     finally:
         con.close()
+    if problem:
+        raise unreadable(path, problem)
 
 
-def read_tables(con: duckdb.DuckDBPyConnection, *, every_row: bool) -> None:
-    """Read the catalog and, with every_row, every value of every table (a damaged block raises duckdb.Error)."""
+def block_problem(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """Whether the file ends before the last block its tables use. Reads the catalog and the storage layout,
+    not the data: a fraction of a second where reading every value of a 2 GB file takes a minute."""
+    block_size = con.execute(
+        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()").fetchone()[0]
     tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
-    for table in tables if every_row else ():
-        con.execute(f'SELECT max(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+    ).fetchall()]
+    last = -1
+    for table in tables:
+        quoted = table.replace("'", "''")
+        row = con.execute(
+            "SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+            f"FROM pragma_storage_info('{quoted}') WHERE persistent").fetchone()
+        last = max(last, row[0] if row and row[0] is not None else -1)
+    needed = _HEADER_BYTES + (last + 1) * block_size
+    size = path.stat().st_size
+    return f"is truncated ({size:,} bytes; its tables need {needed:,})" if size < needed else None
 
 
 def first_line(err: BaseException) -> str:

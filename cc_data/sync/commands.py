@@ -169,7 +169,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     token = {"logged_in": None} if demo else auth.token_status(settings)
     if not Path(settings.db_path).exists():
         raise UserError(f"No data at {settings.db_path} yet: run `cc-data sync` (or `make run` for the demo).")
-    verify(Path(settings.db_path), every_row=True)   # a damaged file is reported, not summarised
+    verify(Path(settings.db_path), every_block=True)   # a damaged file is reported, not summarised
     frame = status.status_frame(settings.db_path)
     runs = status.last_runs(settings.db_path, 5)
     calls = status.calls_today(settings.db_path)
