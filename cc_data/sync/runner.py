@@ -104,6 +104,33 @@ RUNNERS: dict[str, Callable[[Context], None] | Stream] = {
 }
 
 
+RESUME_WITHIN = timedelta(hours=36)        # a quota stop resumes after the next UTC midnight
+CONTACTS_FRESH_FOR = timedelta(hours=1)    # opt-outs must be current: older contact passes run again
+
+
+def _begin_chain(ctx: Context) -> bool:
+    """Set `ctx.started` (on the API's clock, known once a call was answered): the start of the run a quota stop or a kill interrupted (then True: this run resumes
+    it), or now. Streams completed since then are not run again, and activity stats fetched since then count
+    as fresh, so a resumed run costs about what the rest of the interrupted one would have."""
+    now = ctx.now()
+    stored = upserts.get_state(ctx.con, "run", "resume_from")
+    started = datetime.fromisoformat(stored) if stored else None
+    if started is not None and not ctx.full and timedelta(0) <= now - started < RESUME_WITHIN:
+        ctx.started = started
+        return True
+    ctx.started = now
+    with ctx.transaction():
+        upserts.set_state(ctx.con, "run", "resume_from", now.isoformat())
+    return False
+
+
+def _done_in_chain(ctx: Context, name: str) -> bool:
+    completed = upserts.get_state(ctx.con, name, "completed_at")
+    if completed is None or ctx.started is None or datetime.fromisoformat(completed) < ctx.started:
+        return False
+    return name != "contacts" or ctx.now() - datetime.fromisoformat(completed) < CONTACTS_FRESH_FOR
+
+
 def _run_one(ctx: Context, name: str) -> None:
     ctx.begin_stream(name)
     runner = RUNNERS[name]
@@ -151,6 +178,7 @@ def run_sync(
         ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress)
         outcome, message, failure = "success", None, None
         failed: dict[str, str] = {}
+        resuming = False
         try:
             for name in STREAMS:
                 if only and name not in only:
@@ -159,8 +187,10 @@ def run_sync(
                 if blocked:
                     failed[name] = f"not run: it needs {', '.join(blocked)}"
                     continue
-                if ctx.started is None:
-                    ctx.started = ctx.now()
+                if ctx.started is None and (name != "account" or only):  # after the account call: the API's clock
+                    resuming = _begin_chain(ctx)
+                if resuming and _done_in_chain(ctx, name):
+                    continue
                 try:
                     _run_one(ctx, name)
                 except ApiUnavailable:
@@ -170,6 +200,8 @@ def run_sync(
             if failed:
                 outcome = "partial"
                 message = "; ".join(f"{name}: {why}" for name, why in failed.items())
+            with ctx.transaction():  # finished: the next run starts afresh
+                upserts.set_state(ctx.con, "run", "resume_from", None)
         except QuotaExceeded as err:
             outcome, message = "quota_exceeded", str(err)
         except KeyboardInterrupt:

@@ -6,7 +6,7 @@ import polars as pl
 
 from cc_data.store.db import read
 
-TRACKING_KEY = ["campaign_activity_id", "contact_id", "tracking_activity_type", "created_time", "url_id"]
+TRACKING_KEY = ["campaign_activity_id", "contact_id", "tracking_activity_type", "created_time", "url_id", "ordinal"]
 
 
 def db_frame(db_path, sql: str) -> pl.DataFrame:
@@ -15,6 +15,7 @@ def db_frame(db_path, sql: str) -> pl.DataFrame:
 
 
 def assert_tracking_equal(db_path, account) -> int:
+    """Every row the account serves is stored, identical rows as often as the account serves them."""
     truth = account.tracking_frame().with_columns(pl.col("created_time").dt.replace_time_zone(None))
     got = db_frame(db_path, "SELECT * FROM tracking_events")
     dupes = got.group_by(TRACKING_KEY).len().filter(pl.col("len") > 1)
