@@ -8,6 +8,7 @@ that owns the state (which polls while its sign-in is pending). A state no live 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -104,7 +105,9 @@ def _handle_redirect(cfg: Settings, auth: ModuleType) -> None:
         if mine:
             st.session_state.pop(PENDING_KEY, None)
             _inbox().close(state)
-        st.error(f"Constant Contact did not grant access ({str(error)[:40]}); press Prepare sign-in link to try again.")
+        code_ = re.match(r"[a-z_]{1,40}", str(error))   # an OAuth error code; it comes from the address bar
+        reason = code_.group(0) if code_ else "no reason given"
+        st.error(f"Constant Contact did not grant access ({reason}); press Prepare sign-in link to try again.")
     elif mine:
         _finish(cfg, auth, pending, code)
     elif _inbox().deliver(state, code):

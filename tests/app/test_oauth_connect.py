@@ -107,3 +107,11 @@ def test_data_sync_page_hosts_the_button_and_binds_the_sign_in_to_the_session(sa
     at.switch_page("pages/data_sync.py").run()
     url = _prepare(at)
     assert at.session_state[PENDING_KEY]["state"] == parse_qs(urlsplit(url).query)["state"][0]
+
+
+def test_a_refused_consent_ends_the_sign_in_in_one_line(sandbox, token_file):
+    at = _session()
+    state = parse_qs(urlsplit(_prepare(at)).query)["state"][0]
+    _redirect(at, {"error": "access_denied[x](http://evil)", "state": state})
+    assert len(at.error) == 1 and "access_denied" in at.error[0].value and "evil" not in at.error[0].value
+    assert PENDING_KEY not in at.session_state and not token_file.exists()
