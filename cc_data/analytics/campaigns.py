@@ -11,6 +11,7 @@ import polars as pl
 from cc_data.analytics.query import frame
 from cc_data.analytics.rates import with_rates
 from cc_data.analytics.sends import MachineOpenRule, per_send_source
+from cc_data.store.dbfile import DUCKDB_CONFIG
 
 
 def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -47,7 +48,7 @@ def _with_catalog(counts: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
 
 def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Per campaign sent at least once: send_time (first send) and unique counts summed over its activities."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=DUCKDB_CONFIG)
     try:
         con.register("per_send_rows", sends)
         return _with_catalog(frame(con, COUNTS_SQL.format(source="per_send_rows")), catalog)

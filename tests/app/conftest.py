@@ -15,8 +15,9 @@ def synthetic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_env(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def app_env(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("CC_DB_PATH", str(synthetic_db))
+    monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))  # never a developer's real login
     monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     return synthetic_db

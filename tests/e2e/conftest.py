@@ -37,7 +37,8 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def serve(db: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port against `db`; yields its URL once healthy."""
     port = _free_port()
-    env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": ""}
+    env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": "",
+           "CC_TOKEN_FILE": str(db.parent / "tokens.json")}  # never a developer's real login
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
