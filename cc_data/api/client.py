@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from cc_data.api import parse
-from cc_data.api.auth import TokenManager, redact
+from cc_data.api.auth import REAUTH, TokenManager, redact
 from cc_data.api.ratelimit import TokenBucket, bucket_for
 from cc_data.config import Settings
 from cc_data.errors import ApiError, AuthError, QuotaExceeded
@@ -184,7 +184,7 @@ class ApiClient:
                 last_problem = str(why)
             except _Unauthorized:
                 if refreshed:
-                    raise AuthError("Constant Contact rejected a freshly renewed login; run `cc-data auth` again.") from None
+                    raise AuthError(f"Constant Contact rejected a freshly renewed login; {REAUTH}.") from None
                 refreshed = True
                 self.tokens.refresh_after_401(token)
                 continue
