@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in bench/ and let each record its results in bench/results/.
 
-Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, pages_bench)
+Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, pages_bench, donations_bench)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("sandbox_generate", "sync_bench", "pages_bench")
+BENCHMARKS = ("sandbox_generate", "sync_bench", "pages_bench", "donations_bench")
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        importlib.import_module(f"bench.{name}").main()
+        importlib.import_module(f"bench.{name}").main([])  # [] = its defaults, not our argv
         print(f"== {name} done in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
