@@ -184,8 +184,10 @@ def test_sync_wait_lets_its_writers_wait_for_the_lock(settings, monkeypatch):
     from cc_data.store import db
 
     waits = []
+    from cc_data.sync.runner import RunResult
+
     monkeypatch.setattr(datasource, "sync_now", lambda *a, **k: waits.append(db._lock_wait_s.get()) or
-                        type("R", (), {"outcome": "success", "message": None})())
+                        RunResult("r", "success", "incremental"))
     assert main(["sync", "--quiet", "--wait", "45"]) == 0
     assert main(["sync", "--quiet"]) == 0
     assert waits == [45.0, 0.0]
