@@ -18,7 +18,8 @@ import duckdb
 import polars as pl
 
 from cc_data.donations.dp_client import DonorPerfectClient, DonorPerfectError
-from cc_data.donations.importer import GIFT_COLUMNS, gifts_frame, upsert_gifts
+from cc_data.donations.importer import GIFT_COLUMNS, gifts_frame
+from cc_data.donations.imports import upsert_gifts
 from cc_data.donations.parsing import has_time_of_day, parse_amount, parse_date, parse_timestamp
 from cc_data.store.db import writer
 

@@ -1,6 +1,6 @@
 """Reading a gift export (CSV) into validated gift and donor rows, with a report of every row rejected.
 
-`read_gift_file` only reads and validates; `store_import` writes a validated import in one transaction.
+`read_gift_file` only reads and validates; `imports.store_import` writes a validated import in one transaction.
 Re-importing the same or an overlapping file replaces gifts by gift_id, so nothing is ever counted twice.
 A file without a gift_id column gets a stated composite key (see `composite_gift_id`).
 """
@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from cc_data.donations import columns
@@ -142,7 +140,7 @@ def read_gift_file(data: bytes, file_name: str, mapping: dict[str, str] | None =
     """
     today = today or datetime.now(UTC).date()
     reader = _csv_reader(data, file_name)
-    encoding = reader.encoding_label  # type: ignore[attr-defined]
+    encoding = reader.encoding_label
     headers = [header.strip() for header in _next_record(reader, file_name, 1) or []]
     if not any(headers):
         raise ImportFileError(f"{file_name} is empty; export the gifts from DonorPerfect as CSV with a header row.")
@@ -405,74 +403,6 @@ def gifts_frame(gifts: list[dict[str, object]]) -> pl.DataFrame:
         "amount": pl.Decimal(14, 2),
     }
     return pl.DataFrame(gifts, schema=schema, orient="row") if gifts else pl.DataFrame(schema=schema)
-
-
-def store_import(
-    con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, source: str, file_name: str | None,
-    report: dict[str, object], rows_read: int, remember_mapping: tuple[str, dict[str, str]] | None = None,
-) -> str:
-    """Upsert gifts (by gift_id) and their donors, and record the import, in one transaction."""
-    import_id = uuid.uuid4().hex
-    con.execute("BEGIN")
-    try:
-        if remember_mapping:
-            columns.save_mapping(con, *remember_mapping)
-        upsert_gifts(con, gifts, source, import_id)
-        upsert_donors(con, donors_from_gifts(gifts), source)
-        con.execute(
-            "INSERT INTO donation_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, source, file_name, datetime.now(UTC).replace(tzinfo=None), rows_read, gifts.height,
-             int(report.get("rows_rejected", 0) or 0), json.dumps(report, default=str)],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return import_id
-
-
-def upsert_gifts(con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, source: str, import_id: str) -> None:
-    if gifts.is_empty():
-        return
-    frame = gifts.select(GIFT_COLUMNS).with_columns(source=pl.lit(source), import_id=pl.lit(import_id))
-    con.register("incoming_gifts", frame.to_arrow())
-    names = ", ".join(frame.columns)
-    con.execute("DELETE FROM gifts WHERE gift_id IN (SELECT gift_id FROM incoming_gifts)")
-    con.execute(f"INSERT INTO gifts ({names}) SELECT {names} FROM incoming_gifts")
-    con.unregister("incoming_gifts")
-
-
-def donors_from_gifts(gifts: pl.DataFrame) -> pl.DataFrame:
-    """One donor per donor_id, with the last non-empty name, email and cc_contact_id seen on their gifts."""
-    if gifts.is_empty():
-        return pl.DataFrame(schema=dict.fromkeys(DONOR_COLUMNS, pl.Utf8))
-    return gifts.select(DONOR_COLUMNS).group_by("donor_id", maintain_order=True).agg(
-        pl.col(name).drop_nulls().last() for name in DONOR_COLUMNS[1:]
-    )
-
-
-def upsert_donors(con: duckdb.DuckDBPyConnection, donors: pl.DataFrame, source: str) -> None:
-    """Insert new donors; fill known donors' empty fields without overwriting what is there."""
-    if donors.is_empty():
-        return
-    con.register("incoming_donors", donors.select(DONOR_COLUMNS).to_arrow())
-    con.execute(
-        """
-        UPDATE donors SET first_name = coalesce(donors.first_name, i.first_name),
-            last_name = coalesce(donors.last_name, i.last_name), email = coalesce(donors.email, i.email),
-            cc_contact_id = coalesce(donors.cc_contact_id, i.cc_contact_id)
-        FROM incoming_donors i WHERE donors.donor_id = i.donor_id
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO donors (donor_id, first_name, last_name, email, cc_contact_id, source)
-        SELECT donor_id, first_name, last_name, email, cc_contact_id, ? FROM incoming_donors
-        WHERE donor_id NOT IN (SELECT donor_id FROM donors)
-        """,
-        [source],
-    )
-    con.unregister("incoming_donors")
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:

@@ -1,15 +1,25 @@
-"""One import, end to end: validate the file, then store it through the writer (working copy + atomic publish)."""
+"""One import, end to end: validate the file, then store it through the writer (working copy + atomic publish).
+
+Gifts are upserted by gift_id and donors created or filled, in one transaction (`store_import`).
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
+import polars as pl
 
 from cc_data.donations import columns
 from cc_data.donations.importer import (
+    DONOR_COLUMNS,
+    GIFT_COLUMNS,
     GiftImport,
     ImportFileError,
     read_gift_file,
-    store_import,
 )
 from cc_data.store.db import read, writer
 
@@ -47,3 +57,71 @@ def import_gifts(
             w.con, result.frame, "csv", file_name, result.report(), result.rows_read, remember
         )
     return result, import_id
+
+
+def store_import(
+    con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, source: str, file_name: str | None,
+    report: dict[str, object], rows_read: int, remember_mapping: tuple[str, dict[str, str]] | None = None,
+) -> str:
+    """Upsert gifts (by gift_id) and their donors, and record the import, in one transaction."""
+    import_id = uuid.uuid4().hex
+    con.execute("BEGIN")
+    try:
+        if remember_mapping:
+            columns.save_mapping(con, *remember_mapping)
+        upsert_gifts(con, gifts, source, import_id)
+        upsert_donors(con, donors_from_gifts(gifts), source)
+        con.execute(
+            "INSERT INTO donation_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, source, file_name, datetime.now(UTC).replace(tzinfo=None), rows_read, gifts.height,
+             int(report.get("rows_rejected", 0) or 0), json.dumps(report, default=str)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return import_id
+
+
+def upsert_gifts(con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, source: str, import_id: str) -> None:
+    if gifts.is_empty():
+        return
+    frame = gifts.select(GIFT_COLUMNS).with_columns(source=pl.lit(source), import_id=pl.lit(import_id))
+    con.register("incoming_gifts", frame.to_arrow())
+    names = ", ".join(frame.columns)
+    con.execute("DELETE FROM gifts WHERE gift_id IN (SELECT gift_id FROM incoming_gifts)")
+    con.execute(f"INSERT INTO gifts ({names}) SELECT {names} FROM incoming_gifts")
+    con.unregister("incoming_gifts")
+
+
+def donors_from_gifts(gifts: pl.DataFrame) -> pl.DataFrame:
+    """One donor per donor_id, with the last non-empty name, email and cc_contact_id seen on their gifts."""
+    if gifts.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(DONOR_COLUMNS, pl.Utf8))
+    return gifts.select(DONOR_COLUMNS).group_by("donor_id", maintain_order=True).agg(
+        pl.col(name).drop_nulls().last() for name in DONOR_COLUMNS[1:]
+    )
+
+
+def upsert_donors(con: duckdb.DuckDBPyConnection, donors: pl.DataFrame, source: str) -> None:
+    """Insert new donors; fill known donors' empty fields without overwriting what is there."""
+    if donors.is_empty():
+        return
+    con.register("incoming_donors", donors.select(DONOR_COLUMNS).to_arrow())
+    con.execute(
+        """
+        UPDATE donors SET first_name = coalesce(donors.first_name, i.first_name),
+            last_name = coalesce(donors.last_name, i.last_name), email = coalesce(donors.email, i.email),
+            cc_contact_id = coalesce(donors.cc_contact_id, i.cc_contact_id)
+        FROM incoming_donors i WHERE donors.donor_id = i.donor_id
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO donors (donor_id, first_name, last_name, email, cc_contact_id, source)
+        SELECT donor_id, first_name, last_name, email, cc_contact_id, ? FROM incoming_donors
+        WHERE donor_id NOT IN (SELECT donor_id FROM donors)
+        """,
+        [source],
+    )
+    con.unregister("incoming_donors")

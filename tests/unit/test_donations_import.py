@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from cc_data.donations import columns
-from cc_data.donations import importer as importer_module
+from cc_data.donations import imports as imports_module
 from cc_data.donations.importer import ImportFileError, read_gift_file, read_headers
 from cc_data.donations.imports import ImportRejected, import_gifts, saved_mapping_for
 from cc_data.store.db import data_version, read, work_path
@@ -161,7 +161,7 @@ def test_a_failure_while_storing_leaves_nothing_partial(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer_module, "upsert_donors", explode)
+    monkeypatch.setattr(imports_module, "upsert_donors", explode)
     more = csv_bytes(DP_HEADER, "300,9,2024-12-02,,10,G,,,,,,,,")
     with pytest.raises(RuntimeError, match="disk full"):
         import_gifts(db, more, "more.csv")
