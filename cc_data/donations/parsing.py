@@ -153,14 +153,18 @@ def sniff_encoding(data: bytes) -> tuple[str, str]:
         codec, label = "utf-8-sig", "UTF-8 with BOM"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         codec, label = "utf-16", "UTF-16"
-    elif _decodes(data, "utf-8"):
+    elif _undecodable_at(data, "utf-8") is None:
         codec, label = "utf-8", "UTF-8"
     elif b"\x00" in data:
         raise NotText("it has NUL bytes and is not UTF-8")
-    elif _decodes(data, "cp1252"):
+    elif _undecodable_at(data, "cp1252") is None:
         codec, label = "cp1252", "Windows-1252 (the file is not valid UTF-8)"
     else:
         codec, label = "latin-1", "Latin-1 (the file is not valid UTF-8)"
+    bom = {"utf-8-sig": ("utf-8", 3), "utf-16": ("utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be", 2)}
+    if codec in bom and (offset := _undecodable_at(memoryview(data)[bom[codec][1]:], bom[codec][0])) is not None:
+        line = data.count(b"\n", 0, offset + bom[codec][1]) + 1
+        raise NotText(f"line {line}: bytes that cannot be read as {label}")
     try:
         sample = text_stream(data, codec).read(_SNIFF_CHARS)
     except UnicodeDecodeError:
@@ -176,15 +180,16 @@ def text_stream(data: bytes, codec: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
 
 
-def _decodes(data: bytes, codec: str, chunk: int = 1 << 20) -> bool:
+def _undecodable_at(data: bytes | memoryview, codec: str, chunk: int = 1 << 20) -> int | None:
+    """The byte offset (to within a few bytes) of the first bytes `codec` cannot decode, or None."""
     decoder = codecs.getincrementaldecoder(codec)()
     view = memoryview(data)
-    try:
-        for start in range(0, len(data), chunk):
+    for start in range(0, len(data), chunk):
+        try:
             decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
-    except UnicodeDecodeError:
-        return False
-    return True
+        except UnicodeDecodeError as err:
+            return start + max(err.start, 0)
+    return None
 
 
 def normalise_email(text: str | None) -> str | None:

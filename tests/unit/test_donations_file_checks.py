@@ -120,3 +120,13 @@ def test_reading_a_file_keeps_memory_near_its_size(monkeypatch):
         tracemalloc.stop()
     assert len(result.gifts) == 10_000 and result.rejected == []
     assert peak < 6 * len(data), f"peak Python allocations {peak:,} bytes for a {len(data):,}-byte file"
+
+
+@pytest.mark.parametrize(("bom", "codec"), [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")])
+def test_undecodable_bytes_late_in_a_file_name_their_line(bom, codec):
+    good = "\r\n".join([HEADER] + [f"{i},7,2024-01-02,10,Lee," for i in range(1, 5_000)]) + "\r\n"
+    broken = b"\xff\xfe" if codec == "utf-8" else b"\x00\xd8\x41\x00"  # not UTF-8; a lone UTF-16 surrogate
+    with pytest.raises(ImportFileError) as err:
+        read_gift_file(bom + good.encode(codec) + broken, "late.csv")
+    assert str(err.value).startswith("late.csv is not a CSV text file (line 5001: bytes that cannot be read as UTF-")
+    assert "codec" not in str(err.value)
