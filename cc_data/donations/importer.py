@@ -302,7 +302,7 @@ def _next_record(reader: _Reader, file_name: str, first_line: int) -> list[str] 
     except StopIteration:
         return None
     except UnicodeDecodeError:
-        error = f"line {reader.line_num + 1}: bytes that cannot be read as {reader.encoding_label}"
+        error = f"near line {reader.line_num + 1}: bytes that cannot be read as {reader.encoding_label}"
         raise ImportFileError(f"{file_name} is not a CSV text file ({error}); nothing was imported.") from None
     except csv.Error as err:
         raise ImportFileError(f"{file_name} line {reader.line_num}: {_structure_reason(str(err), first_line)}; "
