@@ -15,9 +15,9 @@ import requests
 
 from cc_data.api import auth
 from cc_data.cli import main
+from cc_data.cli.auth import _code_from
 from cc_data.config import load_settings
 from cc_data.errors import AuthError
-from cc_data.sync.commands import _code_from
 from cc_data.sync.runner import run_sync
 
 

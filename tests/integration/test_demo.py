@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from cc_data import demo
+from cc_data.cli import demo as demo_command
 from cc_data.cli import main
 from cc_data.config import load_settings
 from cc_data.errors import UserError
@@ -98,7 +99,7 @@ def test_demo_refuses_to_overwrite_a_real_account(settings, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert "would overwrite your data" in err and "Traceback" not in err
     with pytest.raises(UserError):
-        demo._run(type("A", (), {"if_missing": False, "scale": "small", "seed": 7})(),
+        demo_command._run(type("A", (), {"if_missing": False, "scale": "small", "seed": 7})(),
                   load_settings(env={"CONSTANT_CONTACT_CLIENT_ID": "x"}))
 
 

@@ -49,7 +49,7 @@ def test_serve_starts_the_constant_contact_and_donorperfect_sandboxes(tmp_path):
 def _parse(*argv: str):
     import argparse
 
-    from cc_data.sandbox.commands import register, variants_seed
+    from cc_data.cli.sandbox import register, variants_seed
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sandbox", "serve", *argv])

@@ -14,10 +14,11 @@ from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.dbfile import verify
 
 COMMAND_MODULES = (
-    "cc_data.sandbox.commands",   # sandbox serve
-    "cc_data.sync.commands",      # auth, sync, status
-    "cc_data.donations.commands",  # donations import|sync
-    "cc_data.demo",               # demo
+    "cc_data.cli.sandbox",     # sandbox serve
+    "cc_data.cli.auth",        # auth
+    "cc_data.cli.sync",        # sync, status
+    "cc_data.donations.commands",   # donations import|sync
+    "cc_data.cli.demo",        # demo
 )
 
 
@@ -58,7 +59,3 @@ def _unreadable(settings: Settings | None) -> DatabaseUnreadable | None:
     except DatabaseUnreadable as err:
         return err
     return None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

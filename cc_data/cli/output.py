@@ -1,0 +1,43 @@
+"""Terminal output shared by the commands: live sync progress and plain text tables."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from cc_data.sync.engine import ProgressEvent
+
+
+class ProgressPrinter:
+    """One live line per stream on a terminal (rows, calls, rate, ETA); one line per finished stream otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last_line = ""
+
+    def __call__(self, event: ProgressEvent) -> None:
+        eta = "" if event.eta_s is None else f"  ETA {event.eta_s:,.0f}s"
+        line = (f"{event.stream:<20} {event.rows:>10,} rows {event.calls:>7,} calls "
+                f"{event.rate:5.1f}/s{eta}")
+        if self.tty:
+            sys.stderr.write("\r" + line.ljust(len(self.last_line)) + ("\n" if event.done else ""))
+            sys.stderr.flush()
+            self.last_line = line
+        elif event.done:
+            print(line, file=sys.stderr)
+
+
+def text_table(frame: Any) -> str:
+    """A plain text table of a polars frame: every row, times to the second, blanks for missing values."""
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+    rows = [[cell(v) for v in row] for row in frame.iter_rows()]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(frame.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(frame.columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
