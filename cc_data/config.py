@@ -1,15 +1,19 @@
 """Every setting in one place: environment variables, then `.env`, then defaults.
 
-A bad value raises ConfigError naming the setting and how to fix it.
+SETTINGS is the one table of settings: each with its environment name, its default, how its text is read and
+what it is for. `Settings` takes its defaults from it and `load_settings` reads by it; `.env.example` documents
+the same names (a test keeps them in step). A bad value raises ConfigError naming the setting and how to fix it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -23,22 +27,121 @@ SCOPES = ("contact_data", "campaign_data", "account_read", "offline_access")
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One setting: `parse(setting, text)` turns a non-empty, trimmed value into the field's value (or raises
+    ConfigError); an unset or blank variable means `default`."""
+
+    name: str                                  # the Settings field
+    env: str                                   # the environment / .env variable
+    default: Any
+    parse: Callable[[Setting, str], Any]
+    help: str
+    secret: bool = False                       # kept out of repr (and so out of logs)
+
+    def read(self, env: Mapping[str, str | None]) -> Any:
+        raw = env.get(self.env)
+        if raw is None or raw.strip() == "":
+            return self.default
+        return self.parse(self, raw.strip())
+
+
+def _text(setting: Setting, raw: str) -> str:
+    return raw
+
+
+def _path(setting: Setting, raw: str) -> Path:
+    return Path(raw)
+
+
+def _number(kind: type[int] | type[float], minimum: float) -> Callable[[Setting, str], float]:
+    def parse(setting: Setting, raw: str) -> float:
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"{setting.env}={raw!r} is not a number; set it to a {kind.__name__} such as "
+                              f"{setting.default}.") from None
+        if value < minimum:
+            raise ConfigError(f"{setting.env}={raw!r} is too small; it must be at least {minimum}.")
+        return value
+
+    return parse
+
+
+def _url(setting: Setting, value: str) -> str:
+    name = setting.env
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}={value!r} is not a URL; it must start with https:// (or http:// for loopback).")
+    if value.startswith("http://") and not _is_loopback(urlsplit(value).hostname):
+        raise ConfigError(f"{name}={value!r} uses plain http:// to another machine, which would send secrets "
+                          "unencrypted; it must start with https:// (or http:// for loopback).")
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _date(setting: Setting, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{setting.env}={raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-01.") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("client_id", "CONSTANT_CONTACT_CLIENT_ID", None, _text,
+            "your Constant Contact V3 application's client id (the 'API key'); empty: the demo sandbox"),
+    Setting("client_secret", "CONSTANT_CONTACT_CLIENT_SECRET", None, _text,
+            "the app's client secret, only for the authorization-code flow with a secret", secret=True),
+    Setting("refresh_token", "CONSTANT_CONTACT_REFRESH_TOKEN", None, _text,
+            "seeds the token store on a headless machine when CC_TOKEN_FILE does not exist yet", secret=True),
+    Setting("api_base_url", "CC_API_BASE_URL", DEFAULT_API_BASE_URL, _url, "the Constant Contact V3 API"),
+    Setting("oauth_base_url", "CC_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL, _url, "the Constant Contact OAuth2 server"),
+    Setting("redirect_uri", "CC_REDIRECT_URI", "http://127.0.0.1:8765/callback", _url,
+            "where `cc-data auth` listens for the OAuth redirect; registered with the app"),
+    Setting("db_path", "CC_DB_PATH", Path("data/cc.duckdb"), _path, "the DuckDB file the data lives in"),
+    Setting("token_file", "CC_TOKEN_FILE", Path("data/tokens.json"), _path, "the stored login (mode 0600)"),
+    Setting("anchor_date", "CC_ANCHOR_DATE", None, _date,
+            "campaigns sent before this date (YYYY-MM-DD) are not tracked per contact; empty: one year ago"),
+    Setting("rate_limit_rps", "CC_RATE_LIMIT_RPS", 4.0, _number(float, 0.1), "API requests per second"),
+    Setting("daily_quota", "CC_DAILY_QUOTA", 10_000, _number(int, 1), "API requests per UTC day"),
+    Setting("rescan_days", "CC_RESCAN_DAYS", 30, _number(int, 0),
+            "activities sent within this many days are re-scanned for late opens and clicks"),
+    Setting("full_sync_days", "CC_FULL_SYNC_DAYS", 7, _number(int, 1),
+            "a full contacts pass (memberships and deletions) runs at least this often, in days"),
+    Setting("dp_api_key", "DP_API_KEY", None, _text, "the DonorPerfect XML API key (full read access)", secret=True),
+    Setting("dp_api_url", "DP_API_URL", DEFAULT_DP_API_URL, _url, "the DonorPerfect XML API"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _default(name: str) -> Any:
+    setting = _BY_NAME[name]
+    return field(default=setting.default, repr=not setting.secret)
+
+
+@dataclass(frozen=True)
 class Settings:
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    api_base_url: str = DEFAULT_API_BASE_URL
-    oauth_base_url: str = DEFAULT_OAUTH_BASE_URL
-    redirect_uri: str = "http://127.0.0.1:8765/callback"
-    db_path: Path = Path("data/cc.duckdb")
-    token_file: Path = Path("data/tokens.json")
-    anchor_date: date | None = None  # None: one year before today
-    rate_limit_rps: float = 4.0
-    daily_quota: int = 10_000
-    rescan_days: int = 30
-    full_sync_days: int = 7
-    dp_api_key: str | None = field(default=None, repr=False)
-    dp_api_url: str = DEFAULT_DP_API_URL
+    client_id: str | None = _default("client_id")
+    client_secret: str | None = _default("client_secret")
+    refresh_token: str | None = _default("refresh_token")
+    api_base_url: str = _default("api_base_url")
+    oauth_base_url: str = _default("oauth_base_url")
+    redirect_uri: str = _default("redirect_uri")
+    db_path: Path = _default("db_path")
+    token_file: Path = _default("token_file")
+    anchor_date: date | None = _default("anchor_date")  # None: one year before today
+    rate_limit_rps: float = _default("rate_limit_rps")
+    daily_quota: int = _default("daily_quota")
+    rescan_days: int = _default("rescan_days")
+    full_sync_days: int = _default("full_sync_days")
+    dp_api_key: str | None = _default("dp_api_key")
+    dp_api_url: str = _default("dp_api_url")
 
     @property
     def has_credentials(self) -> bool:
@@ -57,75 +160,9 @@ class Settings:
         return replace(self, **changes)
 
 
-def _text(env: dict[str, str], name: str, default: str | None = None) -> str | None:
-    value = env.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip()
-
-
-def _number(env: dict[str, str], name: str, default: float, kind: type, minimum: float) -> float:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to a {kind.__name__} such as {default}.") from None
-    if value < minimum:
-        raise ConfigError(f"{name}={raw!r} is too small; it must be at least {minimum}.")
-    return value
-
-
-def _url(env: dict[str, str], name: str, default: str) -> str:
-    value = _text(env, name, default) or default
-    if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{name}={value!r} is not a URL; it must start with https:// (or http:// for loopback).")
-    if value.startswith("http://") and not _is_loopback(urlsplit(value).hostname):
-        raise ConfigError(f"{name}={value!r} uses plain http:// to another machine, which would send secrets "
-                          "unencrypted; it must start with https:// (or http:// for loopback).")
-    return value.rstrip("/")
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
-
-
-def _date(env: dict[str, str], name: str) -> date | None:
-    raw = _text(env, name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-01.") from None
-
-
-def load_settings(env: dict[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
+def load_settings(env: Mapping[str, str | None] | None = None, env_file: str | Path = ".env") -> Settings:
     """Read settings from `env` (default: the process environment laid over `.env`)."""
     if env is None:
         file_values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if Path(env_file).exists() else {}
         env = {**file_values, **os.environ}
-    client_id = _text(env, "CONSTANT_CONTACT_CLIENT_ID")
-    return Settings(
-        client_id=client_id,
-        client_secret=_text(env, "CONSTANT_CONTACT_CLIENT_SECRET"),
-        refresh_token=_text(env, "CONSTANT_CONTACT_REFRESH_TOKEN"),
-        api_base_url=_url(env, "CC_API_BASE_URL", DEFAULT_API_BASE_URL),
-        oauth_base_url=_url(env, "CC_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL),
-        redirect_uri=_url(env, "CC_REDIRECT_URI", Settings.redirect_uri),
-        db_path=Path(_text(env, "CC_DB_PATH", "data/cc.duckdb") or "data/cc.duckdb"),
-        token_file=Path(_text(env, "CC_TOKEN_FILE", "data/tokens.json") or "data/tokens.json"),
-        anchor_date=_date(env, "CC_ANCHOR_DATE"),
-        rate_limit_rps=float(_number(env, "CC_RATE_LIMIT_RPS", 4.0, float, 0.1)),
-        daily_quota=int(_number(env, "CC_DAILY_QUOTA", 10_000, int, 1)),
-        rescan_days=int(_number(env, "CC_RESCAN_DAYS", 30, int, 0)),
-        full_sync_days=int(_number(env, "CC_FULL_SYNC_DAYS", 7, int, 1)),
-        dp_api_key=_text(env, "DP_API_KEY"),
-        dp_api_url=_url(env, "DP_API_URL", DEFAULT_DP_API_URL),
-    )
+    return Settings(**{setting.name: setting.read(env) for setting in SETTINGS})

@@ -71,3 +71,34 @@ def test_the_dashboard_listens_on_loopback_and_hides_error_details():
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"
     assert config["client"]["showErrorDetails"] in ("none", "type", False)
+
+
+def test_settings_take_every_default_from_the_table():
+    from dataclasses import fields
+
+    from cc_data.config import SETTINGS, Settings
+
+    assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS]
+    for f in fields(Settings):
+        setting = next(s for s in SETTINGS if s.name == f.name)
+        assert f.default == setting.default and f.repr is not setting.secret, f.name
+    assert load_settings(env={}) == Settings()
+
+
+def _env_example() -> dict[str, str]:
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    pairs = [line.split("=", 1) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_env_example_documents_exactly_the_settings_with_their_defaults():
+    from cc_data.config import SETTINGS
+
+    documented = _env_example()
+    assert sorted(documented) == sorted(s.env for s in SETTINGS)
+    for setting in SETTINGS:
+        # What .env.example shows is what leaving the setting out means.
+        assert setting.read({setting.env: documented[setting.env]}) == setting.default, setting.env
+        assert setting.help.strip(), setting.env
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    assert all(line.startswith("#") or "=" in line for line in text.splitlines() if line.strip())
