@@ -16,7 +16,7 @@ otherwise only its date is known and the window is in calendar days: touches on 
 floor(window_hours / 24) days before it (`time_basis` = "calendar_day"; a window under 24 h means that day only).
 
 Stored at publish: at large scale one attribution takes seconds (4-13 s for the gifts, 11-22 s for the baseline
-rates at 21M tracking rows), so `refresh_stored(con)` (called by cc_data.store.derived at every publish) stores
+rates at 21M tracking rows), so `refresh_stored(con)` (called by cc_data.analytics.derived at every publish) stores
 the gift_attribution() rows and the baseline counts behind campaign_revenue()'s gift rates for each standard
 window (WINDOW_CHOICES), in the tables `attribution_gifts` and `attribution_rates` (one row set per
 `window_hours`). `meta.attribution_store` records the windows and a digest of the SQL that built them;
@@ -30,13 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
 from cc_data.analytics.query import table_exists
+from cc_data.analytics.series import appeal_series
 
 TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
 WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
@@ -281,7 +281,7 @@ def _live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, or
 
 def refresh_stored(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the stored attribution for every standard window from the source tables; drop it without gifts.
-    Runs on the writer's connection inside cc_data.store.derived.refresh's transaction (so no cursors here: a
+    Runs on the writer's connection inside cc_data.analytics.derived's transaction (so no cursors here: a
     cursor is another connection and would not see that transaction)."""
     for table in (GIFTS_TABLE, RATES_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -411,33 +411,16 @@ def _rate(numerator: str, denominator: str) -> pl.Expr:
     return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
 
 
-_SERIES_NOISE = re.compile(
-    r"\b(?:FY\s?\d{2,4}|(?:19|20)\d{2}|wave\s*\d+|email\s*\d+|part\s*\d+|reminder|follow[-\s]?up|resend|"
-    r"last\s+chance|final|\d+(?:st|nd|rd|th)\s+(?:email|send|wave))\b|#\s*\d+|\(\d+\)",
-    re.IGNORECASE,
-)
-
-
-def appeal_series(name: str | None) -> str:
-    """'Year-End Appeal 2024 - Wave 2' -> 'Year-End Appeal': the campaign name without year and wave."""
-    if not name:
-        return "(unnamed)"
-    stripped = _SERIES_NOISE.sub(" ", name)
-    stripped = re.sub(r"[\s\-–—:|,/]+$", "", re.sub(r"^[\s\-–—:|,/]+", "", re.sub(r"\s+", " ", stripped)))
-    stripped = re.sub(r"\s*[-–—:|]\s*[-–—:|\s]*$", "", stripped).strip()
-    return stripped or name.strip()
-
-
 def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gifts: pl.DataFrame | None = None,
                    campaigns: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per appeal series (campaign name with year and wave stripped): campaigns, gifts, donors, revenue, sends.
+    """Per appeal series (cc_data.analytics.series.appeal_series): campaigns, gifts, donors, revenue, sends.
     Pass `gifts` and `campaigns` (gift_attribution() and campaign_revenue() for the same window) to reuse them."""
     gifts = gift_attribution(con, window_hours) if gifts is None else gifts
     campaigns = campaign_revenue(con, window_hours, gifts) if campaigns is None else campaigns
     gifts = gifts.filter(pl.col("campaign_id").is_not_null())
     per_campaign = campaigns.select("campaign_id", "name", "sends")
     series_of = per_campaign.with_columns(
-        series=pl.col("name").map_elements(appeal_series, return_dtype=pl.Utf8)
+        series=pl.col("name").map_elements(appeal_series, return_dtype=pl.Utf8, skip_nulls=False)
     ).select("campaign_id", "series", "sends")
     positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
     gift_side = gifts.join(series_of.select("campaign_id", "series"), on="campaign_id", how="left").group_by(

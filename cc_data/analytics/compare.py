@@ -1,49 +1,23 @@
 """Compare appeals fairly: at equal age since the send, and as series of same-named campaigns by year.
 
-A series is a campaign name with its year, "Wave N", "FY25" and "Resend" stripped, so
-"Year-End Appeal 2024 Wave 2" and "Year-End Appeal 2025" are both in the series "Year-End Appeal".
+A series is cc_data.analytics.series.appeal_series (the rule Donation attribution uses too): "Year-End Appeal
+2024 Wave 2" and "Year-End Appeal 2025" are both in the series "Year-End Appeal".
 """
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
+from cc_data.analytics.series import appeal_series, name_wave, name_year
+
 AGES_HOURS = (24, 48, 168)
-
-_YEAR = re.compile(r"\b(?:FY\s?)?((?:19|20)\d{2})\b", re.IGNORECASE)
-_FISCAL_SHORT = re.compile(r"\bFY\s?\d{2}\b", re.IGNORECASE)
-_WAVE = re.compile(r"\b(?:wave|part|email)\s*#?\s*(\d+)\b", re.IGNORECASE)
-_RESEND = re.compile(r"\(?\bresend\b\)?", re.IGNORECASE)
-
-
-def series_name(name: str) -> str:
-    """The appeal a campaign belongs to: its name without year, wave, fiscal year or "resend"."""
-    out = _YEAR.sub(" ", name)
-    out = _FISCAL_SHORT.sub(" ", out)
-    out = _WAVE.sub(" ", out)
-    out = _RESEND.sub(" ", out)
-    out = re.sub(r"[()]|(?<=\s)[-–—:|,/]+(?=\s|$)|^[-–—:|,/]+", " ", out)
-    out = re.sub(r"\s+", " ", out).strip(" -–—:|,/")
-    return out or name.strip()
-
-
-def name_year(name: str) -> int | None:
-    match = _YEAR.search(name)
-    return int(match.group(1)) if match else None
-
-
-def name_wave(name: str) -> int | None:
-    match = _WAVE.search(name)
-    return int(match.group(1)) if match else None
 
 
 def with_series(campaigns: pl.DataFrame) -> pl.DataFrame:
     """Adds series, year (from the name, else the send year) and wave."""
     names = campaigns["name"].to_list()
     return campaigns.with_columns(
-        pl.Series("series", [series_name(n) for n in names], dtype=pl.Utf8),
+        pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
         pl.Series("wave", [name_wave(n) for n in names], dtype=pl.Int64),
         pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
     ).with_columns(pl.coalesce("_year", pl.col("send_time").dt.year().cast(pl.Int64)).alias("year")).drop("_year")

@@ -1,4 +1,4 @@
-"""Appeal series names and equal-age cut-offs, worked by hand."""
+"""Equal-age cut-offs, worked by hand (appeal series names: test_series.py)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,6 @@ from cc_data.analytics import campaigns, compare, sends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 H = timedelta(hours=1)
-
-
-@pytest.mark.parametrize(("name", "series", "year", "wave"), [
-    ("Year-End Appeal 2024 Wave 2", "Year-End Appeal", 2024, 2),
-    ("Year-End Appeal – 2025 (Resend)", "Year-End Appeal", 2025, None),
-    ("FY2023 Spring Appeal: Wave 1", "Spring Appeal", 2023, 1),
-    ("Giving Tuesday", "Giving Tuesday", None, None),
-])
-def test_series_strips_year_wave_and_resend(name: str, series: str, year: int | None, wave: int | None) -> None:
-    assert compare.series_name(name) == series
-    assert compare.name_year(name) == year
-    assert compare.name_wave(name) == wave
 
 
 def test_equal_age_counts_only_responses_within_each_age() -> None:

@@ -8,7 +8,6 @@ import pytest
 from test_attribution_support import Account
 
 from cc_data.analytics.attribution import (
-    appeal_series,
     campaign_revenue,
     gift_attribution,
     match_report,
@@ -250,14 +249,6 @@ def test_series_revenue_groups_years_and_waves():
     assert rows["Spring Appeal"]["revenue"] == 0
 
 
-@pytest.mark.parametrize(
-    ("name", "series"),
-    [("Year-End Appeal 2024 - Wave 2", "Year-End Appeal"), ("FY25 Summer Match #2", "Summer Match"),
-     ("Giving Tuesday 2024 Reminder", "Giving Tuesday"), ("Monthly Newsletter", "Monthly Newsletter"),
-     ("2024", "2024"), (None, "(unnamed)")],
-)
-def test_appeal_series(name, series):
-    assert appeal_series(name) == series
 
 
 def test_window_must_be_positive(acct):
