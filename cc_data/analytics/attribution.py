@@ -449,10 +449,3 @@ def tier_breakdown(gifts: pl.DataFrame) -> pl.DataFrame:
     return order.join(summed, on="tier", how="left").with_columns(
         pl.col("gifts").fill_null(0), pl.col("revenue").fill_null(0.0)
     ).sort("order").drop("order")
-
-
-def window_label(window_hours: float) -> str:
-    for label, hours in WINDOW_CHOICES.items():
-        if hours == window_hours:
-            return label
-    return f"{window_hours:g} hours"
