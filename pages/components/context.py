@@ -13,8 +13,6 @@ from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.db import data_version
 from cc_data.store.dbfile import verify
 
-FILTER_KEYS = ("f_dates", "f_types", "f_name", "f_lists", "f_human_only")
-
 
 def run_through_app() -> None:
     """Until some session has run app.py, Streamlit runs a file in pages/ on its own (its older multipage
@@ -78,7 +76,3 @@ def current_filters() -> Filters:
 
 def human_opens_only() -> bool:
     return bool(st.session_state.get("f_human_only", False))
-
-
-def show_user_error(err: UserError) -> None:
-    st.error(str(err))
