@@ -130,11 +130,8 @@ def _await_redirect(cfg: Settings, auth: ModuleType) -> None:
 
 
 def connect_section(cfg: Settings) -> None:
-    try:
-        from cc_data.api import auth
-    except ImportError:
-        st.caption("Connecting from the app is not available in this build; run `cc-data auth`.")
-        return
+    from cc_data.api import auth
+
     _handle_redirect(cfg, auth)
     with st.expander("Connect Constant Contact"):
         redirect = _redirect_uri()
