@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cc_data.sync.engine import ProgressEvent
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class ProgressPrinter:
@@ -27,7 +30,7 @@ class ProgressPrinter:
             print(line, file=sys.stderr)
 
 
-def text_table(frame: Any) -> str:
+def text_table(frame: pl.DataFrame) -> str:
     """A plain text table of a polars frame: every row, times to the second, blanks for missing values."""
     def cell(value: object) -> str:
         if value is None:
