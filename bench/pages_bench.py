@@ -30,6 +30,7 @@ from cc_data.analytics import (
     audience,
     campaigns,
     compare,
+    derived,
     export,
     overview,
     precomputed,
@@ -73,7 +74,7 @@ def synthetic(path: Path, contacts: int, n_campaigns: int, seed: int = 7) -> Pat
                            "permission_to_send": permission, "created_at": joined})
     camps = pl.DataFrame({"campaign_id": [f"camp{k:04d}" for k in range(n_campaigns)],  # noqa: F841
                           "name": [f"Appeal {2024 + (k * 2) // n_campaigns} Wave {k % 3 + 1}" for k in range(n_campaigns)]})
-    with writer(path) as w:
+    with writer(path, before_publish=derived.refresh_all) as w:
         con = w.con
         con.execute("INSERT INTO meta VALUES ('source', 'demo') ON CONFLICT DO UPDATE SET value = 'demo'")
         con.execute("INSERT INTO contacts (contact_id, email, email_address, permission_to_send, created_at) "
@@ -149,7 +150,7 @@ def choose_db(args: argparse.Namespace, tmp: Path) -> tuple[Path, str, str]:
         copy = tmp / "cc.duckdb"
         shutil.copyfile(demo, copy)
         start = time.perf_counter()
-        with writer(copy):
+        with writer(copy, before_publish=derived.refresh_all):
             pass
         return copy, args.label or "demo", (f"a copy of data/cc.duckdb (synced demo) republished through "
                                             f"`writer()` (derived tables built in {time.perf_counter() - start:.1f} s)")

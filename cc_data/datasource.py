@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cc_data import demo
 from cc_data.config import Settings
 from cc_data.errors import ConfigError
 
@@ -29,8 +30,6 @@ def is_demo(settings: Settings) -> bool:
 
 
 def _real_account_trace(settings: Settings) -> str | None:
-    from cc_data import demo
-
     if settings.refresh_token:
         return "CONSTANT_CONTACT_REFRESH_TOKEN is set"
     if Path(settings.token_file).exists():
@@ -45,9 +44,8 @@ def sync_now(settings: Settings, progress: Callable[[Any], None] | None = None, 
              only: list[str] | None = None) -> Any:
     """Run a sync from the configured source: the real account, or the demo sandbox without credentials."""
     if is_demo(settings):
-        from cc_data import demo
-
         return demo.refresh(settings, progress=progress, full=full, only=only)
+    from cc_data.analytics.derived import refresh_changed
     from cc_data.sync.runner import run_sync
 
-    return run_sync(settings, full=full, only=only, progress=progress)
+    return run_sync(settings, full=full, only=only, progress=progress, before_publish=refresh_changed)

@@ -7,9 +7,7 @@ sandbox again so "Sync now" on demo data picks up what happened since (new sends
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,11 +16,11 @@ from typing import Any
 
 import duckdb
 
-from cc_data import datasource
 from cc_data.config import Settings
-from cc_data.errors import DemoRefused, UserError
-from cc_data.store.db import Writer, locked, read, work_path, writer
+from cc_data.errors import DemoRefused
+from cc_data.store.db import Writer, locked, read, work_path
 from cc_data.store.dbfile import wal_path
+from cc_data.store.upserts import mark_changed
 
 DEMO_SEED = 7
 DEMO_SCALE = "demo"
@@ -79,9 +77,13 @@ def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float]) -> I
 
 
 def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], None] | None, *,
-               full: bool = False, only: list[str] | None = None) -> Any:
+               full: bool = False, only: list[str] | None = None,
+               also: Callable[[Any], None] | None = None) -> Any:
+    """Sync the sandboxes into settings.db_path and publish once: the Constant Contact sync, then (in the same
+    working copy) DonorPerfect's gifts, `also` (e.g. the demo's metadata), then the derived tables."""
+    from cc_data.analytics.derived import refresh_changed
     from cc_data.donations.dp_client import DonorPerfectClient
-    from cc_data.donations.dp_sync import sync_donorperfect
+    from cc_data.donations.dp_sync import store_donorperfect
     from cc_data.sync.runner import run_sync
 
     token_file = settings.db_path.parent / "demo-tokens.json"
@@ -92,16 +94,21 @@ def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], N
         rate_limit_rps=DEMO_RATE_LIMIT_RPS, daily_quota=DEMO_QUOTA,
         anchor_date=(cc.now - timedelta(days=2 * 366)).date(),
     )
-    result = run_sync(demo_settings, full=full, only=only, progress=progress)
-    if not only:
-        sync_donorperfect(settings.db_path, DonorPerfectClient(dp.url, dp.api_key))
-    return result
+
+    def before_publish(con: Any) -> None:
+        if not only:
+            store_donorperfect(con, DonorPerfectClient(dp.url, dp.api_key))
+        if also is not None:
+            also(con)
+        refresh_changed(con)
+
+    return run_sync(demo_settings, full=full, only=only, progress=progress, before_publish=before_publish)
 
 
 def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
           progress: Callable[[Any], None] | None = None) -> Any:
-    """Build the demo database from scratch at settings.db_path. Only a database the demo marked itself is
-    replaced, and the new one is marked before anything else is written to it."""
+    """Build the demo database from scratch at settings.db_path, publishing once. Only a database the demo marked
+    itself is replaced, and the new working copy is marked before anything else is written to it."""
     from cc_data.donations.code_mapping import seed_code_mapping
 
     db_path = Path(settings.db_path)
@@ -115,19 +122,18 @@ def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
                                   "elsewhere for the demo.")
         for path in (db_path, work_path(db_path), wal_path(work_path(db_path))):
             path.unlink(missing_ok=True)
-        w = Writer(db_path)
+        w = Writer(db_path)   # the working copy the sync below resumes: marked first, published by the sync
         try:
             _write_meta(w.con, {"source": "demo", "demo_seed": str(seed), "demo_scale": scale,
                                 "demo_now": now.isoformat(), "demo_advances": "[]"})
-        except BaseException:
+        finally:
             w.con.close()
-            raise
-        w.close(publish=True)
     with _sandboxes(seed, scale, now, []) as (cc, dp):
-        result = _sync_from(settings, cc, dp, progress)
-        with writer(db_path) as w:
-            seed_code_mapping(w.con, cc.account.appeal_codes)
-    return result
+        def seed_mapping(con: Any) -> None:
+            seed_code_mapping(con, cc.account.appeal_codes)
+            mark_changed(con, "mapping")
+
+        return _sync_from(settings, cc, dp, progress, also=seed_mapping)
 
 
 def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,
@@ -142,39 +148,10 @@ def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *
     if behind >= 1 / 24:
         advances.append(round(behind, 4))
     with _sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
-        result = _sync_from(settings, cc, dp, progress, full=full, only=only)
-    with writer(settings.db_path) as w:
-        _write_meta(w.con, {"demo_advances": json.dumps(advances)})
-    return result
+        return _sync_from(settings, cc, dp, progress, full=full, only=only,
+                          also=lambda con: _write_meta(con, {"demo_advances": json.dumps(advances)}))
 
 
 def _write_meta(con: Any, values: dict[str, str]) -> None:
     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
 
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="build the demo database from the built-in sandbox")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when a database already exists")
-    p.add_argument("--scale", choices=("small", "demo", "large"), default=DEMO_SCALE)
-    p.add_argument("--seed", type=int, default=DEMO_SEED)
-    p.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.if_missing and Path(settings.db_path).exists():
-        return 0
-    if settings.has_credentials:
-        if args.if_missing:
-            print("No data yet for your Constant Contact account: run `cc-data auth`, then `cc-data sync`.",
-                  file=sys.stderr)
-            return 0
-        raise UserError("Constant Contact credentials are configured, so the demo would overwrite your data; "
-                        "unset CONSTANT_CONTACT_CLIENT_ID or point CC_DB_PATH elsewhere to build the demo.")
-    datasource.is_demo(settings)   # settings that still point at a real account are an error
-    from cc_data.sync.commands import ProgressPrinter
-
-    print(f"Building the demo database ({args.scale} scale) from the built-in sandbox...", flush=True)
-    result = build(settings, scale=args.scale, seed=args.seed, progress=ProgressPrinter())
-    print(f"Demo data ready: {result.total_calls:,} API calls, {sum(result.rows.values()):,} rows "
-          f"in {result.elapsed_s:.0f} s -> {settings.db_path}")
-    return 0

@@ -15,8 +15,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame, row_count
 from cc_data.analytics.sends import HARD_BOUNCE_CODES
+from cc_data.store.query import frame, row_count
 
 EMAILABLE_PERMISSIONS = ("explicit", "implicit")
 

@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame
 from cc_data.analytics.rates import with_rates
 from cc_data.analytics.sends import MachineOpenRule, per_send_source
 from cc_data.store.dbfile import DUCKDB_CONFIG
+from cc_data.store.query import frame
 
 
 def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame
+from cc_data.store.query import frame
 
 RECONCILED = ("sends", "opens", "clicks", "bounces", "optouts", "forwards")
 

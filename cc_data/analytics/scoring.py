@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame, row_count
+from cc_data.store.query import frame, row_count
 
 SCORE_DECIMALS = 9   # rounding keeps float noise in the sums from moving a score across a tier threshold
 TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "New", "Not emailed")

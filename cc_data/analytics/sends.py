@@ -9,7 +9,7 @@ Protection, security scanners) is flagged with a heuristic: the open came within
 emails, "opened" at least `min_open_share` of them and never clicked anything.
 
 The rows for the default rule are stored in the derived table `per_send` every time a database is
-published (cc_data.store.derived); `per_send_source` reads it when present, and computes the rows
+published (cc_data.analytics.derived); `per_send_source` reads it when present, and computes the rows
 from tracking_events otherwise (an older file, an in-memory test database, a non-default rule).
 """
 
@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame, table_exists
+from cc_data.store.query import frame, table_exists
 
 REPORTING_ROLES = ("primary_email", "resend")
 HARD_BOUNCE_CODES = ("B", "D", "S", "X", "Z")  # F (mailbox full) is soft; V (vacation) was delivered
@@ -42,17 +42,19 @@ class MachineOpenRule:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def per_send_sql(rule: MachineOpenRule = MachineOpenRule()) -> str:
+def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None = None) -> str:
     """The per-send query over tracking_events for `rule` (its numbers inlined, so the text also works inside
-    CREATE TABLE AS and as a subquery). Rows: see COLUMNS."""
+    CREATE TABLE AS and as a subquery). Rows: see COLUMNS. `contacts` names a table of contact_ids to compute
+    the rows of (every row of a contact depends only on that contact's rows and on when each activity was sent)."""
     minutes, min_emails = int(rule.max_minutes_after_send), int(rule.min_emails)
     min_share = float(rule.min_open_share)
+    only = f"AND e.contact_id IN (SELECT contact_id FROM {contacts})" if contacts else ""
     return f"""
     WITH ev AS (
         SELECT e.campaign_activity_id, a.campaign_id, e.contact_id, e.tracking_activity_type AS t,
                e.created_time, e.bounce_code
         FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
-        WHERE a.role IN {REPORTING_ROLES}
+        WHERE a.role IN {REPORTING_ROLES} {only}
     ),
     sends AS (   -- CASE inside min/max is faster than FILTER clauses here
         SELECT campaign_activity_id, any_value(campaign_id) AS campaign_id, contact_id,
@@ -65,8 +67,10 @@ def per_send_sql(rule: MachineOpenRule = MachineOpenRule()) -> str:
             coalesce(max(t = 'em_forwards'), false) AS forwarded
         FROM ev GROUP BY campaign_activity_id, contact_id
     ),
-    activity_sent AS (
-        SELECT campaign_activity_id, min(sent_at) AS activity_sent_at FROM sends GROUP BY 1
+    activity_sent AS (   -- over every contact, whichever contacts the rows are for
+        SELECT e.campaign_activity_id, min(e.created_time) AS activity_sent_at
+        FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
+        WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_sends' GROUP BY 1
     ),
     habits AS (
         SELECT contact_id, count(sent_at) AS received,

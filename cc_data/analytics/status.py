@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame, table_exists
+from cc_data.store.query import frame, table_exists
 
 
 @dataclass(frozen=True)

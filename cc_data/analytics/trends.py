@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cc_data.analytics.query import frame, table_exists
 from cc_data.analytics.sends import REPORTING_ROLES
+from cc_data.store.query import frame, table_exists
 
 
 def rolling_trend(campaigns: pl.DataFrame, window: int = 5, *, human_opens_only: bool = False) -> pl.DataFrame:
@@ -26,7 +26,7 @@ def rolling_trend(campaigns: pl.DataFrame, window: int = 5, *, human_opens_only:
     )
 
 
-DEVICES_TABLE, LINKS_TABLE = "campaign_devices", "campaign_links"   # derived tables (cc_data.store.derived)
+DEVICES_TABLE, LINKS_TABLE = "campaign_devices", "campaign_links"   # derived tables (cc_data.analytics.derived)
 
 DEVICE_ACTIVITY_SQL = f"""
     SELECT a.campaign_id, CASE e.tracking_activity_type WHEN 'em_opens' THEN 'open' ELSE 'click' END AS kind,

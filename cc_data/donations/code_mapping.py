@@ -7,9 +7,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution import CODE_FIELDS, query_frame
 from cc_data.errors import UserError
-from cc_data.store.db import writer
+from cc_data.store.db import BeforePublish, writer
+from cc_data.store.query import frame
+from cc_data.store.schema import CODE_FIELDS
+from cc_data.store.upserts import mark_changed
 
 MAPPING_SCHEMA = {"code_field": pl.Utf8, "code": pl.Utf8, "campaign_id": pl.Utf8}
 
@@ -32,16 +34,16 @@ def gift_codes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         LEFT JOIN gift_code_campaigns m ON m.code_field = c.code_field AND upper(trim(m.code)) = upper(c.code)
         GROUP BY ALL ORDER BY revenue DESC, c.code_field, c.code
     """
-    return query_frame(con, sql)
+    return frame(con, sql)
 
 
 def campaign_choices(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """campaign_id, name of every campaign a code can be mapped to, by name."""
-    return query_frame(con, "SELECT campaign_id, coalesce(name, campaign_id) AS name FROM campaigns ORDER BY name")
+    return frame(con, "SELECT campaign_id, coalesce(name, campaign_id) AS name FROM campaigns ORDER BY name")
 
 
 def code_mapping(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return query_frame(con, "SELECT code_field, code, campaign_id FROM gift_code_campaigns ORDER BY code_field, code")
+    return frame(con, "SELECT code_field, code, campaign_id FROM gift_code_campaigns ORDER BY code_field, code")
 
 
 def clean_mapping(rows: pl.DataFrame, campaign_ids: set[str]) -> pl.DataFrame:
@@ -80,12 +82,14 @@ def replace_mapping(con: duckdb.DuckDBPyConnection, mapping: pl.DataFrame) -> No
         raise
 
 
-def save_code_mapping(db_path: Path, rows: pl.DataFrame) -> int:
-    """Validate and store the whole mapping (it replaces the previous one); returns the number of rows saved."""
-    with writer(db_path) as w:
+def save_code_mapping(db_path: Path, rows: pl.DataFrame, before_publish: BeforePublish | None = None) -> int:
+    """Validate and store the whole mapping (it replaces the previous one); returns the number of rows saved.
+    `before_publish`: e.g. cc_data.analytics.derived.refresh_changed, which then refreshes attribution only."""
+    with writer(db_path, before_publish=before_publish) as w:
         campaign_ids = {row[0] for row in w.con.execute("SELECT campaign_id FROM campaigns").fetchall()}
         mapping = clean_mapping(rows, campaign_ids)
         replace_mapping(w.con, mapping)
+        mark_changed(w.con, "mapping")
     return mapping.height
 
 

@@ -21,7 +21,9 @@ from cc_data.donations.dp_client import DonorPerfectClient, DonorPerfectError
 from cc_data.donations.importer import GIFT_COLUMNS, gifts_frame
 from cc_data.donations.imports import upsert_gifts
 from cc_data.donations.parsing import has_time_of_day, parse_amount, parse_date, parse_timestamp
-from cc_data.store.db import writer
+from cc_data.store.db import BeforePublish, writer
+from cc_data.store.transaction import transaction
+from cc_data.store.upserts import mark_changed
 
 STREAM = "donorperfect"
 CURSOR_KEY = "modified_since"
@@ -40,46 +42,40 @@ class DpSyncResult:
 
 
 def sync_donorperfect(db_path: Path, client: DonorPerfectClient, *, full: bool = False,
-                      today: date | None = None) -> DpSyncResult:
+                      today: date | None = None, before_publish: BeforePublish | None = None) -> DpSyncResult:
+    """Fetch from DonorPerfect, then store it in one writer run (`before_publish`: e.g. the derived tables)."""
+    with writer(db_path, before_publish=before_publish) as w:
+        return store_donorperfect(w.con, client, full=full, today=today)
+
+
+def store_donorperfect(con: duckdb.DuckDBPyConnection, client: DonorPerfectClient, *, full: bool = False,
+                       today: date | None = None) -> DpSyncResult:
+    """Fetch gifts and donors changed since the stored cursor and store them in one transaction on `con` (a
+    writer's working copy), marking the gifts changed for the derived tables."""
     today = today or datetime.now(UTC).date()
-    since = None if full else _cursor(db_path)
+    since = None if full else _cursor(con)
     gift_rows = [gift_from_dp(row) for page in client.gifts(since) for row in page]
     donor_rows = [donor_from_dp(row) for page in client.donors(since) for row in page]
-    with writer(db_path) as w:
-        con = w.con
-        con.execute("BEGIN")
-        try:
-            upsert_gifts(con, gifts_frame(gift_rows), "dp_api", f"dp-{uuid.uuid4().hex[:12]}")
-            _upsert_dp_donors(con, donor_rows)
-            con.execute(
-                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-                [STREAM, CURSOR_KEY, (today - timedelta(days=1)).isoformat(), datetime.now(UTC).replace(tzinfo=None)],
-            )
-            con.execute(
-                "INSERT INTO donation_imports VALUES (?, 'dp_api', NULL, ?, ?, ?, 0, ?)",
-                [uuid.uuid4().hex, datetime.now(UTC).replace(tzinfo=None), len(gift_rows), len(gift_rows),
-                 json.dumps({"since": since.isoformat() if since else None, "donors": len(donor_rows),
-                             "calls": client.calls})],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with transaction(con):
+        upsert_gifts(con, gifts_frame(gift_rows), "dp_api", f"dp-{uuid.uuid4().hex[:12]}")
+        _upsert_dp_donors(con, donor_rows)
+        con.execute(
+            "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
+            [STREAM, CURSOR_KEY, (today - timedelta(days=1)).isoformat(), datetime.now(UTC).replace(tzinfo=None)],
+        )
+        con.execute(
+            "INSERT INTO donation_imports VALUES (?, 'dp_api', NULL, ?, ?, ?, 0, ?)",
+            [uuid.uuid4().hex, datetime.now(UTC).replace(tzinfo=None), len(gift_rows), len(gift_rows),
+             json.dumps({"since": since.isoformat() if since else None, "donors": len(donor_rows),
+                         "calls": client.calls})],
+        )
+        if gift_rows or donor_rows:
+            mark_changed(con, "gifts")
     return DpSyncResult(len(gift_rows), len(donor_rows), client.calls, since)
 
 
-def _cursor(db_path: Path) -> date | None:
-    if not Path(db_path).exists():
-        return None
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        row = con.execute(
-            "SELECT value FROM sync_state WHERE stream = ? AND key = ?", [STREAM, CURSOR_KEY]
-        ).fetchone()
-    except duckdb.CatalogException:
-        row = None
-    finally:
-        con.close()
+def _cursor(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute("SELECT value FROM sync_state WHERE stream = ? AND key = ?", [STREAM, CURSOR_KEY]).fetchone()
     return date.fromisoformat(row[0]) if row else None
 
 

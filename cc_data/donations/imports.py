@@ -21,7 +21,8 @@ from cc_data.donations.importer import (
     ImportFileError,
     read_gift_file,
 )
-from cc_data.store.db import read, writer
+from cc_data.store.db import BeforePublish, read, writer
+from cc_data.store.upserts import mark_changed
 
 
 class ImportRejected(ImportFileError):
@@ -38,7 +39,7 @@ def saved_mapping_for(db_path: Path, headers: list[str]) -> dict[str, str] | Non
 
 def import_gifts(
     db_path: Path, data: bytes, file_name: str, mapping: dict[str, str] | None = None, *,
-    strict: bool = False, remember_mapping_as: str | None = None,
+    strict: bool = False, remember_mapping_as: str | None = None, before_publish: BeforePublish | None = None,
 ) -> tuple[GiftImport, str]:
     """Validate and store a gift export; returns the validated import and its import_id.
 
@@ -51,7 +52,7 @@ def import_gifts(
             f"{file_name}: {len(result.rejected)} rows rejected, so nothing was imported "
             f"(first: {result.rejected[0]}). Fix the file or import without --strict."
         )
-    with writer(db_path) as w:
+    with writer(db_path, before_publish=before_publish) as w:
         remember = (remember_mapping_as, result.mapping) if remember_mapping_as and mapping else None
         import_id = store_import(
             w.con, result.frame, "csv", file_name, result.report(), result.rows_read, remember
@@ -76,6 +77,8 @@ def store_import(
             [import_id, source, file_name, datetime.now(UTC).replace(tzinfo=None), rows_read, gifts.height,
              int(report.get("rows_rejected", 0) or 0), json.dumps(report, default=str)],
         )
+        if not gifts.is_empty():
+            mark_changed(con, "gifts")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

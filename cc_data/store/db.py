@@ -15,13 +15,12 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 
 from cc_data.errors import DatabaseUnreadable, UserError, WriterBusy
-from cc_data.store import derived
 from cc_data.store.dbfile import (
     block_problem,
     connect,
@@ -41,6 +40,9 @@ log = logging.getLogger(__name__)
 # DuckDB's own default is 80% of the machine's RAM. A writer caps it, so a sync or a publish of any size stays
 # within a bounded footprint: bigger aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
 WRITER_MEMORY_LIMIT = "2GB"
+
+# What a writer runs on its working copy just before publishing (e.g. cc_data.analytics.derived.refresh_changed).
+BeforePublish = Callable[[duckdb.DuckDBPyConnection], None]
 
 # How long `writer()` waits for another writer to finish; set for a block with `lock_wait(seconds)`.
 _lock_wait_s: contextvars.ContextVar[float] = contextvars.ContextVar("lock_wait_s", default=0.0)
@@ -63,8 +65,10 @@ def _lock_path(db_path: Path) -> Path:
 class Writer:
     """A connection to the working copy, plus `publish()` to make its current state visible."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path,
+                 before_publish: BeforePublish | None = None) -> None:
         self.db_path = db_path
+        self.before_publish = before_publish
         self.path = work_path(db_path)
         self.con = self._resume()
         self.resumed = self.con is not None
@@ -120,7 +124,8 @@ class Writer:
     def publish(self, *, keep_working: bool = True) -> None:
         """Atomically replace the published file with the working copy; with keep_working, go on working
         on a new copy of it."""
-        derived.refresh(self.con)
+        if self.before_publish is not None:
+            self.before_publish(self.con)   # e.g. the derived tables (cc_data.analytics.derived)
         self.con.execute("CHECKPOINT")
         self.con.close()
         with open(self.path, "rb") as fh:
@@ -180,11 +185,13 @@ def _busy(waited: float) -> WriterBusy:
 
 
 @contextlib.contextmanager
-def writer(db_path: Path) -> Iterator[Writer]:
-    """Exclusive write access. Publishes on normal exit; on an exception the working copy stays for resuming."""
+def writer(db_path: Path, *,
+           before_publish: BeforePublish | None = None) -> Iterator[Writer]:
+    """Exclusive write access. Publishes on normal exit (running `before_publish` on the working copy first);
+    on an exception the working copy stays for resuming."""
     db_path = Path(db_path)
     with locked(db_path):
-        w = Writer(db_path)
+        w = Writer(db_path, before_publish)
         try:
             yield w
         except duckdb.IOException:

@@ -171,6 +171,9 @@ ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS skipped JSON;
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS notes JSON;
 """
 
+# Gift columns that may carry a code mapped to a campaign (gift_code_campaigns.code_field), most specific first.
+CODE_FIELDS: tuple[str, ...] = ("sub_solicit_code", "solicit_code", "campaign", "gl_code")
+
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -163,3 +163,22 @@ def set_state(con: duckdb.DuckDBPyConnection, stream: str, key: str, value: str 
     con.execute(
         "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, now() AT TIME ZONE 'UTC')", [stream, key, value]
     )
+
+
+# --- what changed since the derived tables were refreshed (read by cc_data.analytics.derived) --------
+
+CHANGED = "derived_stale"
+
+
+def mark_changed(con: duckdb.DuckDBPyConnection, *what: str) -> None:
+    """Record that a writer changed `what` ("contacts", "gifts", "mapping", "activity:<id>"), with its rows."""
+    for item in what:
+        con.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, '1', now() AT TIME ZONE 'UTC')", [CHANGED, item])
+
+
+def changed(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return set(get_states(con, CHANGED))
+
+
+def clear_changed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM sync_state WHERE stream = ?", [CHANGED])

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+
 from cc_data.api.auth import TokenManager
 from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget
 from cc_data.config import Settings
@@ -94,6 +96,7 @@ def _record_removed(ctx: Context, started: str) -> None:
         [ctx.now(), ctx.now(), started],
     )
     ctx.rows["contacts_removed"] += count
+    upserts.mark_changed(ctx.con, "contacts")
 
 
 RUNNERS: dict[str, Callable[[Context], None] | Stream] = {
@@ -149,8 +152,10 @@ def _run_one(ctx: Context, name: str) -> None:
 def run_sync(
     settings: Settings, *, full: bool = False, only: list[str] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
+    before_publish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> RunResult:
-    """Sync Constant Contact into settings.db_path. Resumes an interrupted run; publishes at the end.
+    """Sync Constant Contact into settings.db_path. Resumes an interrupted run; publishes at the end, after
+    `before_publish` (the caller's derived tables, e.g. cc_data.analytics.derived.refresh_changed).
 
     Returns outcome 'success', 'partial' (some streams failed: the others, and what the failed ones fetched,
     are published; the next run retries what failed) or 'quota_exceeded' (the next run resumes). Trouble no
@@ -165,7 +170,7 @@ def run_sync(
     started = time.monotonic()
     run_id = uuid.uuid4().hex[:12]
     mode = "full" if full else "incremental"
-    with writer(settings.db_path) as w:
+    with writer(settings.db_path, before_publish=before_publish) as w:
         con = w.con
         con.execute("SET TimeZone = 'UTC'")
         con.execute("UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'")

@@ -122,6 +122,22 @@ def rescan_moved_campaigns(ctx: Context, rows: dict) -> None:
 
 # --- the streams --------------------------------------------------------------------------------
 
+CONTACT_CHANGE_COLUMNS = ("updated_at", "email_updated_at", "permission_to_send", "opt_out_date", "deleted_at")
+
+
+def note_contact_changes(ctx: Context, rows: dict) -> None:
+    """Mark the contacts changed for the derived tables when a page holds a contact that is new or differs from
+    the stored one (the incremental passes re-ask an overlap, which alone changes nothing)."""
+    contacts = rows.get("contacts") or []
+    if not contacts or "contacts" in upserts.changed(ctx.con):
+        return
+    stored = {r[0]: r[1:] for r in ctx.con.execute(
+        f"SELECT contact_id, {', '.join(CONTACT_CHANGE_COLUMNS)} FROM contacts WHERE contact_id IN (SELECT unnest(?))",
+        [[c["contact_id"] for c in contacts]]).fetchall()}
+    if any(stored.get(c["contact_id"]) != tuple(c.get(k) for k in CONTACT_CHANGE_COLUMNS) for c in contacts):
+        upserts.mark_changed(ctx.con, "contacts")
+
+
 # Page sizes: the documented maxima (reference §0.3 and §5); `default_page_size` where the maximum is unverified.
 ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account, snapshot="account")
 CUSTOM_FIELDS = Stream("custom_fields", "GET /contact_custom_fields", "/contact_custom_fields",
@@ -135,7 +151,7 @@ SEGMENTS = Stream("segments", "GET /segments", "/segments", records.segment, rec
                   page_size=1000, snapshot="segments")
 
 _CONTACTS = dict(endpoint="GET /contacts", path="/contacts", to_rows=records.contact, records="contacts",
-                 page_size=CONTACTS_PAGE, children=True, id_field="contact_id")
+                 page_size=CONTACTS_PAGE, children=True, id_field="contact_id", before_write=note_contact_changes)
 CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "status": "all",
                                                 "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden

@@ -71,7 +71,12 @@ def run_tracking(ctx: Context) -> None:
         for page in batch:
             rows.setdefault(page.activity_id, []).extend(page.rows)
         with ctx.transaction():  # the pages already fetched, each with its checkpoint, in one commit
-            added = sum(upserts.insert_tracking(ctx.con, aid, activity_rows) for aid, activity_rows in rows.items())
+            added = 0
+            for aid, activity_rows in rows.items():
+                new = upserts.insert_tracking(ctx.con, aid, activity_rows)
+                if new:
+                    upserts.mark_changed(ctx.con, f"activity:{aid}")   # its per-send rows need refreshing
+                added += new
             for page in batch:
                 upserts.set_state(ctx.con, STATE, f"{page.activity_id}:{page.kind}", dumps(page.next_state))
                 if page.done:

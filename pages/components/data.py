@@ -2,7 +2,7 @@
 shows up on the next rerun; filtering happens outside the cache. Each call opens its own short-lived
 read-only connection (never shared across threads).
 
-Per-send rows come from the `per_send` table built when the database was published (cc_data.store.derived):
+Per-send rows come from the `per_send` table built when the database was published (cc_data.analytics.derived):
 campaign counts are aggregated in DuckDB (one row per campaign), Compare appeals loads only the picked
 campaigns' rows, and scores and segments load four timestamp columns with compact (Categorical) contact ids.
 
@@ -32,8 +32,9 @@ from cc_data.analytics import (
     status,
     trends,
 )
-from cc_data.analytics.query import row_count
+from cc_data.donations.code_mapping import campaign_choices, code_mapping, gift_codes
 from cc_data.store.db import data_version, read
+from cc_data.store.query import row_count
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,30 @@ def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataF
     return gifts.filter(pl.col("campaign_id").is_not_null()).select("campaign_id", "gift_time")
 
 
+@dataclass(frozen=True)
+class AttributionPage:
+    gifts: pl.DataFrame            # gift_attribution() for the window
+    campaigns: pl.DataFrame        # campaign_revenue()
+    series: pl.DataFrame           # series_revenue()
+    match: attribution.MatchReport
+    codes: pl.DataFrame            # gift codes found on gifts
+    mapping: pl.DataFrame          # the gift-code mapping as stored
+    campaign_names: pl.DataFrame   # campaign_id, name: what a code can be mapped to
+
+
+@st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
+def attribution_page(db_path: str, version: str, window_hours: float) -> AttributionPage:
+    """Everything Donation attribution shows for one window (call it only when Core.has_gifts)."""
+    gifts = attributed_gifts(db_path, version, float(window_hours))
+    if gifts is None:
+        raise ValueError("attribution_page needs gifts: check Core.has_gifts first")
+    with read(Path(db_path)) as con:
+        per_campaign = attribution.campaign_revenue(con, window_hours, gifts)
+        return AttributionPage(gifts, per_campaign, attribution.series_revenue(con, window_hours, gifts, per_campaign),
+                               attribution.match_report(con), gift_codes(con), code_mapping(con),
+                               campaign_choices(con))
+
+
 @st.cache_resource(show_spinner="Scoring contacts…", max_entries=8)
 def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple): stored at
@@ -182,5 +207,5 @@ def clear() -> None:
     verifiers in st.cache_resource must survive."""
     st.cache_data.clear()
     for loader in (core, campaign_sends, contact_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
-                   scores, segment):
+                   attribution_page, scores, segment):
         loader.clear()

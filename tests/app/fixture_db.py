@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from cc_data.analytics import derived
 from cc_data.store.db import writer
 from cc_data.store.schema import migrate
 
@@ -85,7 +86,7 @@ def build_synthetic(db_path: Path, contacts: int = 300, campaigns: int = 24, see
                     end: datetime = datetime(2025, 12, 15, 15, 0), source: str = "demo") -> Path:
     """A small but realistic account: weekly-ish campaigns over the year before `end`, a mix of habits."""
     rng = np.random.default_rng(seed)
-    with writer(db_path) as w:
+    with writer(db_path, before_publish=derived.refresh_all) as w:
         con = w.con
         rows = Rows(con)
         rows.meta("source", source)

@@ -11,13 +11,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from cc_data.analytics import derived
 from cc_data.store.db import read, writer
+from tests.app.harness import app_test, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def build(db: Path, with_gifts: bool = True) -> Path:
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         con = w.con
         con.execute("INSERT INTO campaigns (campaign_id, name) VALUES ('K1', 'Year-End Appeal 2024'), "
                     "('K2', 'Spring Appeal 2025')")
@@ -28,7 +30,7 @@ def build(db: Path, with_gifts: bool = True) -> Path:
             con.execute("INSERT INTO tracking_events (campaign_activity_id, contact_id, tracking_activity_type, "
                         "created_time) VALUES ('A1', ?, 'em_sends', ?)", [f"c{i}", datetime(2024, 12, 1, 10)])
         con.execute("INSERT INTO tracking_events VALUES ('A1', 'c1', 'em_clicks', TIMESTAMP '2024-12-01 11:00', "
-                    "NULL, NULL, NULL, NULL, NULL)")
+                    "NULL, NULL, NULL, NULL, NULL, 1)")
         con.execute("INSERT INTO gift_code_campaigns VALUES ('solicit_code', 'SP25', 'K2')")
         if with_gifts:
             con.execute("INSERT INTO donors (donor_id, email) VALUES ('D1', 'p1@x.org'), ('D2', 'p2@x.org'), "
@@ -45,8 +47,8 @@ def build(db: Path, with_gifts: bool = True) -> Path:
 def run(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("CC_DB_PATH", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "pages" / "donation_attribution.py"), default_timeout=60)
-    at.run()
+    at = app_test().run()
+    open_page(at, "pages/donation_attribution.py")
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -81,7 +83,7 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
 
 def test_gift_download_is_named_for_window_and_date_and_safe_for_spreadsheets(tmp_path, monkeypatch):
     db = build(tmp_path / "cc.duckdb")
-    with writer(db) as w:   # a refund of g1 and a campaign name that would run as a formula
+    with writer(db, before_publish=derived.refresh_all) as w:   # a refund of g1 and a campaign name that would run as a formula
         w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) VALUES "
                       "('g5', 'D1', 'A', -20, DATE '2024-12-05', 'g1')")
         w.con.execute("UPDATE campaigns SET name = '=HYPERLINK(\"http://x.example\")' WHERE campaign_id = 'K1'")

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cc_data.analytics import derived
 from cc_data.store.db import writer
 from tests.app.fixture_db import T0, Rows
+from tests.app.harness import app_test, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/overview.py", "pages/campaign_trends.py", "pages/compare_appeals.py", "pages/engagement.py",
@@ -17,11 +19,10 @@ PAGES = ["pages/overview.py", "pages/campaign_trends.py", "pages/compare_appeals
 
 
 def run_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
+        open_page(at, page)
     return at
 
 
@@ -57,7 +58,7 @@ def test_compare_appeals_explains_the_dip_only_when_a_resend_went_out(app_env: P
     assert not [c.value for c in at.caption if "resend" in c.value]   # the synthetic account has no resend
 
     db = tmp_path / "cc.duckdb"
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         rows = Rows(w.con)
         for n in range(4):
             rows.contact(f"c{n}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cc_data.analytics import derived
 from cc_data.cli import main
 from cc_data.store.db import work_path, writer
 
@@ -17,7 +18,8 @@ KINDS = ("empty", "text", "sqlite", "truncated")
 
 
 def good_database(path: Path) -> Path:
-    with writer(path) as w:
+    """A sound database, published with its derived tables as every sync publishes it."""
+    with writer(path, before_publish=derived.refresh_all) as w:
         w.con.execute("INSERT INTO segments SELECT i, 'segment ' || i, NULL, NULL FROM range(20000) t(i)")
     return path
 

@@ -12,9 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import attribution
+from cc_data.analytics import attribution, derived
 from cc_data.donations.code_mapping import code_mapping, save_code_mapping
-from cc_data.store import derived
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import memory_db
 from tests.app.sandbox_db import build_from_sandbox
@@ -27,7 +26,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sandbox's small account (gifts, refunds, split gifts, appeal codes), plus date-only gifts and refunds
     that follow an emailed gift, published through writer()."""
     db = build_from_sandbox(tmp_path_factory.mktemp("attribution_stored") / "cc.duckdb", "small")
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         con = w.con
         emailed = [row[0] for row in con.execute(
             "SELECT gift_id FROM attribution_gifts WHERE window_hours = 168 AND tier IN ('click', 'open', 'send') "
@@ -124,7 +123,8 @@ def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: P
         before = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
     assert len(monthly_ids) > 100 and "coded" not in set(before["tier"])
     save_code_mapping(db, pl.concat([mapping, pl.DataFrame(
-        {"code_field": ["campaign"], "code": ["monthly giving"], "campaign_id": [campaign_id]})]))
+        {"code_field": ["campaign"], "code": ["monthly giving"], "campaign_id": [campaign_id]})]),
+        before_publish=derived.refresh_changed)
     with read(db) as con:
         assert attribution.stored_windows(con) == (24, 48, 168)
         after = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
@@ -132,7 +132,7 @@ def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: P
 
     from cc_data.donations.imports import import_gifts
     csv = "gift_id,donor_id,gift_date,amount,email\nnew-1,D-new,2025-12-01,77.00,new@example.org\n"
-    import_gifts(db, csv.encode(), "new.csv")
+    import_gifts(db, csv.encode(), "new.csv", before_publish=derived.refresh_changed)
     with read(db) as con:
         assert attribution.stored_windows(con) == (24, 48, 168)
         row = con.execute(f"SELECT tier, amount FROM {attribution.GIFTS_TABLE} "
@@ -143,7 +143,7 @@ def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: P
 def test_without_gifts_nothing_is_stored_and_readers_compute(published: Path, tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
     shutil.copyfile(published, db)
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         w.con.execute("DELETE FROM gifts")
     with read(db) as con:
         assert attribution.stored_windows(con) == ()
@@ -161,8 +161,8 @@ def test_an_in_memory_database_computes_and_refresh_is_idempotent() -> None:
                 "VALUES ('g1', 'D1', 'G', 10, ?)", [date(2025, 1, 2)])
     computed = attribution.gift_attribution(con, 48)
     assert attribution.stored_windows(con) == ()
-    derived.refresh(con)
-    derived.refresh(con)
+    derived.refresh_all(con)
+    derived.refresh_all(con)
     assert attribution.stored_windows(con) == (24, 48, 168)
     assert_frame_equal(attribution.gift_attribution(con, 48), computed)
     assert con.execute(f"SELECT count(*) FROM {attribution.GIFTS_TABLE}").fetchall() == [(3,)]

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import audience, precomputed, scoring, segments, sends
+from cc_data.analytics import audience, derived, precomputed, scoring, segments, sends
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import T0, Rows, build_synthetic
 
@@ -53,7 +53,7 @@ def test_contacts_in_chunks_give_the_same_results(published: Path, tmp_path: Pat
     copy = tmp_path / "cc.duckdb"
     copy.write_bytes(published.read_bytes())
     monkeypatch.setattr(precomputed, "CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
-    with writer(copy):
+    with writer(copy, before_publish=derived.refresh_all):
         pass
     assert_stored_equals_computed(copy)
 
@@ -82,7 +82,7 @@ def test_rows_stored_under_older_rules_are_not_served(published: Path, tmp_path:
 
 def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         rows = Rows(w.con)
         for contact in ("c1", "c2"):
             rows.contact(contact)
@@ -92,7 +92,7 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
     with read(db) as con:
         before = precomputed.stored_scores(con, scoring.ScoreSettings(), T0)
     assert before is not None and set(before[0]["tier"]) == {"Lapsed"}
-    with writer(db) as w:   # a new contact and a click; the latest send, so "as of", stays the same
+    with writer(db, before_publish=derived.refresh_all) as w:   # a new contact and a click; the latest send, so "as of", stays the same
         Rows(w.con).contact("c3")
         Rows(w.con).event(activity, "c1", "clicks", T0 - timedelta(minutes=1))
     with read(db) as con:
@@ -105,7 +105,7 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
 
 def test_a_late_click_after_the_latest_send_counts_as_engagement(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         rows = Rows(w.con)
         for contact in ("c1", "c2"):
             rows.contact(contact, created_at=T0 - timedelta(days=400))

@@ -12,8 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import sends
-from cc_data.store import derived
+from cc_data.analytics import derived, sends
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import T0, Rows, build_synthetic, memory_db
 
@@ -42,7 +41,7 @@ def test_publish_stores_per_send_equal_to_the_live_computation(published: Path) 
 
 def test_publishing_a_change_refreshes_the_table(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         rows = Rows(w.con)
         rows.contact("c1")
         activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
@@ -50,7 +49,7 @@ def test_publishing_a_change_refreshes_the_table(tmp_path: Path) -> None:
     with read(db) as con:
         before = sends.per_send(con)
     assert before.select("contact_id", "opened").rows() == [("c1", False)]
-    with writer(db) as w:
+    with writer(db, before_publish=derived.refresh_all) as w:
         Rows(w.con).event(activity, "c1", "opens", T0 + timedelta(hours=2))
     with read(db) as con:
         after = con.sql("SELECT contact_id, opened, first_open_at FROM per_send").fetchall()
@@ -87,14 +86,14 @@ def test_without_the_table_rows_are_computed_and_columns_rows_can_be_narrowed() 
     assert picked.rows() == [("c2", T0 + timedelta(hours=1))]
     with pytest.raises(ValueError, match="no column"):
         sends.per_send(con, columns=("email",))
-    derived.refresh(con)
-    derived.refresh(con)   # idempotent
+    derived.refresh_all(con)
+    derived.refresh_all(con)   # idempotent
     assert con.sql("SELECT count(*) FROM per_send").fetchall() == [(2,)]
 
 
 def test_refresh_on_an_empty_account_builds_an_empty_table() -> None:
     con = memory_db()
-    derived.refresh(con)
+    derived.refresh_all(con)
     assert sends.per_send(con).columns == list(sends.COLUMNS)
     assert sends.per_send(con).is_empty()
 
@@ -139,3 +138,60 @@ def test_device_and_link_tables_equal_their_live_queries(published: Path) -> Non
             assert_frame_equal(stored.sort(stored.columns), expected.sort(expected.columns))
         assert_frame_equal(trends.device_activity(con), pl.from_arrow(
             con.sql(f"SELECT * FROM {trends.DEVICES_TABLE}").to_arrow_table()))
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    from cc_data.analytics import trends
+
+    names = ("per_send", trends.DEVICES_TABLE, trends.LINKS_TABLE, "contact_scores", "default_segment", "audience",
+             "attribution_gifts")
+    return {n: pl.from_arrow(con.sql(f"SELECT * FROM {n}").to_arrow_table()).sort(pl.all()) for n in names
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [n]).fetchall()[0][0]}
+
+
+def test_a_change_refreshes_what_it_touched_and_equals_a_full_rebuild(published: Path, tmp_path: Path) -> None:
+    from cc_data.store import upserts
+
+    db = tmp_path / "cc.duckdb"
+    db.write_bytes(published.read_bytes())
+    con = duckdb.connect(str(db))
+    contacts = [r[0] for r in con.execute("SELECT contact_id FROM contacts ORDER BY 1 LIMIT 6").fetchall()]
+    rows = Rows(con)
+    activity = rows.campaign("NEW", "Winter Appeal 2026", "Fundraising")
+    for i, cid in enumerate(contacts):
+        rows.event(activity, cid, "sends", T0 + timedelta(days=400))
+        if i % 2:
+            rows.event(activity, cid, "opens", T0 + timedelta(days=400, hours=3), device="mobile")
+            rows.event(activity, cid, "clicks", T0 + timedelta(days=400, hours=4), link="https://give.example.org")
+    upserts.mark_changed(con, f"{derived.ACTIVITY}{activity}")
+    untouched = con.execute("SELECT count(*) FROM per_send WHERE contact_id NOT IN (SELECT unnest(?))",
+                            [contacts]).fetchall()[0][0]
+    derived.refresh_changed(con)
+    incremental = _tables(con)
+    assert upserts.changed(con) == set()
+    assert incremental["per_send"].filter(pl.col("campaign_activity_id") == activity).height == 6
+    derived.refresh_all(con)
+    full = _tables(con)
+    assert incremental.keys() == full.keys() and "contact_scores" in full
+    for name, table in full.items():
+        assert_frame_equal(incremental[name], table, check_row_order=False)
+    assert con.execute("SELECT count(*) FROM per_send WHERE contact_id NOT IN (SELECT unnest(?))",
+                       [contacts]).fetchall()[0][0] == untouched
+    con.close()
+
+
+def test_with_nothing_marked_nothing_is_recomputed(published: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cc.duckdb"
+    db.write_bytes(published.read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE contact_scores SET score = -1")   # observable: a recompute would overwrite it
+    derived.refresh_changed(con)
+    assert con.execute("SELECT min(score), max(score) FROM contact_scores").fetchone() == (-1, -1)
+    from cc_data.store import upserts
+    upserts.mark_changed(con, "mapping")                # attribution only
+    derived.refresh_changed(con)
+    assert con.execute("SELECT max(score) FROM contact_scores").fetchone() == (-1,)
+    upserts.mark_changed(con, "contacts")
+    derived.refresh_changed(con)
+    assert con.execute("SELECT max(score) FROM contact_scores").fetchone()[0] > -1
+    con.close()

@@ -1,0 +1,36 @@
+"""Run SQL on a DuckDB connection and get a polars frame (through Arrow, which keeps column types).
+
+The one SQL-to-polars helper: every reader (analytics, donations, pages' loaders) goes through `frame`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import polars as pl
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, *, own_cursor: bool = False) -> pl.DataFrame:
+    """The rows of `sql` as a frame. `own_cursor`: run on a cursor of its own, for a caller whose connection may
+    hold a result it has not fully fetched (a cursor does not see frames registered on the connection)."""
+    runner = con.cursor() if own_cursor else con
+    try:
+        out = pl.from_arrow(runner.sql(sql, params=params or None).to_arrow_table())
+    finally:
+        if own_cursor:
+            runner.close()
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0]
+    )
+
+
+def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Rows in a table, 0 when the table does not exist (an older file)."""
+    if not table_exists(con, name):
+        return 0
+    return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
