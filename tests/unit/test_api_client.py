@@ -10,9 +10,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from cc_data.api.auth import TokenManager, TokenSet, TokenStore
 from cc_data.api import parse
-from cc_data.api.client import ApiClient, CallBudget, RepeatedLink, RequestRefused, UnreadableAnswer, next_href
+from cc_data.api.auth import TokenManager, TokenSet, TokenStore
+from cc_data.api.client import (
+    ApiClient,
+    CallBudget,
+    RepeatedLink,
+    RequestRefused,
+    UnreadableAnswer,
+    next_href,
+)
 from cc_data.api.ratelimit import TokenBucket
 from cc_data.config import Settings
 from cc_data.errors import ApiError, QuotaExceeded
