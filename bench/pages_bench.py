@@ -139,12 +139,12 @@ def choose_db(args: argparse.Namespace, tmp: Path) -> tuple[Path, str, str]:
     if args.db:
         return Path(args.db), args.label or Path(args.db).stem, str(args.db)
     if args.sandbox:
-        from tests.app.sandbox_db import build_from_sandbox
+        from bench.sandbox_db import build_from_sandbox
 
         start = time.perf_counter()
         db = build_from_sandbox(tmp / "cc.duckdb", args.sandbox)
         return db, args.label or args.sandbox, (f"the sandbox's {args.sandbox!r} account written straight to DuckDB "
-                                                f"(tests/app/sandbox_db.py, {time.perf_counter() - start:.0f} s)")
+                                                f"(bench/sandbox_db.py, {time.perf_counter() - start:.0f} s)")
     demo = ROOT / "data/cc.duckdb"
     if demo.exists():   # a published copy, so the derived tables exist as after any sync (data/ is left alone)
         copy = tmp / "cc.duckdb"

@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from bench.sandbox_db import build_from_sandbox
 from cc_data.analytics import attribution, derived
 from cc_data.donations.code_mapping import code_mapping, save_code_mapping
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import memory_db
-from tests.app.sandbox_db import build_from_sandbox
 
 WINDOWS = sorted(attribution.WINDOW_CHOICES.values())
 

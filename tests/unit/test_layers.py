@@ -176,3 +176,14 @@ def test_the_checks_catch_an_upward_import_a_cycle_and_pages(tmp_path: Path) -> 
     ]
     assert "up" in problems[1] and "sideways" in problems[2]
     assert cycles(graph) == [["cc_data.analytics.rates", "cc_data.analytics.trends", "cc_data.store.db"]]
+
+
+def test_benchmarks_do_not_import_the_tests() -> None:
+    """bench/ runs in a clone without running tests: what both need lives in bench/ (or cc_data)."""
+    found = []
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found += [f"{path.relative_to(ROOT)} imports {n}" for n in names if n.split(".")[0] == "tests"]
+    assert not found, "\n".join(found)
