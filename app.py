@@ -1,39 +1,20 @@
 """cc-data dashboard: navigation, the shared sidebar filters and the data-source banner.
 
-Run with `streamlit run app.py` (or `make run`). Pages live in pages/; the filters set here are kept in
-st.session_state so they survive page changes.
+Run with `streamlit run app.py` (or `make run`). Pages live in pages/ and open with
+pages.components.page_start; the filters set here are kept in st.session_state so they survive page changes.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import streamlit as st
 
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
-from pages.components import context, data
+from pages.components import context, data, navigation
 
 st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
-
-HERE = Path(__file__).resolve().parent
-
-
-PAGES = {
-    "Email": [
-        st.Page(HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page(HERE / "pages/campaign_trends.py", title="Campaign trends", icon=":material/trending_up:"),
-        st.Page(HERE / "pages/compare_appeals.py", title="Compare appeals", icon=":material/compare_arrows:"),
-    ],
-    "Audience": [
-        st.Page(HERE / "pages/engagement.py", title="Engagement", icon=":material/groups:"),
-        st.Page(HERE / "pages/reengagement.py", title="Re-engagement", icon=":material/replay:"),
-    ],
-    "Giving": [st.Page(HERE / "pages/donation_attribution.py", title="Donation attribution",
-                       icon=":material/volunteer_activism:")],
-    "Admin": [st.Page(HERE / "pages/data_sync.py", title="Data & sync", icon=":material/sync:")],
-}
 
 
 def banner(core: data.Core) -> None:
@@ -69,7 +50,7 @@ def sidebar_filters(core: data.Core) -> None:
                            "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
 
 
-nav = st.navigation(PAGES)   # first: it leaves Streamlit's pages/-directory mode, so settings() needs no rerun
+nav = st.navigation(navigation.app_pages())   # first: it leaves Streamlit's pages/-directory mode for good
 cfg = context.settings()
 problem = context.database_problem(cfg)
 if problem:   # nothing on any page can be read: say so once, instead of a traceback per query
@@ -86,6 +67,7 @@ if context.has_data(cfg):
 else:
     st.sidebar.info("No data yet: see **Data & sync**.")
 try:
-    nav.run()
+    with context.inside_app():
+        nav.run()
 except UserError as err:   # an expected problem a page did not handle (damage found mid-query, contradicting settings)
     st.error(str(err))

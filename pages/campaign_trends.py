@@ -7,18 +7,12 @@ from cc_data.analytics import trends
 from cc_data.analytics.benchmarks import benchmarks_for
 from cc_data.analytics.campaigns import apply_filters, campaign_rates
 from cc_data.analytics.rates import RATES
-from pages.components import charts, context, data
+from pages.components import charts, data
+from pages.components.page_start import open_data_page
 
-st.title("Campaign trends")
-cfg = context.settings()
-if not context.has_data(cfg):
-    context.empty_state(cfg, "campaign trends")
-    st.stop()
-
-version = data.version(cfg.db_path)
-core = data.core(str(cfg.db_path), version)
-human = context.human_opens_only()
-chosen = campaign_rates(apply_filters(core.campaigns, context.current_filters()), human_opens_only=human)
+page = open_data_page("Campaign trends", "campaign trends")
+human = page.human_opens_only
+chosen = campaign_rates(apply_filters(page.core.campaigns, page.filters), human_opens_only=human)
 if chosen.is_empty():
     st.info("No campaigns match the filters in the sidebar. Widen the date range or clear the type, name or list.")
     st.stop()
@@ -51,7 +45,7 @@ for key in ("open_rate", "click_rate"):
     fig.update_layout(title=f"{RATES[key].label} per campaign")
     st.plotly_chart(charts.layout(fig, percent_axis=True), width="stretch", key=f"trend_{key}")
 
-devices, links = data.devices_and_links(str(cfg.db_path), version)
+devices, links = data.devices_and_links(page.db, page.version)
 ids = chosen["campaign_id"].to_list()
 col1, col2 = st.columns(2)
 with col1:

@@ -9,17 +9,12 @@ import streamlit as st
 
 from cc_data.analytics import compare
 from cc_data.analytics.campaigns import apply_filters
-from pages.components import charts, context, data
+from cc_data.analytics.series import SERIES_HELP
+from pages.components import charts, data
+from pages.components.page_start import open_data_page
 
-st.title("Compare appeals")
-cfg = context.settings()
-if not context.has_data(cfg):
-    context.empty_state(cfg, "appeal comparisons")
-    st.stop()
-
-version = data.version(cfg.db_path)
-core = data.core(str(cfg.db_path), version)
-human = context.human_opens_only()
+page = open_data_page("Compare appeals", "appeal comparisons")
+core, human = page.core, page.human_opens_only
 if core.campaigns.is_empty():
     st.info("No campaign has been sent yet.")
     st.stop()
@@ -29,7 +24,7 @@ st.caption("Rates rise for days after a send, so campaigns are compared at the s
            "not apply here (year-over-year needs older campaigns); type, name and list filters do.")
 
 mode = st.radio("Compare", ["An appeal series, year over year", "Campaigns I pick"], horizontal=True)
-pool = apply_filters(with_series, replace(context.current_filters(), start=None, end=None))
+pool = apply_filters(with_series, replace(page.filters, start=None, end=None))
 labels = dict(zip(pool["campaign_id"].to_list(),
                   [f"{n} ({t:%b %d, %Y})" for n, t in zip(pool["name"].to_list(), pool["send_time"].to_list(),
                                                           strict=True)], strict=True))
@@ -37,7 +32,7 @@ if mode.startswith("An appeal"):
     sizes = pool.group_by("series").agg(pl.len().alias("n"), pl.col("send_time").max()).sort(
         ["n", "send_time"], descending=True)
     options = sizes.filter(pl.col("n") > 1)["series"].to_list() or sizes["series"].to_list()
-    series = st.selectbox("Appeal series", options, help="Campaign names with year, 'Wave N' and 'Resend' removed.")
+    series = st.selectbox("Appeal series", options, help=SERIES_HELP)
     picked = pool.filter(pl.col("series") == series).sort("send_time")["campaign_id"].to_list()[-6:]
 else:
     default = pool.sort("send_time", descending=True)["campaign_id"].to_list()[:2]
@@ -48,8 +43,8 @@ if len(picked) < 1:
     st.stop()
 
 hours = st.select_slider("Hours since send", options=[24, 48, 72, 168], value=168)
-gifts = data.gift_times(str(cfg.db_path), version) if core.has_gifts else None
-picked_sends = data.campaign_sends(str(cfg.db_path), version, tuple(picked))
+gifts = data.gift_times(page.db, page.version) if core.has_gifts else None
+picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
 curves = compare.equal_age_curves(picked_sends, core.campaigns, picked, hours, human_opens_only=human, gifts=gifts)
 metrics = [("open_rate", "Open rate so far"), ("click_rate", "Click rate so far")]
 if gifts is not None:

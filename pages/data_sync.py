@@ -9,9 +9,11 @@ from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
 from pages.components import context, data, oauth
 from pages.components.donations_upload import render_donations_upload
+from pages.components.page_start import current, open_page
+from pages.components.sync_progress import SyncProgressBar
 
-st.title("Data & sync")
-cfg = context.settings()
+page = open_page("Data & sync")
+cfg = page.cfg
 demo = datasource.is_demo(cfg)
 if demo:
     st.markdown("**Source: the built-in demo** (a synthetic nonprofit served by the local sandbox). Add "
@@ -21,36 +23,26 @@ else:
                 "subscriber preferences; this dashboard only reads.")
 
 if st.button("Sync now", type="primary", help="Fetch what changed since the last sync."):
-    bar = st.progress(0.0, text="Starting sync…")
-
-    def on_progress(event: object) -> None:
-        fraction = getattr(event, "fraction", None)
-        stream = getattr(event, "stream", None) or ""
-        rows = getattr(event, "rows", None)
-        calls = getattr(event, "calls", None)
-        text = " · ".join(str(p) for p in (stream, rows is not None and f"{rows:,} rows",
-                                           calls is not None and f"{calls:,} API calls") if p)
-        value = min(1.0, max(0.0, float(fraction))) if isinstance(fraction, int | float) else None
-        bar.progress(value if value is not None else 0.0, text=text or "Syncing…")
-
+    bar = SyncProgressBar()
     try:
-        result = datasource.sync_now(cfg, progress=on_progress)
+        result = datasource.sync_now(cfg, progress=bar)
     except UserError as err:
         st.error(str(err))
     else:
-        bar.progress(1.0, text="Done")
+        bar.finish()
         st.success(f"Sync finished: {getattr(result, 'outcome', 'done')}.")
         data.clear()
 
 if not demo:
     oauth.connect_section(cfg)
 
-if not context.has_data(cfg):
+page = current(cfg)   # Sync now may just have published a new database
+if page.core is None:
     context.empty_state(cfg, "this account")
 else:
-    version = data.version(cfg.db_path)
-    core = data.core(str(cfg.db_path), version)
-    freshness, runs, calls, counts = data.sync_status(str(cfg.db_path), version)
+    core = page.core
+    version = page.version
+    freshness, runs, calls, counts = data.sync_status(page.db, version)
     st.caption(f"Last successful sync {time_ago(core.source.last_sync_finished_at)} · "
                f"API calls used today: {calls:,} of {cfg.daily_quota:,}")
     st.subheader("Recent runs")
@@ -79,7 +71,7 @@ else:
     st.subheader("Reconciliation with Constant Contact's own counts",
                  help="Unique counts per campaign recomputed from the per-contact tracking rows, against "
                       "Constant Contact's campaign summaries. Differences are shown, not hidden.")
-    rec = data.reconciliation(str(cfg.db_path), version)
+    rec = data.reconciliation(page.db, version)
     only_diff = st.toggle("Only campaigns with differences", value=False)
     shown = rec.filter(pl.col("mismatches") > 0) if only_diff else rec
     st.caption(f"{rec.filter(pl.col('mismatches') > 0).height} of {rec.height} campaigns differ on at least one count.")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import plotly.express as px
 import polars as pl
 import streamlit as st
 
 from cc_data.analytics import attribution, export
-from cc_data.donations.code_mapping import (
-    MAPPING_SCHEMA,
-    campaign_choices,
-    code_mapping,
-    gift_codes,
-    save_code_mapping,
-)
+from cc_data.analytics.series import SERIES_HELP
+from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
-from cc_data.store.db import data_version, read
-from pages.components import context, data
+from pages.components import data
+from pages.components.page_start import open_page
 
 HOW_IT_WORKS = """
 Each revenue gift (DonorPerfect `G` gifts, including split-gift parts, and `A` adjustments; never pledges,
@@ -39,32 +33,13 @@ within the window after the send – the honest comparison for "did the email dr
 """
 
 
-# cache_resource: shared, not pickled (st.cache_data copies the gift frame, 200,000+ rows at large scale, on
-# every rerun); a newly published database has a new version, so its results are loaded afresh.
-@st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
-def load(db_path: str, version: str, window_hours: float) -> dict[str, object]:
-    gifts = data.attributed_gifts(db_path, version, float(window_hours))   # shared with Overview, Compare appeals
-    with read(Path(db_path)) as con:
-        campaigns = attribution.campaign_revenue(con, window_hours, gifts)
-        return {
-            "gifts": gifts,
-            "campaigns": campaigns,
-            "series": attribution.series_revenue(con, window_hours, gifts, campaigns),
-            "match": attribution.match_report(con).donors,
-            "codes": gift_codes(con),
-            "mapping": code_mapping(con),
-            "campaign_names": campaign_choices(con),
-        }
-
-
 def money(value: float | None) -> str:
     return "–" if value is None else f"${value:,.0f}"
 
 
-st.title("Donation attribution")
-cfg = context.settings()
-version = data_version(cfg.db_path)
-if version == "missing" or not data.core(str(cfg.db_path), version).has_gifts:
+page = open_page("Donation attribution")
+cfg = page.cfg
+if page.core is None or not page.core.has_gifts:
     st.info(
         "**Import donations to see this.** This page shows which emails raised money once gifts are loaded:\n\n"
         "- upload a DonorPerfect gift export on the **Data & sync** page, or\n"
@@ -81,10 +56,8 @@ if choice == "Custom":
                                          key="attr_custom_hours"))
 else:
     window_hours = float(attribution.WINDOW_CHOICES.get(choice or "48 hours", 48))
-loaded = load(str(cfg.db_path), version, window_hours)
-gifts: pl.DataFrame = loaded["gifts"]
-campaigns: pl.DataFrame = loaded["campaigns"]
-match = attribution.MatchReport(loaded["match"])
+loaded = data.attribution_page(page.db, page.version, window_hours)
+gifts, campaigns, match = loaded.gifts, loaded.campaigns, loaded.match
 first_gift, last_gift = gifts["gift_date"].min(), gifts["gift_date"].max()
 if first_gift is not None:
     st.caption(f"Every gift from {first_gift:%b %d, %Y} to {last_gift:%b %d, %Y}: the sidebar's campaign filters "
@@ -140,8 +113,8 @@ st.dataframe(rates, hide_index=True, width="stretch", column_config={
 })
 
 st.subheader("Revenue per appeal series")
-st.caption("Campaign names with the year and wave removed, so this year's appeal sits with last year's.")
-st.dataframe(loaded["series"], hide_index=True, width="stretch")
+st.caption(SERIES_HELP)
+st.dataframe(loaded.series, hide_index=True, width="stretch")
 
 st.subheader("Donors matched to contacts")
 st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
@@ -152,11 +125,11 @@ with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
 st.subheader("Gift codes → campaigns")
 st.caption("Map DonorPerfect codes to the campaign they belong to; a mapped code makes a gift **coded**, "
            "the strongest rule. Codes found on gifts:")
-st.dataframe(loaded["codes"], hide_index=True, width="stretch")
-names: pl.DataFrame = loaded["campaign_names"]
+st.dataframe(loaded.codes, hide_index=True, width="stretch")
+names = loaded.campaign_names
 labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), strict=True))
 edited = st.data_editor(
-    loaded["mapping"].to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping",
+    loaded.mapping.to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping",
     column_config={
         "code_field": st.column_config.SelectboxColumn("Code field", options=list(attribution.CODE_FIELDS),
                                                        required=True),

@@ -8,17 +8,12 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import scoring
-from pages.components import charts, context, data
+from pages.components import charts, data
+from pages.components.page_start import open_data_page
 
-st.title("Engagement")
-cfg = context.settings()
-if not context.has_data(cfg):
-    context.empty_state(cfg, "engagement scores")
-    st.stop()
-
-version = data.version(cfg.db_path)
-core = data.core(str(cfg.db_path), version)
-people = data.contacts(str(cfg.db_path), version)
+page = open_data_page("Engagement", "engagement scores")
+core = page.core
+people = data.contacts(page.db, page.version)
 if people.is_empty():
     st.info("No contacts synced yet. Run a sync from **Data & sync**.")
     st.stop()
@@ -43,7 +38,7 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
                 f"every email. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
                 f"Scored as of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 
-scored, history = data.scores(str(cfg.db_path), version, astuple(params), as_of)
+scored, history = data.scores(page.db, page.version, astuple(params), as_of)
 counts = scoring.tier_counts(scored)
 st.subheader("Tiers now")   # full width: beside the history, names and counts were cut off at 1024 px
 fig = go.Figure(go.Bar(x=counts["contacts"].to_list(), y=counts["tier"].to_list(), orientation="h",
@@ -89,7 +84,7 @@ selected = event.selection.rows if event and hasattr(event, "selection") else []
 if selected:
     contact = table.row(selected[0], named=True)
     st.subheader(f"Timeline: {contact['first_name'] or ''} {contact['last_name'] or ''} <{contact['email']}>")
-    events = data.timeline(str(cfg.db_path), version, contact["contact_id"])
+    events = data.timeline(page.db, page.version, contact["contact_id"])
     if events.is_empty():
         st.info("No email activity recorded for this contact.")
     else:

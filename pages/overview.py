@@ -5,23 +5,16 @@ import streamlit as st
 from cc_data.analytics import overview
 from cc_data.analytics.campaigns import apply_filters, campaign_rates
 from cc_data.analytics.rates import COUNT_HELP, RATES
-from pages.components import charts, context, data
+from pages.components import charts, data
+from pages.components.page_start import open_data_page
 
-st.title("Overview")
-cfg = context.settings()
-if not context.has_data(cfg):
-    context.empty_state(cfg, "the overview")
-    st.stop()
-
-version = data.version(cfg.db_path)
-core = data.core(str(cfg.db_path), version)
-filters = context.current_filters()
-human = context.human_opens_only()
+page = open_data_page("Overview", "the overview")
+core, filters, human = page.core, page.filters, page.human_opens_only
 if core.campaigns.is_empty() or filters.start is None:
     st.info("No campaign has been sent yet, so there is nothing to summarise. Sync again after your first send.")
     st.stop()
 
-revenue = data.campaign_revenue(str(cfg.db_path), version) if core.has_gifts else None
+revenue = data.campaign_revenue(page.db, page.version) if core.has_gifts else None
 kpis = overview.period_kpis(core.campaigns, filters, human_opens_only=human,
                             revenue=revenue.select("campaign_id", "revenue") if revenue is not None else None)
 chosen = apply_filters(core.campaigns, filters)

@@ -6,17 +6,12 @@ from datetime import datetime
 import streamlit as st
 
 from cc_data.analytics import export, segments
-from pages.components import context, data
+from pages.components import data
+from pages.components.page_start import open_data_page
 
-st.title("Re-engagement")
-cfg = context.settings()
-if not context.has_data(cfg):
-    context.empty_state(cfg, "re-engagement lists")
-    st.stop()
-
-version = data.version(cfg.db_path)
-core = data.core(str(cfg.db_path), version)
-tags = data.tag_names(str(cfg.db_path), version)
+page = open_data_page("Re-engagement", "re-engagement lists")
+core = page.core
+tags = data.tag_names(page.db, page.version)
 as_of: datetime = data.as_of(core)
 st.caption("Only contacts Constant Contact lets you email are ever listed: permission explicit or implicit, not "
            "unsubscribed, on temporary hold, awaiting confirmation, hard-bounced or deleted.")
@@ -42,7 +37,7 @@ criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_e
                                     list_ids=tuple(lists), tag_ids=tuple(chosen_tags), lapsed_donors_only=lapsed,
                                     exclude_machine_only_openers=no_machine)
 key = astuple(criteria)
-segment = data.segment(str(cfg.db_path), version, key, as_of)
+segment = data.segment(page.db, page.version, key, as_of)
 
 st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 
@@ -13,20 +16,39 @@ from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.db import data_version
 from cc_data.store.dbfile import verify
 
+_IN_APP: ContextVar[bool] = ContextVar("cc_data_inside_app", default=False)
+_REROUTED = "_cc_rerouted_to_app"   # session key: this session's last run was sent on to app.py
+
+
+@contextmanager
+def inside_app() -> Iterator[None]:
+    """app.py runs the chosen page inside this, so the page knows the sidebar and banner are around it. A
+    ContextVar: each session's script run has its own thread, so concurrent sessions never see each other's."""
+    st.session_state.pop(_REROUTED, None)
+    token = _IN_APP.set(True)
+    try:
+        yield
+    finally:
+        _IN_APP.reset(token)
+
 
 def run_through_app() -> None:
-    """Until some session has run app.py, Streamlit runs a file in pages/ on its own (its older multipage
-    mode): a bookmarked /reengagement opened first after a restart would lose the sidebar filters, the banner
-    and the page groups. Switch that run to app.py, which routes to the same page."""
-    from streamlit.runtime.pages_manager import PagesManager
+    """Until some session has called st.navigation, Streamlit runs a file in pages/ on its own (its older
+    multipage mode): a bookmarked /reengagement opened first after a restart would lose the sidebar filters, the
+    banner and the page groups. Calling st.navigation ends that mode for every session (documented: "your app
+    will ignore the pages/ directory"), so the rerun goes through app.py, which routes to the same page (same URL
+    path, same page hash). When even the rerun did not reach app.py, this page is the entry point itself
+    (`streamlit run pages/overview.py`): it runs on its own rather than rerunning forever."""
+    if _IN_APP.get() or st.session_state.pop(_REROUTED, False):
+        return
+    from pages.components.navigation import app_pages
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    st.session_state[_REROUTED] = True
+    st.navigation(app_pages())
+    st.rerun()
 
 
 def settings() -> Settings:
-    run_through_app()
     try:
         return load_settings()
     except UserError as err:

@@ -21,19 +21,3 @@ def app_env(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     return synthetic_db
-
-
-@pytest.fixture(autouse=True)
-def navigation_not_pages_directory(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest resets PagesManager.uses_pages_directory before each run and, because pages/ exists, re-detects
-    the legacy pages-directory mode: reruns then execute only the page, skipping app.py's sidebar. The real
-    server sets the flag to False on the first st.navigation call and keeps it, so mirror that here."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

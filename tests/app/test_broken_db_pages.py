@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.app.harness import app_test, open_page
 from tests.integration.test_broken_db import digest, make_broken
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +23,10 @@ def test_every_page_explains_a_broken_database(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))
     monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
+        open_page(at, page)
     assert not at.exception, [e.value for e in at.exception]
     shown = [e.value for e in at.error] + [e.value for e in at.sidebar.error]
     assert any("left untouched" in v and "move it aside" in v and str(db) in v for v in shown), shown

@@ -8,12 +8,13 @@ import duckdb
 from streamlit.testing.v1 import AppTest
 
 from cc_data.analytics import audience, campaigns, segments, sends
+from tests.app.harness import app_test, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     return at
 
@@ -31,15 +32,15 @@ def test_type_filter_changes_kpis_and_survives_a_page_change(app_env: Path) -> N
     start, end = at.sidebar.date_input(key="f_dates").value
     expected = campaigns.apply_filters(counts, campaigns.Filters(start, end, ("Newsletter",)))["delivered"].sum()
     assert metric(at, "Delivered") == f"{expected:,}" != all_delivered
-    at.switch_page("pages/campaign_trends.py").run()
-    at.switch_page("pages/overview.py").run()
+    open_page(at, "pages/campaign_trends.py")
+    open_page(at, "pages/overview.py")
     assert at.sidebar.multiselect(key="f_types").value == ["Newsletter"]
     assert metric(at, "Delivered") == f"{expected:,}"
 
 
 def test_name_filter_with_no_match_explains_itself(app_env: Path) -> None:
     at = app()
-    at.switch_page("pages/campaign_trends.py").run()
+    open_page(at, "pages/campaign_trends.py")
     at.sidebar.text_input(key="f_name").input("no such campaign").run()
     assert any("No campaigns match" in i.value for i in at.info)
     assert not at.exception
@@ -47,7 +48,7 @@ def test_name_filter_with_no_match_explains_itself(app_env: Path) -> None:
 
 def test_segment_builder_counts_match_the_analytics_function(app_env: Path) -> None:
     at = app()
-    at.switch_page("pages/reengagement.py").run()
+    open_page(at, "pages/reengagement.py")
     with duckdb.connect(str(app_env), read_only=True) as con:
         per, people = sends.per_send(con), audience.audience(con)
         as_of = sends.latest_activity_at(con)

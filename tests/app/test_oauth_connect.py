@@ -13,6 +13,7 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from pages.components.oauth import PENDING_KEY
+from tests.app.harness import app_test, open_page
 
 SCRIPT = """
 import json, os
@@ -102,9 +103,9 @@ def test_data_sync_page_hosts_the_button_and_binds_the_sign_in_to_the_session(sa
     monkeypatch.setenv("CONSTANT_CONTACT_CLIENT_ID", sandbox.client_id)
     monkeypatch.setenv("CC_OAUTH_BASE_URL", sandbox.oauth_base_url)
     monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "page-tokens.json"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
-    at.switch_page("pages/data_sync.py").run()
+    open_page(at, "pages/data_sync.py")
     url = _prepare(at)
     assert at.session_state[PENDING_KEY]["state"] == parse_qs(urlsplit(url).query)["state"][0]
 
