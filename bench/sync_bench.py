@@ -68,16 +68,10 @@ def run(scale: str = "demo", rps: float = 60.0) -> dict:
                "CC_DB_PATH": str(workdir / "cc.duckdb"), "CC_TOKEN_FILE": str(workdir / "tokens.json"),
                "CC_ANCHOR_DATE": date(2000, 1, 1).isoformat(), "CC_RATE_LIMIT_RPS": str(rps),
                "CC_DAILY_QUOTA": str(BENCH_QUOTA)}
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "cc_data.cli", "sync", "--json"], env=env, cwd=workdir,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        out = proc.stdout.read() if proc.stdout else ""
-        if status != 0:
-            raise SystemExit(f"sync failed: {proc.stderr.read() if proc.stderr else ''}")
-        result = json.loads(out)
+        result, wall, usage = _sync(env, workdir)
         calls = sum(result["calls"].values())
+        again, again_wall, again_usage = _sync(env, workdir)   # nothing changed in the account since
+        again_calls = sum(again["calls"].values())
         minimum = minimum_calls(sandbox.account)
         statuses = {}
         for _, _, code in sandbox.request_log:
@@ -88,9 +82,29 @@ def run(scale: str = "demo", rps: float = 60.0) -> dict:
             "calls_by_endpoint": result["calls"], "rows": result["rows"],
             "ideal_s": round(calls / rps, 1), "busy": round(calls / rps / wall, 3),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "statuses": statuses,
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+            "cpu_s_per_1000_tracking_rows": round((usage.ru_utime + usage.ru_stime)
+                                                  / max(result["rows"].get("tracking_events", 0) / 1000, 1e-9), 4),
+            "unchanged_wall_s": round(again_wall, 1), "unchanged_calls": again_calls,
+            "unchanged_beyond_calls_s": round(again_wall - again_calls / rps, 1),
+            "unchanged_cpu_s": round(again_usage.ru_utime + again_usage.ru_stime, 1),
         }
     finally:
         sandbox.stop()
+
+
+def _sync(env: dict[str, str], workdir: Path) -> tuple[dict, float, object]:
+    """`cc-data sync --json` in a child process: its result, wall seconds and its own resource usage."""
+    out_path, err_path = workdir / "sync.out", workdir / "sync.err"
+    t0 = time.perf_counter()
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "cc_data.cli", "sync", "--json"], env=env, cwd=workdir,
+                                stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"sync failed: {err_path.read_text()}")
+    return json.loads(out_path.read_text()), wall, usage
 
 
 def merge(previous: list[dict], new: list[dict]) -> list[dict]:

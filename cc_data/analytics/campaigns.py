@@ -10,7 +10,7 @@ import polars as pl
 
 from cc_data.analytics.rates import with_rates
 from cc_data.analytics.sends import MachineOpenRule, per_send_source
-from cc_data.store.dbfile import DUCKDB_CONFIG
+from cc_data.store.dbfile import connect
 from cc_data.store.query import frame
 
 
@@ -48,7 +48,7 @@ def _with_catalog(counts: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
 
 def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Per campaign sent at least once: send_time (first send) and unique counts summed over its activities."""
-    con = duckdb.connect(config=DUCKDB_CONFIG)
+    con = connect(":memory:", read_only=False)
     try:
         con.register("per_send_rows", sends)
         return _with_catalog(frame(con, COUNTS_SQL.format(source="per_send_rows")), catalog)

@@ -24,8 +24,11 @@ _MAGIC = b"DUCK"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def connect(path: Path, *, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only, config={**DUCKDB_CONFIG, **config})
+def connect(path: Path | str, *, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path), read_only=read_only, config={**DUCKDB_CONFIG, **config})
+    # No progress bar: DuckDB prints it on stdout during long queries, in the middle of `cc-data sync --json`.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def unreadable(path: Path, what: str) -> DatabaseUnreadable:
