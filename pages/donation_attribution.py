@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import attribution, export
+from cc_data.analytics.derived import refresh_changed
 from cc_data.analytics.series import SERIES_HELP
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
@@ -140,7 +141,8 @@ edited = st.data_editor(
 )
 if st.button("Save mapping", key="attr_save_mapping"):
     try:
-        saved = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA))
+        saved = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA),
+                                  before_publish=refresh_changed)   # attribution follows the new mapping
     except UserError as err:
         st.error(str(err))
     else:

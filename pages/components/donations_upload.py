@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from cc_data.analytics.derived import refresh_changed
 from cc_data.config import Settings
 from cc_data.donations import columns
 from cc_data.donations.dp_client import DonorPerfectClient
@@ -65,7 +66,7 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
         remember = file_name.rsplit(".", 1)[0] if mapping != columns.recognise(headers) else None
         try:
             result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
-                                     remember_mapping_as=remember)
+                                     remember_mapping_as=remember, before_publish=refresh_changed)
         except UserError as err:
             st.error(str(err))
             return
@@ -99,7 +100,7 @@ def _api_sync(settings: Settings) -> None:
         try:
             client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
             with st.spinner("Fetching gifts and donors from DonorPerfect…"):
-                result = sync_donorperfect(settings.db_path, client)
+                result = sync_donorperfect(settings.db_path, client, before_publish=refresh_changed)
         except UserError as err:
             st.error(str(err))
             return

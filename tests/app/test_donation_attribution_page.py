@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cc_data.analytics import derived
+from cc_data.analytics.attribution import gift_attribution, stored_windows
 from cc_data.store.db import read, writer
 from tests.app.harness import app_test, open_page
 
@@ -160,3 +161,31 @@ def test_upload_offers_the_mapping_step_and_remembers_it(tmp_path, monkeypatch):
     assert at.success
     again = run_upload(tmp_path, monkeypatch, data)  # a new session: the saved mapping is found
     assert not again.warning and {m.label: m.value for m in again.metric}["Gifts ready"] == "1"
+
+
+def tiers_stored(db: Path) -> dict[str, str]:
+    """The gift tiers the pages read for the default window: the attribution stored when the file was published."""
+    with read(db) as con:
+        assert 48 in stored_windows(con)
+        return dict(gift_attribution(con, 48).select("gift_id", "tier").iter_rows())
+
+
+def test_saving_the_mapping_brings_the_stored_attribution_up_to_date(tmp_path, monkeypatch):
+    db = build(tmp_path / "cc.duckdb")
+    with writer(db) as w:   # g4 now carries a mapped code, published without refreshing the derived tables
+        w.con.execute("UPDATE gifts SET solicit_code = 'SP25' WHERE gift_id = 'g4'")
+    assert tiers_stored(db)["g4"] == "unattributed"
+    at = run(db, monkeypatch)
+    at.button(key="attr_save_mapping").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert tiers_stored(db)["g4"] == "coded"
+    tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
+    assert tiers["g4"] == "coded"
+
+
+def test_uploaded_gifts_are_attributed_in_the_stored_tables(tmp_path, monkeypatch):
+    build(tmp_path / "cc.duckdb")
+    at = run_upload(tmp_path, monkeypatch, b"Gift ID,Donor ID,Gift Date,Amount ($)\ng9,D1,2024-12-01,$30\n")
+    at.button(key="don_import").click().run()
+    assert at.success, [e.value for e in at.error]
+    assert tiers_stored(tmp_path / "cc.duckdb")["g9"] == "click"
