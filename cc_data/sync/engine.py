@@ -262,8 +262,12 @@ class ItemsFailed(UnreadableAnswer):
     """Some items of a per-item stream could not be read; the others were stored."""
 
 
+ITEM_COMMIT_SECONDS = 2.0   # per-item answers are small: commit what arrived at most this often
+
+
 def run_per_item(ctx: Context, stream: Stream) -> None:
-    """One call per id (or per batch of ids); each call commits with the ids it completed.
+    """One call per id (or per batch of ids); answers commit together with the ids they completed, every
+    ITEM_COMMIT_SECONDS and when the stream stops for any reason.
 
     An item whose answer cannot be read (or is refused) is left for the next run; the others go on, and the
     stream ends with ItemsFailed naming the first problem."""
@@ -272,25 +276,39 @@ def run_per_item(ctx: Context, stream: Stream) -> None:
     ctx.estimated_calls = -(-len(ids) // stream.batch)
     ctx.emit()
     problems: list[str] = []
-    for start in range(0, len(ids), stream.batch):
-        ids_here = ids[start:start + stream.batch]
-        path = stream.path.format(ids=",".join(ids_here))
-        try:
-            batch = ctx.client.get_json(path, dict(stream.params), endpoint=stream.endpoint,
-                                        read=lambda body: stream.read(body, ctx.now()))
-        except NotFound:
-            batch = None  # gone (e.g. a removed activity): remember it as done so it is not asked for again
-        except (UnreadableAnswer, RequestRefused) as err:
-            problems.append(str(err))
-            continue
+    answers: list[Batch] = []
+    done: list[str] = []
+    last_commit = time.monotonic()
+
+    def commit() -> None:
         with ctx.transaction():
-            if batch is not None:
-                ctx.write(batch.rows)
+            ctx.write(merge_rows([a.rows for a in answers]))
             if stream.item_done:
-                stream.item_done(ctx, ids_here)
-        if batch is not None:
-            ctx.skipped[stream.name] += batch.skipped
-        ctx.emit()
+                stream.item_done(ctx, list(done))
+        ctx.skipped[stream.name] += sum(a.skipped for a in answers)
+        answers.clear()
+        done.clear()
+
+    try:
+        for start in range(0, len(ids), stream.batch):
+            ids_here = ids[start:start + stream.batch]
+            path = stream.path.format(ids=",".join(ids_here))
+            try:
+                answers.append(ctx.client.get_json(path, dict(stream.params), endpoint=stream.endpoint,
+                                                   read=lambda body: stream.read(body, ctx.now())))
+            except NotFound:
+                pass  # gone (e.g. a removed activity): remember it as done so it is not asked for again
+            except (UnreadableAnswer, RequestRefused) as err:
+                problems.append(str(err))
+                continue
+            done.extend(ids_here)
+            if time.monotonic() - last_commit >= ITEM_COMMIT_SECONDS:
+                commit()
+                last_commit = time.monotonic()
+            ctx.emit()
+    finally:
+        if done:
+            commit()
     if problems:
         raise ItemsFailed(f"{len(problems)} of {-(-len(ids) // stream.batch)} calls could not be read and are "
                           f"retried next run; the first: {problems[0]}")

@@ -40,10 +40,9 @@ def campaigns_needing_details(ctx: Context) -> list[str]:
 
 
 def mark_campaign_details(ctx: Context, ids: list[str]) -> None:
-    for cid in ids:
-        stamp = ctx.con.execute("SELECT CAST(updated_at AS VARCHAR) FROM campaigns WHERE campaign_id = ?",
-                                [cid]).fetchone()
-        upserts.set_state(ctx.con, "campaign_details", cid, stamp[0] if stamp and stamp[0] else "")
+    stamps = dict(ctx.con.execute("SELECT campaign_id, CAST(updated_at AS VARCHAR) FROM campaigns "
+                                  "WHERE campaign_id IN (SELECT unnest(?))", [ids]).fetchall())
+    upserts.set_states(ctx.con, "campaign_details", {cid: stamps.get(cid) or "" for cid in ids})
 
 
 TRACKED_SQL = f"""
@@ -73,11 +72,10 @@ def activities_needing_details(ctx: Context) -> list[str]:
 
 
 def mark_activity_details(ctx: Context, ids: list[str]) -> None:
-    for aid in ids:
-        row = ctx.con.execute(
-            "SELECT CAST(c.updated_at AS VARCHAR) FROM campaign_activities a JOIN campaigns c USING (campaign_id) "
-            "WHERE a.campaign_activity_id = ?", [aid]).fetchone()
-        upserts.set_state(ctx.con, "activity_details", aid, row[0] if row and row[0] else "")
+    stamps = dict(ctx.con.execute(
+        "SELECT a.campaign_activity_id, CAST(c.updated_at AS VARCHAR) FROM campaign_activities a "
+        "JOIN campaigns c USING (campaign_id) WHERE a.campaign_activity_id IN (SELECT unnest(?))", [ids]).fetchall())
+    upserts.set_states(ctx.con, "activity_details", {aid: stamps.get(aid) or "" for aid in ids})
 
 
 def activities_needing_stats(ctx: Context) -> list[str]:
@@ -86,8 +84,7 @@ def activities_needing_stats(ctx: Context) -> list[str]:
 
 
 def mark_stats(ctx: Context, ids: list[str]) -> None:
-    for aid in ids:
-        upserts.set_state(ctx.con, "activity_stats", aid, ctx.now_iso())
+    upserts.set_states(ctx.con, "activity_stats", dict.fromkeys(ids, ctx.now_iso()))
 
 
 def fresh_stats(ctx: Context) -> set[str]:

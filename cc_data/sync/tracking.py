@@ -9,6 +9,7 @@ page boundaries in the checkpoint, so a repeated row is kept and a page fetched 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
     return work
 
 
+COMMIT_ROWS = 20_000     # a commit costs milliseconds: gather pages up to this many rows ...
+COMMIT_SECONDS = 2.0     # ... or this long (a crash re-fetches at most that much)
+
+
 def run_tracking(ctx: Context) -> None:
     work = pending_work(ctx)
     ctx.estimated_calls = sum(max(1, -(-(n or 0) // TRACKING_PAGE)) for _, _, n in work)
@@ -62,32 +67,58 @@ def run_tracking(ctx: Context) -> None:
     idle = [aid for aid, sent, _ in tracked_activities(ctx)
             if aid not in with_work and not settled(ctx, sent, states.get(aid))]
     with ctx.transaction():  # nothing new for these: they count as fetched now
-        for aid in idle:
-            upserts.set_state(ctx.con, STATE, aid, ctx.now_iso())
+        upserts.set_states(ctx.con, STATE, dict.fromkeys(idle, ctx.now_iso()))
     remaining = Counter(aid for aid, _, _ in work)
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
-    for batch in prefetch_batches(_pages(ctx, plan), depth=16):
-        rows: dict[str, list[dict]] = {}
-        for page in batch:
-            rows.setdefault(page.activity_id, []).extend(page.rows)
-        with ctx.transaction():  # the pages already fetched, each with its checkpoint, in one commit
-            added = 0
-            for aid, activity_rows in rows.items():
-                new = upserts.insert_tracking(ctx.con, aid, activity_rows)
-                if new:
-                    upserts.mark_changed(ctx.con, f"activity:{aid}")   # its per-send rows need refreshing
-                added += new
-            for page in batch:
-                upserts.set_state(ctx.con, STATE, f"{page.activity_id}:{page.kind}", dumps(page.next_state))
-                if page.done:
-                    remaining[page.activity_id] -= 1
-                    if remaining[page.activity_id] == 0:
-                        upserts.set_state(ctx.con, STATE, page.activity_id, ctx.now_iso())
-        for page in batch:
-            ctx.skipped["tracking"] += page.skipped
-        ctx.rows["tracking_events"] += added
-        ctx.stream_rows += added
-        ctx.emit()
+    first_fetch = _never_stored(ctx, plan)
+    pending: list[TrackingPage] = []
+    last_commit = time.monotonic()
+    try:
+        for batch in prefetch_batches(_pages(ctx, plan), depth=16):
+            pending.extend(batch)
+            if sum(len(p.rows) for p in pending) < COMMIT_ROWS and time.monotonic() - last_commit < COMMIT_SECONDS:
+                continue
+            _commit(ctx, pending, remaining, first_fetch)
+            pending, last_commit = [], time.monotonic()
+    finally:  # pages already fetched are kept whatever stopped the listing (the quota, an unreadable answer)
+        if pending:
+            _commit(ctx, pending, remaining, first_fetch)
+
+
+def _never_stored(ctx: Context, plan: list[tuple[str, str, dict]]) -> set[tuple[str, str]]:
+    """(activity, kind) listings starting from the top with no row of theirs stored: nothing to check against."""
+    starting = [(aid, kind) for aid, kind, state in plan if not state.get("next") and not state.get("hwm")]
+    if not starting:
+        return set()
+    stored = {(a, t) for a, t in ctx.con.execute(
+        "SELECT DISTINCT campaign_activity_id, tracking_activity_type FROM tracking_events "
+        "WHERE campaign_activity_id IN (SELECT unnest(?))", [sorted({a for a, _ in starting})]).fetchall()}
+    return {(aid, kind) for aid, kind in starting if (aid, TRACKING_KINDS[kind][0]) not in stored}
+
+
+def _commit(ctx: Context, pages: list[TrackingPage], remaining: Counter, first_fetch: set) -> None:
+    """The pages fetched so far, each with its checkpoint, in one transaction."""
+    groups: dict[tuple[str, bool], list[dict]] = {}
+    for page in pages:
+        groups.setdefault((page.activity_id, (page.activity_id, page.kind) in first_fetch), []).extend(page.rows)
+    with ctx.transaction():
+        added = 0
+        for (aid, fresh), activity_rows in groups.items():
+            new = upserts.insert_tracking(ctx.con, aid, activity_rows, first_fetch=fresh)
+            if new:
+                upserts.mark_changed(ctx.con, f"activity:{aid}")   # its per-send rows need refreshing
+            added += new
+        checkpoints = {f"{p.activity_id}:{p.kind}": dumps(p.next_state) for p in pages}
+        for page in pages:
+            if page.done:
+                remaining[page.activity_id] -= 1
+                if remaining[page.activity_id] == 0:
+                    checkpoints[page.activity_id] = ctx.now_iso()
+        upserts.set_states(ctx.con, STATE, checkpoints)
+    ctx.skipped["tracking"] += sum(p.skipped for p in pages)
+    ctx.rows["tracking_events"] += added
+    ctx.stream_rows += added
+    ctx.emit()
 
 
 @dataclass
