@@ -37,9 +37,16 @@ from cc_data.store.schema import migrate
 
 log = logging.getLogger(__name__)
 
-# DuckDB's own default is 80% of the machine's RAM. A writer caps it, so a sync or a publish of any size stays
-# within a bounded footprint: bigger aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
-WRITER_MEMORY_LIMIT = "2GB"
+# DuckDB's own default is 80% of the machine's RAM. A writer caps it at four times the database's size, between
+# 256 MB and 2 GB, so memory follows the account and a sync or publish of any size stays bounded: bigger
+# aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
+WRITER_MEMORY_MB = (256, 2048)
+
+
+def writer_memory_limit(path: Path) -> str:
+    size_mb = path.stat().st_size / 2**20 if path.exists() else 0
+    low, high = WRITER_MEMORY_MB
+    return f"{int(min(max(4 * size_mb, low), high))}MB"
 
 # What a writer runs on its working copy just before publishing (e.g. cc_data.analytics.derived.refresh_changed).
 BeforePublish = Callable[[duckdb.DuckDBPyConnection], None]
@@ -49,7 +56,7 @@ _lock_wait_s: contextvars.ContextVar[float] = contextvars.ContextVar("lock_wait_
 
 
 def _connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
-    con = connect(path, read_only=False, memory_limit=WRITER_MEMORY_LIMIT)
+    con = connect(path, read_only=False, memory_limit=writer_memory_limit(path))
     os.chmod(path, 0o600)
     return con
 
