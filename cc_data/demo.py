@@ -8,6 +8,8 @@ sandbox again so "Sync now" on demo data picks up what happened since (new sends
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +23,7 @@ from cc_data.errors import DemoRefused
 from cc_data.store.db import Writer, locked, read, work_path
 from cc_data.store.dbfile import wal_path
 from cc_data.store.upserts import mark_changed
+from cc_data.sync.progress import describe, run_fraction
 
 DEMO_SEED = 7
 DEMO_SCALE = "demo"
@@ -128,12 +131,56 @@ def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
                                 "demo_now": now.isoformat(), "demo_advances": "[]"})
         finally:
             w.con.close()
-    with _sandboxes(seed, scale, now, []) as (cc, dp):
-        def seed_mapping(con: Any) -> None:
-            seed_code_mapping(con, cc.account.appeal_codes)
-            mark_changed(con, "mapping")
+    status = BuildStatus(db_path, progress)
+    try:
+        with _sandboxes(seed, scale, now, []) as (cc, dp):
+            def seed_mapping(con: Any) -> None:
+                seed_code_mapping(con, cc.account.appeal_codes)
+                mark_changed(con, "mapping")
 
-        return _sync_from(settings, cc, dp, progress, also=seed_mapping)
+            return _sync_from(settings, cc, dp, status, also=seed_mapping)
+    finally:
+        status.close()
+
+
+def building_path(db_path: Path) -> Path:
+    """While the demo is being built: its progress, for the dashboard (which is served meanwhile)."""
+    return Path(db_path).with_name(Path(db_path).name + ".building.json")
+
+
+def building_status(db_path: Path, max_age_s: float = 120.0) -> dict | None:
+    """{"fraction": 0..1, "text": ...} of a demo build under way, or None (none, or one that stopped writing)."""
+    path = building_path(db_path)
+    try:
+        if time.time() - path.stat().st_mtime > max_age_s:
+            return None
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+class BuildStatus:
+    """A progress callback that also writes the build's progress to building_path (atomically, twice a second
+    at most), and removes it when the build ends."""
+
+    def __init__(self, db_path: Path, progress: Callable[[Any], None] | None) -> None:
+        self.path, self.progress, self.last = building_path(db_path), progress, 0.0
+        self._write({"fraction": 0.0, "text": "starting the sandbox"})
+
+    def __call__(self, event: Any) -> None:
+        if self.progress is not None:
+            self.progress(event)
+        if time.monotonic() - self.last >= 0.5 or event.done:
+            self._write({"fraction": run_fraction(event), "text": describe(event)})
+
+    def _write(self, status: dict) -> None:
+        self.last = time.monotonic()
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(status))
+        os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from cc_data import demo
 from cc_data.analytics.campaigns import Filters
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
@@ -78,13 +79,28 @@ def _problem(db_path: str, version: str) -> str | None:  # noqa: ARG001 - versio
 
 
 def empty_state(cfg: Settings, what: str = "this page") -> None:
-    """Explain how to get data instead of showing a traceback."""
+    """Explain how to get data instead of showing a traceback; while the demo is being built (`make run` serves
+    the dashboard meanwhile), show its progress and open the data as soon as it is published."""
+    _wait_for_data(str(cfg.db_path))
+    if demo.building_status(cfg.db_path) is not None:
+        return
     st.info(
         f"There is no data for {what} yet (looked for `{cfg.db_path}`).\n\n"
         "- **Try the demo:** run `make run` (it builds a demo database from the built-in sandbox), or\n"
         "- **Use your account:** open **Data & sync**, connect Constant Contact and press *Sync now* "
         "(or run `cc-data sync`)."
     )
+
+
+@st.fragment(run_every=2)
+def _wait_for_data(db_path: str) -> None:
+    if data_version(db_path) != "missing":
+        st.rerun(scope="app")
+    status = demo.building_status(Path(db_path))
+    if status is not None:
+        st.progress(float(status["fraction"]),
+                    text=f"Building the demo data from the built-in sandbox: {status['text']}. "
+                         "The dashboard opens by itself when it is ready (about a minute).")
 
 
 def current_filters() -> Filters:
