@@ -23,7 +23,7 @@ from cc_data.errors import DemoRefused
 from cc_data.store.db import Writer, locked, read, work_path
 from cc_data.store.dbfile import wal_path
 from cc_data.store.upserts import mark_changed
-from cc_data.sync.progress import describe, run_fraction
+from cc_data.sync.progress import describe_step, stream_fraction
 
 DEMO_SEED = 7
 DEMO_SCALE = "demo"
@@ -149,7 +149,7 @@ def building_path(db_path: Path) -> Path:
 
 
 def building_status(db_path: Path, max_age_s: float = 120.0) -> dict | None:
-    """{"fraction": 0..1, "text": ...} of a demo build under way, or None (none, or one that stopped writing)."""
+    """{"fraction": 0..1 of the current step, "text": ...} of a demo build under way, or None (none, or one that stopped writing)."""
     path = building_path(db_path)
     try:
         if time.time() - path.stat().st_mtime > max_age_s:
@@ -171,7 +171,7 @@ class BuildStatus:
         if self.progress is not None:
             self.progress(event)
         if time.monotonic() - self.last >= 0.5 or event.done:
-            self._write({"fraction": run_fraction(event), "text": describe(event)})
+            self._write({"fraction": stream_fraction(event), "text": describe_step(event)})
 
     def _write(self, status: dict) -> None:
         self.last = time.monotonic()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cc_data.sync.engine import ProgressEvent
-from cc_data.sync.progress import describe, run_fraction
+from cc_data.sync.progress import describe, describe_step, run_fraction
 
 __all__ = ["SyncProgressBar", "describe", "run_fraction"]
 
@@ -19,7 +19,7 @@ class SyncProgressBar:
 
     def __call__(self, event: ProgressEvent) -> None:
         self.value = max(self.value, run_fraction(event))
-        self._bar.progress(self.value, text=describe(event))
+        self._bar.progress(self.value, text=describe_step(event))
 
     def finish(self, text: str = "Done") -> None:
         self.value = 1.0

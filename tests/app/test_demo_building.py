@@ -27,11 +27,14 @@ def test_a_build_under_way_shows_its_progress_instead_of_the_empty_state(tmp_pat
     assert any("no data" in i.value for i in at.info) and not at.get("progress")
 
     status = demo.BuildStatus(db, None)
-    status(ProgressEvent("activity_stats", rows=92, calls=10, rate=20.0, eta_s=0.0, done=True))
+    status(ProgressEvent("tracking", rows=121_134, calls=319, rate=20.0, eta_s=69.65, done=True))
+    status.last = 0.0   # the file is written twice a second at most
+    status(ProgressEvent("tracking", rows=121_134, calls=319, rate=20.0, eta_s=69.65))
     at.run()
     bars = at.get("progress")
     assert len(bars) == 1 and "Building the demo data" in bars[0].proto.text
-    assert bars[0].proto.value == int(100 * 11 / 12)   # activity stats, the 11th of 12 streams, done
+    assert "step 12 of 12, tracking: 121,134 rows, 319 of about 1,712 calls" in bars[0].proto.text
+    assert bars[0].proto.value == int(100 * 319 / 1712)   # the step's own progress, not 11/12 of the bar
     assert not any("no data" in i.value for i in at.info)
     status.close()
     assert demo.building_status(db) is None
