@@ -44,7 +44,7 @@ WRITER_MEMORY_MB = (256, 2048)
 
 
 def writer_memory_limit(path: Path) -> str:
-    size_mb = path.stat().st_size / 2**20 if path.exists() else 0
+    size_mb = sum(p.stat().st_size for p in (path, wal_path(path)) if p.exists()) / 2**20
     low, high = WRITER_MEMORY_MB
     return f"{int(min(max(4 * size_mb, low), high))}MB"
 
@@ -132,6 +132,8 @@ class Writer:
         """Atomically replace the published file with the working copy; with keep_working, go on working
         on a new copy of it."""
         if self.before_publish is not None:
+            # the copy has grown since it was opened (a first sync starts empty): size the cap for the publish
+            self.con.execute(f"SET memory_limit = '{writer_memory_limit(self.path)}'")
             self.before_publish(self.con)   # e.g. the derived tables (cc_data.analytics.derived)
         self.con.execute("CHECKPOINT")
         self.con.close()
