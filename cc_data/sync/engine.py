@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -139,6 +139,7 @@ class Stream:
     before_write: Callable[[Context, Rows], None] | None = None   # sees a page's rows before they replace stored ones
     children: bool = False                           # rows include contact children to replace
     id_field: str | None = None                      # the record's id (contact children are replaced per id)
+    needs: tuple[str, ...] = ()                      # streams it chooses its ids from (not run if one failed)
 
     def read(self, body: dict, now: datetime) -> Batch:
         """A body's records as rows; a record without its id is skipped and counted. Raises parse.Unreadable."""
@@ -153,6 +154,65 @@ class Stream:
             if self.id_field:
                 ids.append(str(rec[self.id_field]))
         return Batch(merge_rows(parts), ids, skipped)
+
+
+@dataclass(frozen=True)
+class Passes:
+    """A collection read whole every `full_every_days` (setting name) and by incremental passes in between: the
+    full listing finds what no filter can (removals); `after_full(ctx, started)` acts on what it no longer saw."""
+
+    name: str
+    full: Stream
+    incremental: tuple[Stream, ...]
+    full_every_days: str                              # the Settings field
+    after_full: Callable[[Context, str], None]
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Per-activity tracking rows of each kind (kind -> (tracking_activity_type, the activity_stats column that
+    counts the same rows)), newest first, each listing paged down to its stored high-water mark
+    (cc_data.sync.tracking runs it)."""
+
+    name: str
+    kinds: Mapping[str, tuple[str, str]]
+    page_size: int
+    needs: tuple[str, ...] = ()
+
+
+Entry = Stream | Passes | Tracking
+
+
+def run_stream(ctx: Context, stream: Stream) -> None:
+    if stream.items is not None:
+        run_per_item(ctx, stream)
+    else:
+        run_listing(ctx, stream)
+
+
+def run_passes(ctx: Context, passes: Passes) -> None:
+    """The full listing when due (or asked for, or resuming one), else the incremental passes."""
+    state = passes.name
+    last_full = upserts.get_state(ctx.con, state, "full_done_at")
+    resuming_full = upserts.get_state(ctx.con, passes.full.name, "next") is not None
+    every = timedelta(days=getattr(ctx.settings, passes.full_every_days))
+    if not (ctx.full or resuming_full or last_full is None or datetime.fromisoformat(last_full) < ctx.now() - every):
+        for stream in passes.incremental:
+            run_listing(ctx, stream)
+        return
+
+    def note_start(c: Context, now: str) -> None:
+        if upserts.get_state(c.con, state, "full_started") is None:
+            upserts.set_state(c.con, state, "full_started", now)
+
+    run_listing(ctx, passes.full, on_page=note_start)
+    started = upserts.get_state(ctx.con, state, "full_started")
+    with ctx.transaction():
+        if started:
+            passes.after_full(ctx, started)
+        upserts.set_state(ctx.con, state, "full_done_at", started or ctx.now_iso())
+        upserts.set_state(ctx.con, state, "full_started", None)
 
 
 def _page_params(ctx: Context, stream: Stream) -> dict[str, str]:

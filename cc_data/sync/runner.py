@@ -21,22 +21,23 @@ from cc_data.errors import ApiError, ConfigError, QuotaExceeded, UserError
 from cc_data.store import upserts
 from cc_data.store.db import writer
 from cc_data.sync import streams as s
-from cc_data.sync.engine import Context, ProgressEvent, Stream, run_listing, run_per_item
+from cc_data.sync.engine import (
+    Context,
+    Entry,
+    Passes,
+    ProgressEvent,
+    Stream,
+    Tracking,
+    run_passes,
+    run_stream,
+)
 from cc_data.sync.tracking import run_tracking
 
 __all__ = ["ProgressEvent", "RunResult", "STREAMS", "run_sync"]
 
-STREAMS = (
-    "account", "custom_fields", "lists", "tags", "segments", "contacts", "campaigns", "campaign_details",
-    "campaign_summaries", "activity_details", "activity_stats", "tracking",
-)
-# A stream chooses its ids from what these stored: it does not run when one of them failed in this run.
-DEPENDS_ON: dict[str, tuple[str, ...]] = {
-    "campaign_details": ("campaigns",),
-    "activity_details": ("campaign_details", "campaign_summaries"),
-    "activity_stats": ("campaign_details", "campaign_summaries"),
-    "tracking": ("campaign_details", "campaign_summaries"),
-}
+STREAMS = tuple(entry.name for entry in s.ALL)
+ENTRIES: dict[str, Entry] = {entry.name: entry for entry in s.ALL}
+RUN: dict[type, Callable] = {Stream: run_stream, Passes: run_passes, Tracking: run_tracking}
 
 
 @dataclass
@@ -55,56 +56,6 @@ class RunResult:
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
-
-
-def _run_contacts(ctx: Context) -> None:
-    last_full = upserts.get_state(ctx.con, "contacts", "full_done_at")
-    resuming_full = upserts.get_state(ctx.con, "contacts_full", "next") is not None
-    due = (
-        ctx.full or resuming_full or last_full is None
-        or datetime.fromisoformat(last_full) < ctx.now() - timedelta(days=ctx.settings.full_sync_days)
-    )
-    if not due:
-        for stream in s.CONTACT_PASSES:
-            run_listing(ctx, stream)
-        return
-
-    def note_start(c: Context, now: str) -> None:
-        if upserts.get_state(c.con, "contacts", "full_started") is None:
-            upserts.set_state(c.con, "contacts", "full_started", now)
-
-    run_listing(ctx, s.CONTACTS_FULL, on_page=note_start)
-    started = upserts.get_state(ctx.con, "contacts", "full_started")
-    with ctx.transaction():
-        if started:
-            _record_removed(ctx, started)
-        upserts.set_state(ctx.con, "contacts", "full_done_at", started or ctx.now_iso())
-        upserts.set_state(ctx.con, "contacts", "full_started", None)
-
-
-def _record_removed(ctx: Context, started: str) -> None:
-    """Contacts a complete listing (deleted ones included) no longer returns: keep the row, record when."""
-    gone = "SELECT contact_id FROM contacts WHERE (last_seen_at IS NULL OR last_seen_at < ?) AND removed_at IS NULL"
-    count = ctx.con.execute(f"SELECT count(*) FROM ({gone})", [started]).fetchone()[0]
-    if not count:
-        return
-    for table in ("list_memberships", "contact_taggings"):
-        ctx.con.execute(f"DELETE FROM {table} WHERE contact_id IN ({gone})", [started])
-    ctx.con.execute(
-        "UPDATE contacts SET removed_at = ?, deleted_at = coalesce(deleted_at, CAST(? AS DATE)) "
-        "WHERE (last_seen_at IS NULL OR last_seen_at < ?) AND removed_at IS NULL",
-        [ctx.now(), ctx.now(), started],
-    )
-    ctx.rows["contacts_removed"] += count
-    upserts.mark_changed(ctx.con, "contacts")
-
-
-RUNNERS: dict[str, Callable[[Context], None] | Stream] = {
-    "account": s.ACCOUNT, "custom_fields": s.CUSTOM_FIELDS, "lists": s.LISTS, "tags": s.TAGS,
-    "segments": s.SEGMENTS, "contacts": _run_contacts, "campaigns": s.CAMPAIGNS,
-    "campaign_details": s.CAMPAIGN_DETAILS, "campaign_summaries": s.CAMPAIGN_SUMMARIES,
-    "activity_details": s.ACTIVITY_DETAILS, "activity_stats": s.ACTIVITY_STATS, "tracking": run_tracking,
-}
 
 
 RESUME_WITHIN = timedelta(hours=36)        # a quota stop resumes after the next UTC midnight
@@ -136,14 +87,8 @@ def _done_in_chain(ctx: Context, name: str) -> bool:
 
 def _run_one(ctx: Context, name: str) -> None:
     ctx.begin_stream(name)
-    runner = RUNNERS[name]
-    if isinstance(runner, Stream):
-        if runner.items is not None:
-            run_per_item(ctx, runner)
-        else:
-            run_listing(ctx, runner)
-    else:
-        runner(ctx)
+    entry = ENTRIES[name]
+    RUN[type(entry)](ctx, entry)
     with ctx.transaction():
         upserts.set_state(ctx.con, name, "completed_at", ctx.now_iso())
     ctx.emit(done=True)
@@ -188,7 +133,7 @@ def run_sync(
             for name in STREAMS:
                 if only and name not in only:
                     continue
-                blocked = [d for d in DEPENDS_ON.get(name, ()) if d in failed]
+                blocked = [d for d in ENTRIES[name].needs if d in failed]
                 if blocked:
                     failed[name] = f"not run: it needs {', '.join(blocked)}"
                     continue

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from cc_data.store import upserts
 from cc_data.sync import records
-from cc_data.sync.engine import Context, Stream
+from cc_data.sync.engine import Context, Entry, Passes, Stream, Tracking
 
 OVERLAP = timedelta(minutes=10)   # re-ask a little of the past: late commits on the API side
 TRACKED_ROLES = ("primary_email", "resend")
@@ -167,7 +167,7 @@ CAMPAIGNS = Stream("campaigns", "GET /emails", "/emails", records.campaign, reco
                    page_size=500, default_page_size=50, cursor_param="after_date",
                    cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM campaigns"))
 CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}", records.campaign_detail,
-                          items=campaigns_needing_details, item_done=mark_campaign_details)
+                          items=campaigns_needing_details, item_done=mark_campaign_details, needs=("campaigns",))
 # Listed whole on every run (one call per 500 campaigns): moved counts show late activity on old campaigns.
 CAMPAIGN_SUMMARIES = Stream("campaign_summaries", "GET /reports/summary_reports/email_campaign_summaries",
                             "/reports/summary_reports/email_campaign_summaries", records.campaign_summary,
@@ -175,10 +175,11 @@ CAMPAIGN_SUMMARIES = Stream("campaign_summaries", "GET /reports/summary_reports/
                             before_write=rescan_moved_campaigns)
 ACTIVITY_DETAILS = Stream("activity_details", "GET /emails/activities/{id}", "/emails/activities/{ids}",
                           records.activity_detail, items=activities_needing_details,
-                          item_done=mark_activity_details)
+                          item_done=mark_activity_details, needs=("campaign_details", "campaign_summaries"))
 ACTIVITY_STATS = Stream("activity_stats", "GET /reports/stats/email_campaign_activities/{ids}",
                         "/reports/stats/email_campaign_activities/{ids}", records.activity_stats,
-                        records="results", batch=10, items=activities_needing_stats, item_done=mark_stats)
+                        records="results", batch=10, items=activities_needing_stats, item_done=mark_stats,
+                        needs=("campaign_details", "campaign_summaries"))
 
 # kind → (tracking_activity_type, the activity_stats column counting the same rows)
 TRACKING_KINDS = {
@@ -189,3 +190,29 @@ TRACKING_KINDS = {
     "optouts": ("em_optouts", "em_optouts"),
     "forwards": ("em_forwards", "em_forwards"),
 }
+
+
+def record_removed(ctx: Context, started: str) -> None:
+    """Contacts a complete listing (deleted ones included) no longer returns: keep the row, record when."""
+    gone = "SELECT contact_id FROM contacts WHERE (last_seen_at IS NULL OR last_seen_at < ?) AND removed_at IS NULL"
+    count = ctx.con.execute(f"SELECT count(*) FROM ({gone})", [started]).fetchone()[0]
+    if not count:
+        return
+    for table in ("list_memberships", "contact_taggings"):
+        ctx.con.execute(f"DELETE FROM {table} WHERE contact_id IN ({gone})", [started])
+    ctx.con.execute(
+        "UPDATE contacts SET removed_at = ?, deleted_at = coalesce(deleted_at, CAST(? AS DATE)) "
+        "WHERE (last_seen_at IS NULL OR last_seen_at < ?) AND removed_at IS NULL",
+        [ctx.now(), ctx.now(), started],
+    )
+    ctx.rows["contacts_removed"] += count
+    upserts.mark_changed(ctx.con, "contacts")
+
+
+CONTACTS = Passes("contacts", CONTACTS_FULL, CONTACT_PASSES, full_every_days="full_sync_days",
+                  after_full=record_removed)
+TRACKING = Tracking("tracking", TRACKING_KINDS, TRACKING_PAGE, needs=("campaign_details", "campaign_summaries"))
+
+# Every stream, in the order a run takes them (later ones choose their ids from what earlier ones stored).
+ALL: tuple[Entry, ...] = (ACCOUNT, CUSTOM_FIELDS, LISTS, TAGS, SEGMENTS, CONTACTS, CAMPAIGNS, CAMPAIGN_DETAILS,
+                          CAMPAIGN_SUMMARIES, ACTIVITY_DETAILS, ACTIVITY_STATS, TRACKING)

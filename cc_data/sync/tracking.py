@@ -17,14 +17,14 @@ from datetime import datetime
 
 from cc_data.api import parse
 from cc_data.store import upserts
-from cc_data.sync.engine import Context, dumps, prefetch_batches
+from cc_data.sync.engine import Context, Tracking, dumps, prefetch_batches
 from cc_data.sync.records import MissingId, tracking_row
-from cc_data.sync.streams import TRACKING_KINDS, TRACKING_PAGE, fresh_stats, settled, tracked_activities
+from cc_data.sync.streams import fresh_stats, settled, tracked_activities
 
 STATE = "tracking"
 
 
-def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
+def pending_work(ctx: Context, entry: Tracking) -> list[tuple[str, str, int | None]]:
     """(activity, kind, rows expected but not stored or None if unknown) for every fetch this run needs."""
     states = upserts.get_states(ctx.con, STATE)
     pending = [aid for aid, sent, _ in tracked_activities(ctx) if not settled(ctx, sent, states.get(aid))]
@@ -35,7 +35,7 @@ def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
             "SELECT campaign_activity_id, tracking_activity_type, count(*) FROM tracking_events "
             "WHERE campaign_activity_id IN (SELECT unnest(?)) GROUP BY ALL", [pending]).fetchall()
     }
-    stat_cols = sorted({col for _, col in TRACKING_KINDS.values()})
+    stat_cols = sorted({col for _, col in entry.kinds.values()})
     stats = {
         row[0]: dict(zip(stat_cols, row[1:], strict=True)) for row in ctx.con.execute(
             f"SELECT campaign_activity_id, {', '.join(stat_cols)} FROM activity_stats "
@@ -44,7 +44,7 @@ def pending_work(ctx: Context) -> list[tuple[str, str, int | None]]:
     fresh = fresh_stats(ctx)
     work = []
     for aid in pending:
-        for kind, (ttype, col) in TRACKING_KINDS.items():
+        for kind, (ttype, col) in entry.kinds.items():
             state = json.loads(states.get(f"{aid}:{kind}") or "{}")
             expected = stats.get(aid, {}).get(col) if aid in fresh else None
             have = stored.get((aid, ttype), 0)
@@ -58,9 +58,9 @@ COMMIT_ROWS = 20_000     # a commit costs milliseconds: gather pages up to this 
 COMMIT_SECONDS = 2.0     # ... or this long (a crash re-fetches at most that much)
 
 
-def run_tracking(ctx: Context) -> None:
-    work = pending_work(ctx)
-    ctx.estimated_calls = sum(max(1, -(-(n or 0) // TRACKING_PAGE)) for _, _, n in work)
+def run_tracking(ctx: Context, entry: Tracking) -> None:
+    work = pending_work(ctx, entry)
+    ctx.estimated_calls = sum(max(1, -(-(n or 0) // entry.page_size)) for _, _, n in work)
     ctx.emit()
     states = upserts.get_states(ctx.con, STATE)
     with_work = {aid for aid, _, _ in work}
@@ -70,11 +70,11 @@ def run_tracking(ctx: Context) -> None:
         upserts.set_states(ctx.con, STATE, dict.fromkeys(idle, ctx.now_iso()))
     remaining = Counter(aid for aid, _, _ in work)
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
-    first_fetch = _never_stored(ctx, plan)
+    first_fetch = _never_stored(ctx, plan, entry)
     pending: list[TrackingPage] = []
     last_commit = time.monotonic()
     try:
-        for batch in prefetch_batches(_pages(ctx, plan), depth=16):
+        for batch in prefetch_batches(_pages(ctx, plan, entry), depth=16):
             pending.extend(batch)
             if sum(len(p.rows) for p in pending) < COMMIT_ROWS and time.monotonic() - last_commit < COMMIT_SECONDS:
                 continue
@@ -85,7 +85,7 @@ def run_tracking(ctx: Context) -> None:
             _commit(ctx, pending, remaining, first_fetch)
 
 
-def _never_stored(ctx: Context, plan: list[tuple[str, str, dict]]) -> set[tuple[str, str]]:
+def _never_stored(ctx: Context, plan: list[tuple[str, str, dict]], entry: Tracking) -> set[tuple[str, str]]:
     """(activity, kind) listings starting from the top with no row of theirs stored: nothing to check against."""
     starting = [(aid, kind) for aid, kind, state in plan if not state.get("next") and not state.get("hwm")]
     if not starting:
@@ -93,7 +93,7 @@ def _never_stored(ctx: Context, plan: list[tuple[str, str, dict]]) -> set[tuple[
     stored = {(a, t) for a, t in ctx.con.execute(
         "SELECT DISTINCT campaign_activity_id, tracking_activity_type FROM tracking_events "
         "WHERE campaign_activity_id IN (SELECT unnest(?))", [sorted({a for a, _ in starting})]).fetchall()}
-    return {(aid, kind) for aid, kind in starting if (aid, TRACKING_KINDS[kind][0]) not in stored}
+    return {(aid, kind) for aid, kind in starting if (aid, entry.kinds[kind][0]) not in stored}
 
 
 def _commit(ctx: Context, pages: list[TrackingPage], remaining: Counter, first_fetch: set) -> None:
@@ -169,16 +169,16 @@ def _read(activity_id: str, ttype: str):
     return read
 
 
-def _pages(ctx: Context, plan: list[tuple[str, str, dict]]) -> Iterator[TrackingPage]:
+def _pages(ctx: Context, plan: list[tuple[str, str, dict]], entry: Tracking) -> Iterator[TrackingPage]:
     """Every page the plan needs, each with the checkpoint to store with it. Runs in the prefetch thread:
     it touches only the HTTP client, never the database."""
     for aid, kind, state in plan:
-        ttype = TRACKING_KINDS[kind][0]
+        ttype = entry.kinds[kind][0]
         hwm = parse.timestamp(state.get("hwm"))
         new_hwm = parse.timestamp(state.get("new_hwm"))
         carry = _carry_in(state)
         pages = ctx.client.pages(
-            f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(TRACKING_PAGE)},
+            f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(entry.page_size)},
             endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", read=_read(aid, ttype),
             start_href=state.get("next"),
         )

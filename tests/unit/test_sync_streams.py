@@ -54,3 +54,13 @@ def test_unknown_stream_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="Unknown stream"):
         run_sync(Settings(client_id="x", token_file=tmp_path / "t"), only=["contacts", "nope"])
     assert "tracking" in STREAMS
+
+
+def test_every_stream_is_an_entry_and_needs_only_streams_before_it():
+    from cc_data.sync.engine import Passes, Stream, Tracking
+
+    names = [entry.name for entry in s.ALL]
+    assert tuple(names) == STREAMS and len(set(names)) == len(names)
+    assert {type(entry) for entry in s.ALL} == {Stream, Passes, Tracking}
+    for position, entry in enumerate(s.ALL):
+        assert set(entry.needs) <= set(names[:position]), entry.name
