@@ -106,6 +106,7 @@ def write_account(account: Account, db_path: Path) -> Path:
     gift_rows = account.gifts.with_columns(pl.col("gift_id", "donor_id").cast(pl.String))  # noqa: F841
     with writer(db_path, before_publish=derived.refresh_all) as w:
         con = w.con
+        con.execute("SET memory_limit = '2GB'")   # the whole account in a few statements, unlike a sync's pages
         for key, value in (("source", "demo"), ("demo_seed", str(account.seed)), ("demo_scale", account.scale)):
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         con.execute("INSERT INTO account (organization_name) VALUES (?)", [account.summary["organization_name"]])

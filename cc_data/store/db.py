@@ -132,8 +132,7 @@ class Writer:
         """Atomically replace the published file with the working copy; with keep_working, go on working
         on a new copy of it."""
         if self.before_publish is not None:
-            # the copy has grown since it was opened (a first sync starts empty): size the cap for the publish
-            self.con.execute(f"SET memory_limit = '{writer_memory_limit(self.path)}'")
+            self.fit_memory()
             self.before_publish(self.con)   # e.g. the derived tables (cc_data.analytics.derived)
         self.con.execute("CHECKPOINT")
         self.con.close()
@@ -144,6 +143,13 @@ class Writer:
         if keep_working:
             copy_complete(self.db_path, self.path)
             self.con = _connect_writer(self.path)
+
+    def fit_memory(self) -> None:
+        """Size DuckDB's cap for the working copy as it is now (a first sync starts from an empty file and grows)."""
+        limit = writer_memory_limit(self.path)
+        if limit != getattr(self, "_memory_limit", None):
+            self.con.execute(f"SET memory_limit = '{limit}'")
+            self._memory_limit = limit
 
     def close(self, *, publish: bool) -> None:
         if publish:

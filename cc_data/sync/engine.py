@@ -64,6 +64,8 @@ class Context:
             budget = self.client.budget
             self.con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [budget.day, budget.used_today])
             self.con.execute("COMMIT")
+            if self.after_commit is not None:
+                self.after_commit()
         except BaseException:
             with contextlib.suppress(duckdb.Error):
                 self.con.execute("ROLLBACK")

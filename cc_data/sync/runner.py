@@ -125,7 +125,8 @@ def run_sync(
         used = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [today]).fetchone()
         budget = CallBudget(quota=settings.daily_quota, used_today=int(used[0]) if used else 0, day=today)
         client = ApiClient(settings, tokens, budget=budget)
-        ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress)
+        ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress,
+                      after_commit=w.fit_memory)
         outcome, message, failure = "success", None, None
         failed: dict[str, str] = {}
         resuming = False
