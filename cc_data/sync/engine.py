@@ -47,6 +47,7 @@ class Context:
     started: datetime | None = None                  # this run's start on the API's clock (naive UTC)
     skipped: Counter = field(default_factory=Counter)   # records without their id, per stream
     notes: list[str] = field(default_factory=list)      # what the run worked around, for its record
+    after_commit: Callable[[], None] | None = None      # e.g. the writer's fit_memory as the copy grows
 
     def now(self) -> datetime:
         """The API's clock (naive UTC), which is what its timestamps and our settle rules refer to."""
