@@ -135,20 +135,22 @@ def note_contact_changes(ctx: Context, rows: dict) -> None:
         upserts.mark_changed(ctx.con, "contacts")
 
 
-# Page sizes: the documented maxima (reference §0.3 and §5); `default_page_size` where the maximum is unverified.
+# Page sizes: the documented maxima (reference §0.3 and §5); a 400 naming `limit` falls back to the documented
+# default (`default_page_size`), which matters most for /emails, whose live maximum is unverified.
 ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account, snapshot="account")
 CUSTOM_FIELDS = Stream("custom_fields", "GET /contact_custom_fields", "/contact_custom_fields",
-                       records.custom_field, records="custom_fields", page_size=100, snapshot="custom_fields")
+                       records.custom_field, records="custom_fields", page_size=100, default_page_size=50,
+                       snapshot="custom_fields")
 LISTS = Stream("lists", "GET /contact_lists", "/contact_lists", records.contact_list, records="lists",
-               params={"include_membership_count": "all", "status": "all"}, page_size=500,
+               params={"include_membership_count": "all", "status": "all"}, page_size=500, default_page_size=50,
                snapshot="contact_lists")
 TAGS = Stream("tags", "GET /contact_tags", "/contact_tags", records.tag, records="tags",
-              params={"include_count": "true"}, page_size=500, snapshot="contact_tags")
+              params={"include_count": "true"}, page_size=500, default_page_size=50, snapshot="contact_tags")
 SEGMENTS = Stream("segments", "GET /segments", "/segments", records.segment, records="segments",
                   page_size=1000, snapshot="segments")
 
 _CONTACTS = dict(endpoint="GET /contacts", path="/contacts", to_rows=records.contact, records="contacts",
-                 page_size=CONTACTS_PAGE, children=True, id_field="contact_id", before_write=note_contact_changes)
+                 page_size=CONTACTS_PAGE, default_page_size=50, children=True, id_field="contact_id", before_write=note_contact_changes)
 CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "status": "all",
                                                 "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden
@@ -171,7 +173,7 @@ CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}
 # Listed whole on every run (one call per 500 campaigns): moved counts show late activity on old campaigns.
 CAMPAIGN_SUMMARIES = Stream("campaign_summaries", "GET /reports/summary_reports/email_campaign_summaries",
                             "/reports/summary_reports/email_campaign_summaries", records.campaign_summary,
-                            records="bulk_email_campaign_summaries", page_size=500,
+                            records="bulk_email_campaign_summaries", page_size=500, default_page_size=50,
                             before_write=rescan_moved_campaigns)
 ACTIVITY_DETAILS = Stream("activity_details", "GET /emails/activities/{id}", "/emails/activities/{ids}",
                           records.activity_detail, items=activities_needing_details,
