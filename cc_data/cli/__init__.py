@@ -17,7 +17,7 @@ COMMAND_MODULES = (
     "cc_data.cli.sandbox",     # sandbox serve
     "cc_data.cli.auth",        # auth
     "cc_data.cli.sync",        # sync, status
-    "cc_data.donations.commands",   # donations import|sync
+    "cc_data.cli.donations",   # donations import|sync
     "cc_data.cli.demo",        # demo
 )
 

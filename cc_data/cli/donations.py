@@ -13,7 +13,7 @@ from cc_data.donations.imports import import_gifts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this area's subcommands to `cc-data`. Each sets `func(args, settings) -> int`."""
+    """Add `donations import` and `donations sync` to `cc-data`."""
     donations = sub.add_parser("donations", help="import or sync DonorPerfect gifts")
     actions = donations.add_subparsers(dest="donations_command", required=True, metavar="ACTION")
     imp = actions.add_parser("import", help="import a DonorPerfect gift export (CSV)")
