@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ import requests
 
 from cc_data.config import SCOPES, Settings
 from cc_data.errors import ApiError, AuthError, ConfigError
+from cc_data.store.locks import take_flock
 
 log = logging.getLogger(__name__)
 
@@ -125,16 +125,9 @@ def token_file_lock(token_file: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[N
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise AuthError(f"Another cc-data process has been renewing the Constant Contact login for "
-                                    f"over {wait_s:.0f} s (it holds {path}); try again in a minute.") from None
-                time.sleep(0.05)
+        if not take_flock(fd, wait_s):
+            raise AuthError(f"Another cc-data process has been renewing the Constant Contact login for "
+                            f"over {wait_s:.0f} s (it holds {path}); try again in a minute.")
         yield
     finally:
         os.close(fd)  # closing releases the lock

@@ -14,7 +14,6 @@ import contextvars
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,11 +27,13 @@ from cc_data.store.dbfile import (
     first_line,
     fsync_dir,
     header_problem,
+    open_read_only,
     partial_path,
     unreadable,
     verify,
     wal_path,
 )
+from cc_data.store.locks import take_flock
 from cc_data.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -177,15 +178,8 @@ def locked(db_path: Path) -> Iterator[None]:
     lock = open(_lock_path(db_path), "w")  # noqa: SIM115 - held for the whole block
     try:
         wait = _lock_wait_s.get()
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise _busy(wait) from None
-                time.sleep(0.2)
+        if not take_flock(lock, wait, poll_s=0.2):
+            raise _busy(wait)
         yield
     finally:
         lock.close()
@@ -248,13 +242,7 @@ def read(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     db_path = Path(db_path)
     if not db_path.exists():
         raise UserError(f"No data at {db_path} yet: run `make run` for the demo or `cc-data sync` for your account.")
-    problem = header_problem(db_path)
-    if problem:
-        raise unreadable(db_path, problem)
-    try:
-        con = connect(db_path, read_only=True)
-    except duckdb.Error as err:
-        raise unreadable(db_path, f"does not open ({first_line(err)})") from None
+    con = open_read_only(db_path)
     try:
         yield con
     except duckdb.IOException as err:   # a block missing or unreadable: the file is damaged

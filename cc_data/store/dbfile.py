@@ -65,16 +65,21 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def verify(path: Path, *, every_block: bool = False) -> None:
-    """Raise DatabaseUnreadable unless the file opens and its catalog reads; with every_block, also unless every
-    block its tables use lies within the file (what a truncated file fails, however it still opens)."""
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, or DatabaseUnreadable when the file is no DuckDB database or does not open."""
     problem = header_problem(path)
     if problem:
         raise unreadable(path, problem)
     try:
-        con = connect(path, read_only=True)
+        return connect(path, read_only=True)
     except duckdb.Error as err:
         raise unreadable(path, f"does not open ({first_line(err)})") from None
+
+
+def verify(path: Path, *, every_block: bool = False) -> None:
+    """Raise DatabaseUnreadable unless the file opens and its catalog reads; with every_block, also unless every
+    block its tables use lies within the file (what a truncated file fails, however it still opens)."""
+    con = open_read_only(path)
     try:
         problem = block_problem(con, path) if every_block else None
     except duckdb.Error as err:
