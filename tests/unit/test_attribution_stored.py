@@ -166,3 +166,21 @@ def test_an_in_memory_database_computes_and_refresh_is_idempotent() -> None:
     assert attribution.stored_windows(con) == (24, 48, 168)
     assert_frame_equal(attribution.gift_attribution(con, 48), computed)
     assert con.execute(f"SELECT count(*) FROM {attribution.GIFTS_TABLE}").fetchall() == [(3,)]
+
+
+def test_the_cli_import_refreshes_the_stored_attribution(published: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cc_data.cli import main
+
+    db = tmp_path / "cc.duckdb"
+    shutil.copyfile(published, db)
+    csv = tmp_path / "new.csv"
+    csv.write_text("gift_id,donor_id,gift_date,amount,email\ncli-1,D-cli,2025-12-01,12.00,cli@example.org\n")
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))
+    monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
+    assert main(["donations", "import", str(csv), "--wait", "5"]) == 0
+    with read(db) as con:
+        assert attribution.stored_windows(con) == (24, 48, 168)
+        rows = con.execute(f"SELECT tier FROM {attribution.GIFTS_TABLE} WHERE gift_id = 'cli-1'").fetchall()
+    assert rows == [("unattributed",)] * 3
