@@ -56,16 +56,23 @@ def live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, ord
                        f"ORDER BY {order}", window_params(window_hours), own_cursor=True)
 
 
-def refresh_stored(con: duckdb.DuckDBPyConnection) -> None:
+def refresh_stored(con: duckdb.DuckDBPyConnection, *, gifts_only: bool = False) -> None:
     """(Re)build the stored attribution for every standard window from the source tables; drop it without gifts.
+    `gifts_only`: only the per-gift table (a changed gift-code mapping moves gifts between tiers, but the
+    baseline gift rates do not read the mapping), when the stored rates are valid.
     Runs on the writer's connection inside cc_data.analytics.derived's transaction (so no cursors here: a
     cursor is another connection and would not see that transaction)."""
-    for table in (GIFTS_TABLE, RATES_TABLE):
+    stored = (con.execute("SELECT value FROM meta WHERE key = ?", [STORE_META_KEY]).fetchall()
+              if table_exists(con, RATES_TABLE) else [])
+    keep_rates = gifts_only and bool(stored) and stored[0][0] == _store_stamp()
+    for table in (GIFTS_TABLE,) if keep_rates else (GIFTS_TABLE, RATES_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DELETE FROM meta WHERE key = ?", [STORE_META_KEY])
     if not con.execute("SELECT count(*) FROM gifts").fetchall()[0][0]:
+        con.execute(f"DROP TABLE IF EXISTS {RATES_TABLE}")
         return   # nothing to attribute: no page asks for attribution without gifts
-    for table, template, order in ((GIFTS_TABLE, ATTRIBUTION, GIFT_ORDER), (RATES_TABLE, BASELINE, RATES_ORDER)):
+    parts = ((GIFTS_TABLE, ATTRIBUTION, GIFT_ORDER),) + (() if keep_rates else ((RATES_TABLE, BASELINE, RATES_ORDER),))
+    for table, template, order in parts:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({with_windows(template, _standard_windows())}) "
                     f"ORDER BY window_hours, {order}")
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [STORE_META_KEY, _store_stamp()])

@@ -53,8 +53,10 @@ def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         if activities:
             _per_send_of_contacts_in(con, activities)
             _campaign_tables(con, activities)
-        if activities or marks & {"gifts", "mapping"}:
+        if activities or "gifts" in marks:
             refresh_attribution(con)
+        elif "mapping" in marks:
+            refresh_attribution(con, gifts_only=True)   # the baseline rates do not read the mapping
         if activities or marks & {"contacts", "gifts"}:
             precomputed.refresh(con)
         upserts.clear_changed(con)

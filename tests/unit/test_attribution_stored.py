@@ -184,3 +184,27 @@ def test_the_cli_import_refreshes_the_stored_attribution(published: Path, tmp_pa
         assert attribution.stored_windows(con) == (24, 48, 168)
         rows = con.execute(f"SELECT tier FROM {attribution.GIFTS_TABLE} WHERE gift_id = 'cli-1'").fetchall()
     assert rows == [("unattributed",)] * 3
+
+
+def test_a_mapping_change_refreshes_the_gifts_and_keeps_rates_equal_to_a_full_rebuild(published: Path,
+                                                                                     tmp_path: Path) -> None:
+    from cc_data.store import upserts
+
+    db = tmp_path / "cc.duckdb"
+    shutil.copyfile(published, db)
+    con = duckdb.connect(str(db))
+    campaign_id = con.execute("SELECT min(campaign_id) FROM campaigns").fetchall()[0][0]
+    con.execute("INSERT OR REPLACE INTO gift_code_campaigns VALUES ('campaign', 'monthly giving', ?)", [campaign_id])
+    upserts.mark_changed(con, "mapping")
+    derived.refresh_changed(con)
+
+    def table(name: str) -> pl.DataFrame:
+        return pl.from_arrow(con.sql(f"SELECT * FROM {name}").to_arrow_table()).sort(pl.all())
+
+    after_mapping = {name: table(name) for name in (attribution.GIFTS_TABLE, attribution.RATES_TABLE)}
+    assert "coded" in set(after_mapping[attribution.GIFTS_TABLE]["tier"])
+    assert attribution.stored_windows(con) == (24, 48, 168)
+    derived.refresh_all(con)
+    for name, frame in after_mapping.items():
+        assert_frame_equal(frame, table(name))
+    con.close()
