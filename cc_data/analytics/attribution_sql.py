@@ -144,6 +144,16 @@ LEFT JOIN campaigns cmp ON cmp.campaign_id = (CASE WHEN d.inherit THEN parent.ca
 ORDER BY d.window_hours, d.gift_day, d.gift_id
 """
 
+# ATTRIBUTION in two steps, for the tables stored at publish: each gift's best touch per window (`windowed`,
+# which reads the gifts and the tracking but not the gift-code mapping), then the gifts with their tiers. A
+# changed mapping reruns only the second step.
+_STEPS, _TAIL = ATTRIBUTION.split("direct AS (", 1)
+TOUCHES_TABLE = "attribution_touches"
+ATTRIBUTION_TOUCHES = _STEPS.rstrip().rstrip(",") + "\nSELECT * FROM windowed\n"
+ATTRIBUTION_FROM_TOUCHES = (_STEPS.split("touches AS (", 1)[0]
+                            + f"windowed AS (SELECT * FROM {TOUCHES_TABLE}),\ndirect AS (" + _TAIL)
+
+
 BASELINE = f"""
 WITH windows AS (__WINDOWS__),
 reach AS (SELECT max(window_us) AS window_us, max(window_days) AS window_days FROM windows),

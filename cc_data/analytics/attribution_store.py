@@ -19,8 +19,11 @@ import polars as pl
 
 from cc_data.analytics.attribution_sql import (
     ATTRIBUTION,
+    ATTRIBUTION_FROM_TOUCHES,
+    ATTRIBUTION_TOUCHES,
     BASELINE,
     LIVE_WINDOW,
+    TOUCHES_TABLE,
     WINDOW_CHOICES,
     window_params,
     with_windows,
@@ -37,7 +40,8 @@ RATES_ORDER = "campaign_id"
 
 def _store_stamp() -> str:
     """What the stored tables hold: the windows, and a digest of the queries (a changed query invalidates them)."""
-    digest = hashlib.sha256((ATTRIBUTION + BASELINE).encode()).hexdigest()[:16]
+    digest = hashlib.sha256((ATTRIBUTION + ATTRIBUTION_TOUCHES + ATTRIBUTION_FROM_TOUCHES + BASELINE).encode()
+                            ).hexdigest()[:16]
     return json.dumps({"windows": list(STORED_WINDOWS), "sql": digest}, sort_keys=True)
 
 
@@ -58,23 +62,30 @@ def live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, ord
 
 def refresh_stored(con: duckdb.DuckDBPyConnection, *, gifts_only: bool = False) -> None:
     """(Re)build the stored attribution for every standard window from the source tables; drop it without gifts.
-    `gifts_only`: only the per-gift table (a changed gift-code mapping moves gifts between tiers, but the
-    baseline gift rates do not read the mapping), when the stored rates are valid.
+
+    Three tables: each gift's best touch per window (attribution_touches), the gifts with their tiers
+    (attribution_gifts) and the baseline gift rates (attribution_rates). `gifts_only`: a changed gift-code
+    mapping moves gifts between the coded and the touch tiers but changes neither the touches nor the rates, so
+    only the gifts are rebuilt from the stored touches (when those are valid).
     Runs on the writer's connection inside cc_data.analytics.derived's transaction (so no cursors here: a
     cursor is another connection and would not see that transaction)."""
     stored = (con.execute("SELECT value FROM meta WHERE key = ?", [STORE_META_KEY]).fetchall()
-              if table_exists(con, RATES_TABLE) else [])
-    keep_rates = gifts_only and bool(stored) and stored[0][0] == _store_stamp()
-    for table in (GIFTS_TABLE,) if keep_rates else (GIFTS_TABLE, RATES_TABLE):
+              if table_exists(con, RATES_TABLE) and table_exists(con, TOUCHES_TABLE) else [])
+    keep = gifts_only and bool(stored) and stored[0][0] == _store_stamp()
+    for table in (GIFTS_TABLE,) if keep else (GIFTS_TABLE, TOUCHES_TABLE, RATES_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DELETE FROM meta WHERE key = ?", [STORE_META_KEY])
     if not con.execute("SELECT count(*) FROM gifts").fetchall()[0][0]:
-        con.execute(f"DROP TABLE IF EXISTS {RATES_TABLE}")
+        for table in (TOUCHES_TABLE, RATES_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         return   # nothing to attribute: no page asks for attribution without gifts
-    parts = ((GIFTS_TABLE, ATTRIBUTION, GIFT_ORDER),) + (() if keep_rates else ((RATES_TABLE, BASELINE, RATES_ORDER),))
-    for table, template, order in parts:
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({with_windows(template, _standard_windows())}) "
-                    f"ORDER BY window_hours, {order}")
+    windows = _standard_windows()
+    if not keep:
+        con.execute(f"CREATE TABLE {TOUCHES_TABLE} AS SELECT * FROM ({with_windows(ATTRIBUTION_TOUCHES, windows)})")
+        con.execute(f"CREATE TABLE {RATES_TABLE} AS SELECT * FROM ({with_windows(BASELINE, windows)}) "
+                    f"ORDER BY window_hours, {RATES_ORDER}")
+    con.execute(f"CREATE TABLE {GIFTS_TABLE} AS SELECT * FROM ({with_windows(ATTRIBUTION_FROM_TOUCHES, windows)}) "
+                f"ORDER BY window_hours, {GIFT_ORDER}")
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [STORE_META_KEY, _store_stamp()])
 
 
