@@ -49,7 +49,8 @@ else:
     if runs.is_empty():
         st.caption("No sync runs recorded yet.")
     else:
-        st.dataframe(runs.drop("run_id"), hide_index=True, width="stretch", column_config={
+        shown = runs.drop("run_id").with_columns(pl.col("message").fill_null(""))   # no "None" for a clean run
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
             "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm"),
             "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="MMM D, YYYY HH:mm"),
             "outcome": "Outcome", "mode": "Mode", "message": "Message", "seconds": "Seconds"})
