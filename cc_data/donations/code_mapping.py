@@ -11,6 +11,7 @@ from cc_data.errors import UserError
 from cc_data.store.db import BeforePublish, writer
 from cc_data.store.query import frame
 from cc_data.store.schema import CODE_FIELDS
+from cc_data.store.transaction import transaction
 from cc_data.store.upserts import mark_changed
 
 MAPPING_SCHEMA = {"code_field": pl.Utf8, "code": pl.Utf8, "campaign_id": pl.Utf8}
@@ -69,17 +70,12 @@ def clean_mapping(rows: pl.DataFrame, campaign_ids: set[str]) -> pl.DataFrame:
 
 
 def replace_mapping(con: duckdb.DuckDBPyConnection, mapping: pl.DataFrame) -> None:
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM gift_code_campaigns")
         if not mapping.is_empty():
             con.register("incoming_mapping", mapping.select(list(MAPPING_SCHEMA)).to_arrow())
             con.execute("INSERT INTO gift_code_campaigns SELECT code_field, code, campaign_id FROM incoming_mapping")
             con.unregister("incoming_mapping")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def save_code_mapping(db_path: Path, rows: pl.DataFrame, before_publish: BeforePublish | None = None) -> int:

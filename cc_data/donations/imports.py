@@ -22,6 +22,7 @@ from cc_data.donations.importer import (
     read_gift_file,
 )
 from cc_data.store.db import BeforePublish, read, writer
+from cc_data.store.transaction import transaction
 from cc_data.store.upserts import mark_changed
 
 
@@ -66,8 +67,7 @@ def store_import(
 ) -> str:
     """Upsert gifts (by gift_id) and their donors, and record the import, in one transaction."""
     import_id = uuid.uuid4().hex
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         if remember_mapping:
             columns.save_mapping(con, *remember_mapping)
         upsert_gifts(con, gifts, source, import_id)
@@ -79,10 +79,6 @@ def store_import(
         )
         if not gifts.is_empty():
             mark_changed(con, "gifts")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return import_id
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from cc_data.store.transaction import transaction
+
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
@@ -192,10 +194,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring `con`'s database up to SCHEMA_VERSION; returns the version it is at."""
     version = current_version(con)
     for number, ddl in enumerate(MIGRATIONS[version:], start=version + 1):
-        con.execute("BEGIN")
-        con.execute(ddl)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-        )
-        con.execute("COMMIT")
+        with transaction(con):   # a migration and its version record land together, or neither does
+            con.execute(ddl)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
     return SCHEMA_VERSION

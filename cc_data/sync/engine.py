@@ -18,6 +18,7 @@ from cc_data.api import parse
 from cc_data.api.client import ApiClient, NotFound, RequestRefused, UnreadableAnswer
 from cc_data.config import Settings
 from cc_data.store import upserts
+from cc_data.store.transaction import transaction
 from cc_data.sync.records import CONTACT_CHILDREN, MissingId, Rows
 
 
@@ -59,18 +60,12 @@ class Context:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Rows and their checkpoint commit together, with today's call count."""
-        self.con.execute("BEGIN")
-        try:
+        with transaction(self.con):
             yield
             budget = self.client.budget
             self.con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [budget.day, budget.used_today])
-            self.con.execute("COMMIT")
-            if self.after_commit is not None:
-                self.after_commit()
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                self.con.execute("ROLLBACK")
-            raise
+        if self.after_commit is not None:
+            self.after_commit()
 
     def write(self, rows: Rows, replace_children_of: list[str] | None = None) -> int:
         written = 0
