@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from cc_data.clock import naive_utc, utc_now
 from cc_data.store.query import frame, table_exists
 
 
@@ -40,14 +41,14 @@ def _as_datetime(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    return naive_utc(parsed)
 
 
 def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
     """'3 minutes ago', '2 hours ago', '5 days ago'; moments are naive UTC."""
     if moment is None:
         return "never"
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or utc_now()
     seconds = max(0, int((now - moment).total_seconds()))
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:

@@ -10,8 +10,10 @@ plain date. Anything else is a defect of the answer: `Unreadable` names the fiel
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+
+from cc_data.clock import naive_utc
 
 _INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -84,9 +86,7 @@ def timestamp(value: object, field: str = "timestamp") -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise Unreadable(field, value, "an ISO-8601 date-time") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return naive_utc(moment)
 
 
 def day(value: object, field: str = "date") -> date | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 import duckdb
+
+from cc_data.clock import utc_now
 
 FIELDS: tuple[str, ...] = (
     "gift_id", "donor_id", "gift_date", "created_date", "modified_date", "amount", "record_type",
@@ -80,7 +81,7 @@ def resolve(headers: list[str], explicit: dict[str, str] | None = None) -> dict[
 def save_mapping(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str]) -> None:
     con.execute(
         "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?)",
-        [name, json.dumps(mapping, sort_keys=True), datetime.now(UTC).replace(tzinfo=None)],
+        [name, json.dumps(mapping, sort_keys=True), utc_now()],
     )
 
 

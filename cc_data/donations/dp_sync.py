@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from cc_data.clock import utc_now
 from cc_data.donations.dp_client import DonorPerfectClient, DonorPerfectError
 from cc_data.donations.importer import GIFT_COLUMNS, gifts_frame
 from cc_data.donations.imports import upsert_gifts
@@ -61,11 +62,11 @@ def store_donorperfect(con: duckdb.DuckDBPyConnection, client: DonorPerfectClien
         _upsert_dp_donors(con, donor_rows)
         con.execute(
             "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-            [STREAM, CURSOR_KEY, (today - timedelta(days=1)).isoformat(), datetime.now(UTC).replace(tzinfo=None)],
+            [STREAM, CURSOR_KEY, (today - timedelta(days=1)).isoformat(), utc_now()],
         )
         con.execute(
             "INSERT INTO donation_imports VALUES (?, 'dp_api', NULL, ?, ?, ?, 0, ?)",
-            [uuid.uuid4().hex, datetime.now(UTC).replace(tzinfo=None), len(gift_rows), len(gift_rows),
+            [uuid.uuid4().hex, utc_now(), len(gift_rows), len(gift_rows),
              json.dumps({"since": since.isoformat() if since else None, "donors": len(donor_rows),
                          "calls": client.calls})],
         )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from cc_data.clock import utc_now
 from cc_data.donations import columns
 from cc_data.donations.importer import (
     DONOR_COLUMNS,
@@ -74,7 +74,7 @@ def store_import(
         upsert_donors(con, donors_from_gifts(gifts), source)
         con.execute(
             "INSERT INTO donation_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, source, file_name, datetime.now(UTC).replace(tzinfo=None), rows_read, gifts.height,
+            [import_id, source, file_name, utc_now(), rows_read, gifts.height,
              int(report.get("rows_rejected", 0) or 0), json.dumps(report, default=str)],
         )
         if not gifts.is_empty():

@@ -10,12 +10,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
 from cc_data.api import parse
 from cc_data.api.client import ApiClient, NotFound, RequestRefused, UnreadableAnswer
+from cc_data.clock import naive_utc
 from cc_data.config import Settings
 from cc_data.store import upserts
 from cc_data.store.transaction import transaction
@@ -52,7 +53,7 @@ class Context:
 
     def now(self) -> datetime:
         """The API's clock (naive UTC), which is what its timestamps and our settle rules refer to."""
-        return self.client.now().astimezone(UTC).replace(tzinfo=None)
+        return naive_utc(self.client.now())
 
     def now_iso(self) -> str:
         return self.now().isoformat()

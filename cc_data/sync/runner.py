@@ -16,6 +16,7 @@ import duckdb
 
 from cc_data.api.auth import TokenManager
 from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget
+from cc_data.clock import utc_now
 from cc_data.config import Settings
 from cc_data.errors import ApiError, ConfigError, QuotaExceeded, UserError
 from cc_data.store import upserts
@@ -120,7 +121,7 @@ def run_sync(
         con.execute("SET TimeZone = 'UTC'")
         con.execute("UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'")
         con.execute("INSERT INTO sync_runs (run_id, started_at, outcome, mode) VALUES (?, ?, 'running', ?)",
-                    [run_id, _utc_now(), mode])
+                    [run_id, utc_now(), mode])
         today = datetime.now(UTC).date()
         used = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [today]).fetchone()
         budget = CallBudget(quota=settings.daily_quota, used_today=int(used[0]) if used else 0, day=today)
@@ -171,15 +172,11 @@ def run_sync(
                      failed=failed, notes=list(ctx.notes))
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _finish(ctx: Context, run_id: str, outcome: str, message: str | None) -> None:
     ctx.con.execute(
         "UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, rows = ?, message = ?, skipped = ?, "
         "notes = ? WHERE run_id = ?",
-        [_utc_now(), outcome, json.dumps(dict(ctx.client.budget.by_endpoint)), json.dumps(dict(ctx.rows)),
+        [utc_now(), outcome, json.dumps(dict(ctx.client.budget.by_endpoint)), json.dumps(dict(ctx.rows)),
          message, json.dumps({k: v for k, v in ctx.skipped.items() if v}), json.dumps(ctx.notes), run_id],
     )
     budget = ctx.client.budget

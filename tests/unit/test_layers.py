@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cc_data.api", "cc_data.sandbox"),
     ("cc_data.store",),
     ("cc_data.config",),
-    ("cc_data.errors", "cc_data"),                             # `cc_data` itself: only its version
+    ("cc_data.errors", "cc_data.clock", "cc_data"),            # `cc_data` itself: only its version
 )
 OUTSIDE = ("pages", "app")   # the Streamlit app sits above everything; nothing in cc_data reaches it
 
