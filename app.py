@@ -6,48 +6,12 @@ pages.components.page_start; the filters set here are kept in st.session_state s
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
-from pages.components import context, data, navigation
+from pages.components import context, data, navigation, sidebar
 
 st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
-
-
-def banner(core: data.Core) -> None:
-    info = core.source
-    if info.source == "live":
-        st.sidebar.success(f"**Live:** {info.organization_name or 'your account'} · synced "
-                           f"{time_ago(info.last_sync_finished_at)}")
-    elif info.source == "demo":
-        st.sidebar.warning(f"**Demo data** · {info.organization_name or 'synthetic nonprofit'} "
-                           "(not a real account)")
-    else:
-        st.sidebar.info(f"Data source unknown · synced {time_ago(info.last_sync_finished_at)}")
-
-
-def sidebar_filters(core: data.Core) -> None:
-    sent = core.campaigns["send_time"]
-    if sent.is_empty():
-        return
-    latest, earliest = sent.max().date(), sent.min().date()
-    if "f_dates" not in st.session_state:
-        st.session_state["f_dates"] = (max(earliest, latest - timedelta(days=364)), latest)
-    st.sidebar.date_input("Campaigns sent between", key="f_dates", min_value=earliest - timedelta(days=366),
-                          max_value=latest + timedelta(days=366),
-                          help="A campaign belongs to the day of its first send (UTC).")
-    st.sidebar.multiselect("Campaign type", sorted(core.campaigns["type"].unique().to_list()), key="f_types",
-                           placeholder="All types")
-    st.sidebar.text_input("Campaign name contains", key="f_name", placeholder="e.g. Year-End")
-    lists = dict(zip(core.lists["list_id"].to_list(), core.lists["name"].to_list(), strict=True))
-    st.sidebar.multiselect("Sent to list", list(lists), format_func=lambda i: lists.get(i, i), key="f_lists",
-                           placeholder="All lists")
-    st.sidebar.toggle("Exclude likely machine opens", key="f_human_only",
-                      help="Drops opens within 10 minutes of the send by contacts who were sent 5+ emails, "
-                           "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
 
 
 nav = st.navigation(navigation.app_pages())   # first: it leaves Streamlit's pages/-directory mode for good
@@ -62,8 +26,8 @@ if context.has_data(cfg):
     except UserError as err:
         st.sidebar.error(str(err))
     else:
-        banner(loaded)
-        sidebar_filters(loaded)
+        sidebar.banner(loaded)
+        sidebar.filters(loaded)
 else:
     st.sidebar.info("No data yet: see **Data & sync**.")
 try:

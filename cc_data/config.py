@@ -67,6 +67,13 @@ def _number(kind: type[int] | type[float], minimum: float) -> Callable[[Setting,
     return parse
 
 
+def _month(setting: Setting, raw: str) -> int:
+    if not (raw.isdigit() and 1 <= int(raw) <= 12):
+        raise ConfigError(f"{setting.env}={raw!r} is not a month; set it to a number from 1 (January) to 12, "
+                          "e.g. 7 for a fiscal year starting in July.")
+    return int(raw)
+
+
 def _url(setting: Setting, value: str) -> str:
     name = setting.env
     if not value.startswith(("http://", "https://")):
@@ -114,6 +121,8 @@ SETTINGS: tuple[Setting, ...] = (
             "activities sent within this many days are re-scanned for late opens and clicks"),
     Setting("full_sync_days", "CC_FULL_SYNC_DAYS", 7, _number(int, 1),
             "a full contacts pass (memberships and deletions) runs at least this often, in days"),
+    Setting("fiscal_year_start", "CC_FISCAL_YEAR_START", 1, _month,
+            "the month (1-12) the fiscal year starts in, for every year-based giving figure; 1: January"),
     Setting("dp_api_key", "DP_API_KEY", None, _text, "the DonorPerfect XML API key (full read access)", secret=True),
     Setting("dp_api_url", "DP_API_URL", DEFAULT_DP_API_URL, _url, "the DonorPerfect XML API"),
 )
@@ -140,6 +149,7 @@ class Settings:
     daily_quota: int = _default("daily_quota")
     rescan_days: int = _default("rescan_days")
     full_sync_days: int = _default("full_sync_days")
+    fiscal_year_start: int = _default("fiscal_year_start")
     dp_api_key: str | None = _default("dp_api_key")
     dp_api_url: str = _default("dp_api_url")
 

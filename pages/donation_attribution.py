@@ -14,6 +14,7 @@ from cc_data.analytics.series import SERIES_HELP
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
 from pages.components import data
+from pages.components.downloads import CSV_MIME, personal_data_download
 from pages.components.page_start import open_page
 
 HOW_IT_WORKS = """
@@ -154,7 +155,8 @@ st.subheader("Every gift")
 st.caption("One row per revenue gift with its tier, campaign and the touch that earned it – audit any number.")
 st.dataframe(gifts, hide_index=True, width="stretch")
 latest_gift = gifts["gift_date"].max()
-st.download_button("Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),   # built on click (large tables)
-                   file_name=export.gifts_filename(window_hours, latest_gift or date.today()), mime="text/csv",
-                   key="attr_download", help="Named with the attribution window and the date of the latest gift. "
-                                             "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")
+personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),
+                       file_name=export.gifts_filename(window_hours, latest_gift or date.today()), mime=CSV_MIME,
+                       key="attr_download", what=f"attributed gifts, {window_hours:g} h window", rows=gifts.height,
+                       help="Named with the attribution window and the date of the latest gift. "
+                            "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cc_data.analytics import export, segments
 from pages.components import data
+from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Re-engagement", "re-engagement lists")
@@ -43,13 +44,12 @@ st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the la
 name = f"re-engagement inactive {inactive} days"
 downloads = st.container(horizontal=True)   # buttons sized to their labels: columns cut them off at 1024 px
 # Files are built on click: an Excel workbook of 100k rows takes seconds, too slow for every rerun.
-downloads.download_button("Download CSV", lambda: export.to_csv_bytes(segment),
-                          export.export_filename(name, as_of.date(), "csv"),
-                          mime="text/csv", disabled=segment.is_empty(), key="seg_csv")
-downloads.download_button("Download Excel", lambda: export.to_excel_bytes(segment),
-                          export.export_filename(name, as_of.date(), "xlsx"),
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          disabled=segment.is_empty(), key="seg_xlsx")
+personal_data_download(downloads, "Download CSV", lambda: export.to_csv_bytes(segment),
+                       file_name=export.export_filename(name, as_of.date(), "csv"), mime=CSV_MIME, key="seg_csv",
+                       what=name, rows=segment.height, disabled=segment.is_empty())
+personal_data_download(downloads, "Download Excel", lambda: export.to_excel_bytes(segment),
+                       file_name=export.export_filename(name, as_of.date(), "xlsx"), mime=XLSX_MIME, key="seg_xlsx",
+                       what=name, rows=segment.height, disabled=segment.is_empty())
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:

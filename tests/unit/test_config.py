@@ -102,3 +102,11 @@ def test_env_example_documents_exactly_the_settings_with_their_defaults():
         assert setting.help.strip(), setting.env
     text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     assert all(line.startswith("#") or "=" in line for line in text.splitlines() if line.strip())
+
+
+def test_fiscal_year_start_is_a_month() -> None:
+    assert load_settings(env={"CC_FISCAL_YEAR_START": "7"}).fiscal_year_start == 7
+    assert load_settings(env={}).fiscal_year_start == 1
+    for bad in ("13", "0", "July"):
+        with pytest.raises(ConfigError, match="CC_FISCAL_YEAR_START"):
+            load_settings(env={"CC_FISCAL_YEAR_START": bad})
