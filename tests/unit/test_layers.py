@@ -12,9 +12,10 @@ from pathlib import Path
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cc_data.cli",),                                          # commands and terminal output
+    ("cc_data.push",),                                         # segments written back to Constant Contact lists
     ("cc_data.datasource",),                                   # a real account or the demo
     ("cc_data.demo",),                                         # the demo database, built from the sandbox
-    ("cc_data.sync", "cc_data.donations", "cc_data.analytics"),
+    ("cc_data.sync", "cc_data.donations", "cc_data.analytics", "cc_data.access", "cc_data.audit"),
     ("cc_data.api", "cc_data.sandbox"),
     ("cc_data.store",),
     ("cc_data.config",),
