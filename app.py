@@ -15,6 +15,7 @@ st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/
 
 
 nav = st.navigation(navigation.app_pages())   # first: it leaves Streamlit's pages/-directory mode for good
+sidebar.keep_filters()
 cfg = context.settings()
 problem = context.database_problem(cfg)
 if problem:   # nothing on any page can be read: say so once, instead of a traceback per query
@@ -27,7 +28,7 @@ if context.has_data(cfg):
         st.sidebar.error(str(err))
     else:
         sidebar.banner(loaded)
-        sidebar.filters(loaded)
+        sidebar.filters(loaded, nav.title)
 else:
     st.sidebar.info("No data yet: see **Data & sync**.")
 try:
