@@ -1,0 +1,117 @@
+"""Are we keeping our donors, and does email help? The Donors page's numbers, from the store.
+
+The rules live in three modules: donors_years (fiscal years, the Fundraising Effectiveness Project's gain/loss
+categories and rates), donors_email (donors joined to their email engagement, first gifts after an email,
+conversion of subscribers who never gave) and donors_lists (LYBUNT and SYBUNT). This module loads what they share
+once (`load`) and puts a fiscal year's view together (`year_view`, `lapsing_lists`). Soft credits and households
+are out of scope: a donor is a DonorPerfect donor_id. Everything here reads DuckDB; nothing calls an API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.attribution_match import donor_contacts
+from cc_data.analytics.donors_email import (
+    EMAIL_GROUPS,
+    NOT_ON_EMAIL,
+    conversion,
+    email_year,
+    first_gifts,
+    first_gifts_by_year,
+    retention_by,
+    with_email,
+)
+from cc_data.analytics.donors_lists import DonorList, build_list, engagement_facts, gift_facts, lapsing
+from cc_data.analytics.donors_years import (
+    CATEGORIES,
+    LABELS,
+    LAPSED,
+    RETAINED,
+    TREND_YEARS,
+    Summary,
+    donor_years,
+    fiscal_year,
+    fiscal_year_label,
+    fiscal_year_span,
+    gain_loss,
+    summarise,
+    trend,
+)
+from cc_data.analytics.scoring import TIERS
+
+__all__ = [
+    "CATEGORIES", "EMAIL_GROUPS", "LABELS", "LAPSED", "RETAINED", "TREND_YEARS", "DonorFile", "DonorList",
+    "Summary", "YearView", "donor_years", "fiscal_year", "fiscal_year_label", "fiscal_year_span", "gain_loss",
+    "lapsing_lists", "load", "summarise", "trend", "year_view",
+]
+
+
+@dataclass(frozen=True)
+class DonorFile:
+    start_month: int
+    current_year: int          # the fiscal year holding `today`
+    years: pl.DataFrame        # donor_years(): donor_id, fiscal_year, amount, gifts
+    contacts: pl.DataFrame     # attribution's donor_contacts(): donor_id, names, email, contact_id, ...
+    facts: pl.DataFrame        # gift_facts(): last gift, largest gift, lifetime giving
+    firsts: pl.DataFrame       # first_gifts(): each donor's first gift and the email touch before it
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        """Years with a year before them in the data, latest first: the ones gain/loss can be shown for."""
+        if self.years.is_empty():
+            return []
+        first = int(self.years["fiscal_year"].min())
+        last = max(int(self.years["fiscal_year"].max()), self.current_year)
+        return list(range(last, first, -1))
+
+
+def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> DonorFile:
+    """What every figure on the page shares, read once per database and fiscal year start."""
+    return DonorFile(start_month, fiscal_year(today, start_month), donor_years(con, start_month),
+                     donor_contacts(con), gift_facts(con), first_gifts(con, start_month))
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    summary: Summary
+    per_donor: pl.DataFrame    # gain_loss() + names, contact_id, email_group, tier
+    trend: pl.DataFrame        # trend() of the TREND_YEARS years ending with `year`
+    by_email: pl.DataFrame     # retention_by(per_donor, "email_group")
+    by_tier: pl.DataFrame      # retention_by(per_donor, "tier")
+    first_gifts: pl.DataFrame  # first_gifts_by_year() over the trend's years
+    conversion: pl.DataFrame   # conversion() of never-donor subscribers in `year`
+
+
+def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
+              tiers: pl.DataFrame | None) -> YearView:
+    """Gain/loss of fiscal year `year` against the one before, split by email engagement in `year`; `tiers` is
+    contact_id, tier (the engagement scores as of the latest activity), or None."""
+    per_donor = gain_loss(donor_file.years, year)
+    matched = donor_file.contacts.filter(pl.col("contact_id").is_not_null())
+    ids = per_donor.join(matched, on="donor_id")["contact_id"].unique().to_list()
+    emails = email_year(con, ids, year, donor_file.start_month)
+    per_donor = with_email(per_donor, matched, emails, tiers).join(
+        donor_file.contacts.select("donor_id", "first_name", "last_name"), on="donor_id", how="left")
+    trend_years = list(range(year - TREND_YEARS + 1, year + 1))
+    return YearView(year, summarise(per_donor, year), per_donor, trend(donor_file.years, year),
+                    retention_by(per_donor, "email_group", tuple(EMAIL_GROUPS.values())),
+                    retention_by(per_donor, "tier", (*TIERS, NOT_ON_EMAIL)),
+                    first_gifts_by_year(donor_file.firsts, trend_years),
+                    conversion(con, donor_file.firsts, year, donor_file.start_month, tiers))
+
+
+def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, audience: pl.DataFrame,
+                  as_of: datetime) -> tuple[DonorList, DonorList]:
+    """(LYBUNT, SYBUNT) for the current fiscal year, each split into emailable and phone-or-mail rows."""
+    lybunt, sybunt = lapsing(donor_file.years, donor_file.current_year)
+    ids = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
+           .filter(pl.col("contact_id").is_not_null())["contact_id"].unique().to_list())
+    engagement = engagement_facts(con, ids)
+    return tuple(build_list(d, donor_file.contacts, donor_file.facts, engagement, audience, as_of)  # type: ignore[return-value]
+                 for d in (lybunt, sybunt))

@@ -1,0 +1,143 @@
+"""Donors joined to their email: engagement per fiscal year, retention by engagement, first gifts after an email.
+
+Donors are matched to contacts as attribution matches them (attribution_match: cc_contact_id, then email).
+
+Email group of a contact in a fiscal year, first match wins (emails *sent* in that year, from the per-send rows):
+  clicked_appeal: clicked an appeal email (a campaign of type Fundraiser, or one a gift code is mapped to);
+  opened_only:    opened an email (a human open, not a likely machine open) or clicked a non-appeal one;
+  no_engagement:  was sent at least one email, neither opened nor clicked;
+  not_on_email:   was sent nothing that year (or the donor matches no contact).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.attribution_sql import ATTRIBUTION_TOUCHES, REVENUE_GIFTS, TOUCHES_TABLE
+from cc_data.analytics.attribution_store import stored_or_live
+from cc_data.analytics.donors_years import RETAINED, fiscal_year_span, fy_sql
+from cc_data.analytics.scoring import TIERS
+from cc_data.analytics.sends import per_send_source
+from cc_data.store.query import frame
+
+EMAIL_GROUPS: dict[str, str] = {
+    "clicked_appeal": "Clicked an appeal this year", "opened_only": "Opened only",
+    "no_engagement": "Emailed, no engagement", "not_on_email": "Not on email",
+}
+NOT_ON_EMAIL = "Not on email"   # the tier of a donor with no contact or no score
+FIRST_GIFT_WINDOW_HOURS = 48
+
+APPEALS = """SELECT campaign_id FROM campaigns WHERE type_code = 25 OR upper(coalesce(type, '')) LIKE '%FUNDRAIS%'
+             UNION SELECT campaign_id FROM gift_code_campaigns WHERE campaign_id IS NOT NULL"""
+
+
+def email_year(con: duckdb.DuckDBPyConnection, contact_ids: list[str], year: int, start_month: int) -> pl.DataFrame:
+    """contact_id, emails, email_group for the given contacts in fiscal year `year` (contacts sent nothing are
+    absent: their group is not_on_email)."""
+    first, last = fiscal_year_span(year, start_month)
+    return frame(con, f"""
+        WITH appeals AS ({APPEALS}),
+        rows AS (
+            SELECT p.contact_id, p.campaign_id IN (SELECT campaign_id FROM appeals) AS appeal, p.first_human_open_at,
+                   p.first_click_at
+            FROM {per_send_source(con)} AS p
+            WHERE p.sent_at >= $first AND p.sent_at < $end AND p.contact_id IN (SELECT unnest($ids)))
+        SELECT contact_id, count(*) AS emails,
+               CASE WHEN bool_or(appeal AND first_click_at IS NOT NULL) THEN 'clicked_appeal'
+                    WHEN bool_or(first_human_open_at IS NOT NULL OR first_click_at IS NOT NULL) THEN 'opened_only'
+                    ELSE 'no_engagement' END AS email_group
+        FROM rows GROUP BY 1 ORDER BY 1""",
+        {"first": first, "end": last + timedelta(days=1), "ids": contact_ids}, own_cursor=True)
+
+
+def with_email(per_donor: pl.DataFrame, contacts: pl.DataFrame, emails: pl.DataFrame,
+               tiers: pl.DataFrame | None) -> pl.DataFrame:
+    """per_donor (donor_id, ...) + contact_id, email_group (label) and tier (label; "Not on email" without a
+    contact or a score)."""
+    out = (per_donor.join(contacts.select("donor_id", "contact_id"), on="donor_id", how="left")
+           .join(emails.select("contact_id", "email_group"), on="contact_id", how="left")
+           .with_columns(pl.col("email_group").fill_null("not_on_email")
+                         .replace_strict(EMAIL_GROUPS, return_dtype=pl.Utf8)))
+    if tiers is None or tiers.is_empty():
+        return out.with_columns(tier=pl.lit(NOT_ON_EMAIL))
+    tier_of = tiers.select(pl.col("contact_id").cast(pl.Utf8), pl.col("tier").cast(pl.Utf8))
+    return out.join(tier_of, on="contact_id", how="left").with_columns(pl.col("tier").fill_null(NOT_ON_EMAIL))
+
+
+def retention_by(per_donor: pl.DataFrame, column: str, order: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Of the previous year's donors (per_donor from gain_loss + with_email), per value of `column` (in `order`,
+    then any other value by name): donors (previous year), retained, donor_retention, previous_amount,
+    retained_amount, dollar_retention."""
+    base = per_donor.filter(pl.col("previous_amount") > 0)
+    kept = pl.col("category").is_in(RETAINED)
+    return (base.group_by(column).agg(
+        pl.len().alias("donors"), kept.sum().alias("retained"),
+        pl.col("previous_amount").sum().round(2).alias("previous_amount"),
+        pl.col("amount").filter(kept).sum().round(2).alias("retained_amount"))
+        .with_columns(donor_retention=pl.col("retained") / pl.col("donors"),
+                      dollar_retention=pl.when(pl.col("previous_amount") > 0)
+                      .then(pl.col("retained_amount") / pl.col("previous_amount")))
+        .with_columns(_order=pl.col(column).replace_strict({v: i for i, v in enumerate(order)}, default=len(order),
+                                                           return_dtype=pl.Int32))
+        .sort("_order", column).drop("_order"))
+
+
+def first_gifts(con: duckdb.DuckDBPyConnection, start_month: int,
+                window_hours: int = FIRST_GIFT_WINDOW_HOURS) -> pl.DataFrame:
+    """One row per donor: donor_id, contact_id, first_gift_id, first_gift_date, fiscal_year (of the first gift),
+    amount, touch (click, open, send: the best email touch within the window before the first gift, as attribution
+    finds it before codes; null: none)."""
+    firsts = frame(con, f"""
+        WITH rev AS ({REVENUE_GIFTS})
+        SELECT donor_id, contact_id, gift_id AS first_gift_id, gift_day AS first_gift_date,
+               CAST({fy_sql('gift_day')} AS INTEGER) AS fiscal_year, amount
+        FROM rev WHERE NOT is_adjustment AND amount > 0
+        QUALIFY row_number() OVER (PARTITION BY donor_id ORDER BY gift_day, gift_time, gift_id) = 1
+        ORDER BY donor_id""", {"start_month": start_month}, own_cursor=True)
+    touches = stored_or_live(con, TOUCHES_TABLE, ATTRIBUTION_TOUCHES, window_hours, "gift_id")
+    return firsts.join(touches.select(pl.col("gift_id").alias("first_gift_id"), pl.col("tier").alias("touch")),
+                       on="first_gift_id", how="left")
+
+
+def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    """Per fiscal year: first_gifts (new donors), on_email (matched to a contact), after_email (first gift within
+    the window after an email touch), after_click, after_open, after_send, after_email_amount."""
+    rows = firsts.filter(pl.col("fiscal_year").is_in(years))
+    summary = rows.group_by("fiscal_year").agg(
+        pl.len().alias("first_gifts"), pl.col("contact_id").is_not_null().sum().alias("on_email"),
+        pl.col("touch").is_not_null().sum().alias("after_email"),
+        *[(pl.col("touch") == t).sum().alias(f"after_{t}") for t in ("click", "open", "send")],
+        pl.col("amount").filter(pl.col("touch").is_not_null()).sum().round(2).alias("after_email_amount"))
+    return (pl.DataFrame({"fiscal_year": years}, schema={"fiscal_year": pl.Int32})
+            .join(summary.with_columns(pl.col("fiscal_year").cast(pl.Int32)), on="fiscal_year", how="left")
+            .fill_null(0).sort("fiscal_year"))
+
+
+def conversion(con: duckdb.DuckDBPyConnection, firsts: pl.DataFrame, year: int, start_month: int,
+               tiers: pl.DataFrame | None) -> pl.DataFrame:
+    """Never-donor subscribers in fiscal year `year`: contacts sent at least one email that year who had not given
+    before it. Per engagement tier (as of the latest activity): subscribers, converted (first gift that year),
+    conversion (converted ÷ subscribers)."""
+    first_day, last_day = fiscal_year_span(year, start_month)
+    sent = frame(con, f"SELECT DISTINCT contact_id FROM {per_send_source(con)} AS p "
+                      "WHERE p.sent_at >= $first AND p.sent_at < $end AND p.contact_id IS NOT NULL",
+                 {"first": first_day, "end": last_day + timedelta(days=1)}, own_cursor=True)
+    donor_contacts = firsts.filter(pl.col("contact_id").is_not_null()).group_by("contact_id").agg(
+        pl.col("first_gift_date").min())
+    people = sent.join(donor_contacts, on="contact_id", how="left").filter(
+        pl.col("first_gift_date").is_null() | (pl.col("first_gift_date") >= first_day))
+    people = people.with_columns(converted=pl.col("first_gift_date").is_not_null()
+                                 & (pl.col("first_gift_date") <= last_day))
+    if tiers is None or tiers.is_empty():
+        people = people.with_columns(tier=pl.lit(NOT_ON_EMAIL))
+    else:
+        people = people.join(tiers.select(pl.col("contact_id").cast(pl.Utf8), pl.col("tier").cast(pl.Utf8)),
+                             on="contact_id", how="left").with_columns(pl.col("tier").fill_null("Not scored"))
+    return (people.group_by("tier").agg(pl.len().alias("subscribers"), pl.col("converted").sum().alias("converted"))
+            .with_columns(conversion=pl.col("converted") / pl.col("subscribers"),
+                          _order=pl.col("tier").replace_strict({t: i for i, t in enumerate(TIERS)}, default=len(TIERS),
+                                                               return_dtype=pl.Int32))
+            .sort("_order", "tier").drop("_order"))

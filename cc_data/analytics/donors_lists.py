@@ -1,0 +1,110 @@
+"""LYBUNT and SYBUNT lists, email-aware: who gave before and not yet this fiscal year, most engaged first.
+
+LYBUNT: gave (net above zero) in the previous fiscal year, not in the current one. SYBUNT: gave in some fiscal
+year before the previous one, in neither the previous nor the current one. "Current" is the fiscal year holding
+the day the lists are made for.
+
+Ranked by recent engagement: clicked in the last 90 days first, then opened (a human open) in the last 90 days,
+then by the latest open or click, then by lifetime giving. The list splits in two: emailable contacts
+(audience.emailable: explicit or implicit permission, not unsubscribed since the last opt-in, not hard-bounced,
+not deleted, with an address) and everyone else, to reach by phone or mail (that list carries no email address).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.attribution_sql import REVENUE_GIFTS
+from cc_data.analytics.audience import emailable
+from cc_data.analytics.sends import per_send_source
+from cc_data.store.query import frame
+
+RECENT_DAYS = 90
+EMAILABLE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "email", "permission_to_send",
+                     "last_year_amount", "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving",
+                     "last_open_at", "last_click_at", "clicked_last_90_days")
+OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "why_not_email", "last_year_amount",
+                   "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving", "last_open_at",
+                   "last_click_at")
+
+GIFT_FACTS = f"""
+WITH rev AS ({REVENUE_GIFTS})
+SELECT donor_id,
+       max(gift_day) FILTER (WHERE NOT is_adjustment AND amount > 0) AS last_gift_date,
+       arg_max(amount, gift_time) FILTER (WHERE NOT is_adjustment AND amount > 0) AS last_gift_amount,
+       max(amount) FILTER (WHERE NOT is_adjustment AND amount > 0) AS largest_gift,
+       round(sum(amount), 2) AS lifetime_giving
+FROM rev GROUP BY 1
+"""
+
+
+@dataclass(frozen=True)
+class DonorList:
+    emailable: pl.DataFrame   # EMAILABLE_COLUMNS, ranked
+    offline: pl.DataFrame     # OFFLINE_COLUMNS, ranked: reach by phone or mail
+
+    @property
+    def total(self) -> int:
+        return self.emailable.height + self.offline.height
+
+
+def gift_facts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """donor_id, last_gift_date, last_gift_amount, largest_gift, lifetime_giving (net of refunds)."""
+    return frame(con, GIFT_FACTS + " ORDER BY donor_id", own_cursor=True)
+
+
+def engagement_facts(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> pl.DataFrame:
+    """contact_id, last_open_at (human opens), last_click_at, for the given contacts."""
+    return frame(con, f"SELECT contact_id, max(first_human_open_at) AS last_open_at, max(first_click_at) AS "
+                      f"last_click_at FROM {per_send_source(con)} AS p WHERE contact_id IN (SELECT unnest($ids)) "
+                      "GROUP BY 1 ORDER BY 1", {"ids": contact_ids}, own_cursor=True)
+
+
+def lapsing(years: pl.DataFrame, current_year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(LYBUNT, SYBUNT): donor_id, last_year_amount (giving in the previous fiscal year; 0 for SYBUNT)."""
+    gave = years.filter(pl.col("amount") > 0)
+    now = gave.filter(pl.col("fiscal_year") == current_year)["donor_id"].implode()
+    last = gave.filter(pl.col("fiscal_year") == current_year - 1)
+    lybunt = last.filter(~pl.col("donor_id").is_in(now)).select("donor_id", pl.col("amount").alias("last_year_amount"))
+    earlier = gave.filter(pl.col("fiscal_year") < current_year - 1).select("donor_id").unique()
+    sybunt = earlier.filter(~pl.col("donor_id").is_in(now) & ~pl.col("donor_id").is_in(last["donor_id"].implode()))
+    return lybunt.sort("donor_id"), sybunt.with_columns(last_year_amount=pl.lit(0.0)).sort("donor_id")
+
+
+def _why_not(row_is_matched: pl.Expr) -> pl.Expr:
+    return (pl.when(~row_is_matched).then(pl.lit("not a Constant Contact contact"))
+            .when(pl.col("deleted").fill_null(False)).then(pl.lit("deleted in Constant Contact"))
+            .when(pl.col("hard_bounced").fill_null(False)).then(pl.lit("email bounced"))
+            .when(~pl.col("permission_to_send").is_in(["explicit", "implicit"]))
+            .then(pl.lit("no permission to email: ") + pl.col("permission_to_send").fill_null("not set"))
+            .otherwise(pl.lit("no email address")))
+
+
+def build_list(donors: pl.DataFrame, contacts: pl.DataFrame, facts: pl.DataFrame, engagement: pl.DataFrame,
+               audience: pl.DataFrame, as_of: datetime) -> DonorList:
+    """The ranked list of `donors` (donor_id, last_year_amount): contacts = attribution's donor_contacts()
+    (donor_id, first_name, last_name, contact_id), facts = gift_facts(), engagement = engagement_facts(),
+    audience = audience.audience() (or the stored copy), as_of = the moment "last 90 days" ends."""
+    recent = as_of - timedelta(days=RECENT_DAYS)
+    reach = audience.select(pl.col("contact_id").cast(pl.Utf8), "email", "permission_to_send", "deleted",
+                            "hard_bounced")
+    can_email = emailable(audience).select(pl.col("contact_id").cast(pl.Utf8)).with_columns(emailable=pl.lit(True))
+    rows = (donors.join(contacts.select("donor_id", "first_name", "last_name", "contact_id"), on="donor_id", how="left")
+            .join(facts, on="donor_id", how="left")
+            .join(engagement.with_columns(pl.col("contact_id").cast(pl.Utf8)), on="contact_id", how="left")
+            .join(reach, on="contact_id", how="left")
+            .join(can_email, on="contact_id", how="left")
+            .with_columns(pl.col("emailable").fill_null(False),
+                          clicked_last_90_days=pl.col("last_click_at").fill_null(datetime.min) > recent,
+                          _opened_recently=pl.col("last_open_at").fill_null(datetime.min) > recent,
+                          _latest=pl.max_horizontal("last_open_at", "last_click_at")))
+    rows = rows.sort(["clicked_last_90_days", "_opened_recently", "_latest", "lifetime_giving", "donor_id"],
+                     descending=[True, True, True, True, False], nulls_last=True)
+    on_email = rows.filter(pl.col("emailable")).with_row_index("rank", offset=1).select(EMAILABLE_COLUMNS)
+    offline = (rows.filter(~pl.col("emailable")).with_row_index("rank", offset=1)
+               .with_columns(why_not_email=_why_not(pl.col("contact_id").is_not_null())).select(OFFLINE_COLUMNS))
+    return DonorList(on_email, offline)

@@ -1,0 +1,175 @@
+"""Each donor's net giving per fiscal year, and the Fundraising Effectiveness Project's gain/loss over it.
+
+Revenue rows are attribution's (attribution_sql.REVENUE_GIFTS): `G` gifts (split-gift parts included) and `A`
+adjustments; pledges, split main records and soft credits never count. An adjustment or negative gift that names
+the gift it adjusts (`glink`) counts in that gift's fiscal year, so a refund nets its gift out where it was given;
+otherwise it counts on its own date. A donor gave in a fiscal year when the year's net is above zero. Donor
+identity is the DonorPerfect `donor_id` (no households, no soft credits).
+
+Fiscal years are named by the calendar year they end in: with a July start, FY2025 runs from July 1, 2024 to
+June 30, 2025; with the default January start it is the calendar year.
+
+Categories for fiscal year Y against Y-1 (every donor who gave in Y or Y-1 gets one):
+  new: gave in Y, never before Y;  recaptured: gave in Y, not in Y-1, in some year before;
+  upgraded / same / downgraded: gave in Y-1 and Y, more / the same / less in Y (together: retained);
+  lapsed new: gave in Y-1 for the first time, not in Y;  lapsed repeat: gave in Y-1 and some earlier year, not in Y.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics.attribution_sql import REVENUE_GIFTS
+from cc_data.store.query import frame
+
+CATEGORIES: tuple[str, ...] = ("new", "recaptured", "upgraded", "same", "downgraded", "lapsed_new", "lapsed_repeat")
+LABELS: dict[str, str] = {
+    "new": "New", "recaptured": "Recaptured", "upgraded": "Upgraded", "same": "Same amount",
+    "downgraded": "Downgraded", "lapsed_new": "Lapsed, new last year", "lapsed_repeat": "Lapsed, repeat",
+}
+RETAINED = ("upgraded", "same", "downgraded")
+LAPSED = ("lapsed_new", "lapsed_repeat")
+TREND_YEARS = 5
+
+
+def fiscal_year(day: date, start_month: int = 1) -> int:
+    """The fiscal year `day` falls in, named by the calendar year it ends in."""
+    return day.year + (1 if start_month > 1 and day.month >= start_month else 0)
+
+
+def fiscal_year_span(year: int, start_month: int = 1) -> tuple[date, date]:
+    """(first day, last day) of fiscal year `year`."""
+    first = date(year if start_month == 1 else year - 1, start_month, 1)
+    last = date(year + 1, 1, 1) if start_month == 1 else date(year, start_month, 1)
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
+def fiscal_year_label(year: int, start_month: int = 1) -> str:
+    """"2025" for calendar years, "FY2025 (Jul 2024 – Jun 2025)" otherwise."""
+    if start_month == 1:
+        return str(year)
+    first, last = fiscal_year_span(year, start_month)
+    return f"FY{year} ({first:%b %Y} – {last:%b %Y})"
+
+
+def fy_sql(day: str) -> str:
+    """SQL for the fiscal year of the date expression `day` (parameter $start_month)."""
+    return f"(year({day}) + CASE WHEN $start_month > 1 AND month({day}) >= $start_month THEN 1 ELSE 0 END)"
+
+
+DONOR_YEARS = f"""
+WITH rev AS ({REVENUE_GIFTS}),
+dated AS (   -- an adjustment that names its gift counts on that gift's date
+    SELECT r.donor_id, coalesce(CASE WHEN r.is_adjustment THEN parent.gift_day END, r.gift_day) AS day, r.amount,
+           r.is_adjustment
+    FROM rev r LEFT JOIN rev parent ON r.is_adjustment AND parent.gift_id = r.glink AND NOT parent.is_adjustment
+)
+SELECT donor_id, CAST({fy_sql('day')} AS INTEGER) AS fiscal_year, round(sum(amount), 2) AS amount,
+       count(*) FILTER (WHERE NOT is_adjustment) AS gifts
+FROM dated GROUP BY ALL
+"""
+
+
+def donor_years(con: duckdb.DuckDBPyConnection, start_month: int = 1) -> pl.DataFrame:
+    """donor_id, fiscal_year, amount (net), gifts: one row per donor and fiscal year with a revenue row, net of
+    refunds and adjustments (which may leave 0 or less: then the donor did not give that year)."""
+    return frame(con, DONOR_YEARS + " ORDER BY donor_id, fiscal_year", {"start_month": start_month}, own_cursor=True)
+
+
+def gain_loss(years: pl.DataFrame, year: int) -> pl.DataFrame:
+    """One row per donor who gave in `year` or the year before: donor_id, category, amount (in `year`),
+    previous_amount (in `year - 1`), first_year (the first fiscal year the donor gave)."""
+    gave = years.filter(pl.col("amount") > 0)
+    first = gave.group_by("donor_id").agg(pl.col("fiscal_year").min().alias("first_year"))
+    now = gave.filter(pl.col("fiscal_year") == year).select("donor_id", "amount")
+    before = gave.filter(pl.col("fiscal_year") == year - 1).select("donor_id", pl.col("amount").alias("previous_amount"))
+    both = now.join(before, on="donor_id", how="full", coalesce=True).join(first, on="donor_id", how="left")
+    this, last = pl.col("amount"), pl.col("previous_amount")
+    category = (pl.when(this.is_not_null() & last.is_not_null())
+                .then(pl.when(this > last).then(pl.lit("upgraded")).when(this == last).then(pl.lit("same"))
+                      .otherwise(pl.lit("downgraded")))
+                .when(this.is_not_null() & (pl.col("first_year") == year)).then(pl.lit("new"))
+                .when(this.is_not_null()).then(pl.lit("recaptured"))
+                .when(pl.col("first_year") == year - 1).then(pl.lit("lapsed_new"))
+                .otherwise(pl.lit("lapsed_repeat")))
+    return (both.with_columns(category.alias("category"))
+            .select("donor_id", "category", pl.col("amount").fill_null(0.0), pl.col("previous_amount").fill_null(0.0),
+                    "first_year").sort("donor_id"))
+
+
+@dataclass(frozen=True)
+class Summary:
+    year: int
+    donors: int                 # gave in `year`
+    previous_donors: int        # gave in `year - 1`
+    amount: float               # net giving in `year` of every donor who gave
+    previous_amount: float
+    counts: dict[str, int]      # donors per category
+    amounts: dict[str, float]   # giving in `year` per category (lapsed: 0)
+    previous_amounts: dict[str, float]   # giving in `year - 1` per category
+
+    @property
+    def retained(self) -> int:
+        return sum(self.counts[c] for c in RETAINED)
+
+    @property
+    def donor_retention(self) -> float | None:
+        """Retained donors ÷ donors of the previous year."""
+        return self.retained / self.previous_donors if self.previous_donors else None
+
+    @property
+    def dollar_retention(self) -> float | None:
+        """This year's giving by retained donors ÷ the previous year's giving by all its donors."""
+        kept = sum(self.amounts[c] for c in RETAINED)
+        return kept / self.previous_amount if self.previous_amount else None
+
+    @property
+    def new_donor_retention(self) -> float | None:
+        """Retained donors whose first year was the previous year ÷ the previous year's new donors."""
+        return _share(self.new_retained, self.new_retained + self.counts["lapsed_new"])
+
+    @property
+    def repeat_donor_retention(self) -> float | None:
+        """Retained donors who had given before the previous year ÷ the previous year's repeat donors."""
+        repeat_retained = self.retained - self.new_retained
+        return _share(repeat_retained, repeat_retained + self.counts["lapsed_repeat"])
+
+    new_retained: int = 0       # retained donors whose first year was `year - 1`
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def summarise(per_donor: pl.DataFrame, year: int) -> Summary:
+    """The gain/loss totals of gain_loss(years, year)."""
+    by = per_donor.group_by("category").agg(pl.len().alias("n"), pl.col("amount").sum().alias("amount"),
+                                            pl.col("previous_amount").sum().alias("previous_amount"))
+    rows = {r["category"]: r for r in by.iter_rows(named=True)}
+    counts = {c: int(rows[c]["n"]) if c in rows else 0 for c in CATEGORIES}
+    amounts = {c: round(float(rows[c]["amount"]), 2) if c in rows else 0.0 for c in CATEGORIES}
+    previous = {c: round(float(rows[c]["previous_amount"]), 2) if c in rows else 0.0 for c in CATEGORIES}
+    new_retained = per_donor.filter(pl.col("category").is_in(RETAINED) & (pl.col("first_year") == year - 1)).height
+    return Summary(year=year, donors=per_donor.filter(pl.col("amount") > 0).height,
+                   previous_donors=per_donor.filter(pl.col("previous_amount") > 0).height,
+                   amount=round(float(per_donor["amount"].sum()), 2),
+                   previous_amount=round(float(per_donor["previous_amount"].sum()), 2),
+                   counts=counts, amounts=amounts, previous_amounts=previous, new_retained=new_retained)
+
+
+def trend(years: pl.DataFrame, last_year: int, count: int = TREND_YEARS) -> pl.DataFrame:
+    """One row per fiscal year from last_year - count + 1 to last_year: donors, amount, the rates and every
+    category's count (columns named as CATEGORIES)."""
+    rows = []
+    for year in range(last_year - count + 1, last_year + 1):
+        s = summarise(gain_loss(years, year), year)
+        rows.append({"fiscal_year": year, "donors": s.donors, "previous_donors": s.previous_donors,
+                     "amount": s.amount, "retained": s.retained, "donor_retention": s.donor_retention,
+                     "dollar_retention": s.dollar_retention, "new_donor_retention": s.new_donor_retention,
+                     "repeat_donor_retention": s.repeat_donor_retention, **s.counts})
+    return pl.DataFrame(rows, schema_overrides={k: pl.Float64 for k in (
+        "donor_retention", "dollar_retention", "new_donor_retention", "repeat_donor_retention")})
