@@ -36,7 +36,7 @@ def test_equal_age_counts_only_responses_within_each_age() -> None:
     assert curves.filter(hours=1)["opens"].item() == 1
 
 
-def test_a_resend_enters_the_denominator_only_once_it_is_sent() -> None:
+def test_a_resend_to_non_openers_does_not_drag_the_rate_down() -> None:
     con = memory_db()
     r = Rows(con)
     act = r.campaign("Y", "Year-End Appeal 2025", resend=True)
@@ -55,5 +55,7 @@ def test_a_resend_enters_the_denominator_only_once_it_is_sent() -> None:
     # Before the resend: 5 openers of 10 delivered = 50%, not 5 of the final 15 deliveries.
     assert curves.filter(hours=24)["open_rate"].item() == pytest.approx(5 / 10)
     assert curves.filter(hours=119)["delivered_so_far"].item() == 10
-    # After it: 6 unique openers over 15 deliveries (Constant Contact counts the resend's sends too).
-    assert curves.filter(hours=168)["open_rate"].item() == pytest.approx(6 / 15)
+    # After it: 6 unique openers of the 10 people delivered (the resend reached no new person; 15 emails).
+    assert curves.filter(hours=120)["delivered_so_far"].item() == 10
+    assert curves.filter(hours=168)["open_rate"].item() == pytest.approx(6 / 10)
+    assert compare.resend_hours(per, counts).to_dicts() == [{"campaign_id": "Y", "hours": 120.0}]

@@ -1,0 +1,103 @@
+"""An appeal series year over year, in people and in dollars, at equal age since the year's first send.
+
+A year of a series is every campaign of that series in that year (waves and resends together; the year from the
+campaign name, else the fiscal year of its first send, see compare.with_series). At an age (24 h, 48 h, 7 days,
+30 days) a year's row counts what had happened by its first send + that age:
+
+- emails sent: send rows (a contact sent the primary email and its resend counts twice, as Constant Contact does);
+- people reached: unique contacts delivered (sent and not bounced);
+- openers, clickers: unique contacts who opened or clicked any email of that year;
+- open rate, click rate: openers or clickers ÷ people reached (a resend to non-openers does not lower it);
+- gifts, donors, revenue: the gifts attributed (for the attribution window in use) to that year's campaigns,
+  dated by then: gifts are revenue gifts counted once per transaction (not adjustments or refunds), donors are
+  distinct donors, revenue is net of adjustments and refunds;
+- average gift = revenue ÷ gifts; revenue per 1,000 emails = revenue ÷ emails sent × 1,000 (M+R's definition).
+
+The change is against the previous year of the same series at the same age: in percent for counts and money, in
+percentage points for rates. `complete` is False while a year is younger than the age (its numbers can still rise).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+AGES: dict[str, int] = {"24 h": 24, "48 h": 48, "7 days": 168, "30 days": 720}
+COUNTS = ("emails_sent", "people_reached", "openers", "clickers", "gifts", "donors")
+MONEY = ("revenue", "average_gift", "revenue_per_1000")
+RATES = ("open_rate", "click_rate")
+LABELS = {
+    "year": "Year", "age": "At", "campaigns": "Campaigns", "first_send": "First send",
+    "emails_sent": "Emails sent", "people_reached": "People reached", "openers": "Openers", "clickers": "Clickers",
+    "open_rate": "Open rate", "click_rate": "Click rate", "gifts": "Gifts", "donors": "Donors",
+    "revenue": "Revenue", "average_gift": "Average gift", "revenue_per_1000": "Revenue per 1,000 emails",
+}
+
+
+def people(sends: pl.DataFrame, open_column: str = "first_open_at") -> pl.DataFrame:
+    """One row per campaign and contact from per-send rows (campaign_id, contact_id, sent_at, bounced, the open
+    column, first_click_at): first delivered, first open and first click over all of the campaign's activities."""
+    delivered = pl.when(~pl.col("bounced")).then(pl.col("sent_at"))
+    return sends.group_by("campaign_id", "contact_id").agg(
+        delivered_at=delivered.min(),
+        opened_at=pl.col(open_column).min(), clicked_at=pl.col("first_click_at").min())
+
+
+def year_rows(sends: pl.DataFrame, campaigns: pl.DataFrame, gifts: pl.DataFrame | None, as_of: datetime, *,
+              ages: dict[str, int] = AGES, open_column: str = "first_open_at") -> pl.DataFrame:
+    """One row per year of the campaigns given (one series: compare.with_series rows with campaign_id, year,
+    send_time) and per age. `sends`: per-send rows of those campaigns (see people()); `gifts`: attributed gifts
+    (campaign_id, gift_time, amount, donor_id, transaction_id, is_adjustment) or None."""
+    years = campaigns.group_by("year").agg(first_send=pl.col("send_time").min(), campaigns=pl.len())
+    of_year = campaigns.select("campaign_id", "year")
+    contacts = people(sends, open_column).join(of_year, on="campaign_id")
+    gift_rows = (gifts.join(of_year, on="campaign_id") if gifts is not None
+                 else pl.DataFrame(schema={"year": pl.Int64, "gift_time": pl.Datetime, "amount": pl.Float64,
+                                           "donor_id": pl.Utf8, "transaction_id": pl.Utf8, "is_adjustment": pl.Boolean}))
+    out = []
+    for label, hours in ages.items():
+        at = years.with_columns(cutoff=pl.col("first_send") + timedelta(hours=hours))
+        cut = at.select("year", "cutoff")
+        emails = sends.join(of_year, on="campaign_id").join(cut, on="year").group_by("year").agg(
+            emails_sent=(pl.col("sent_at") <= pl.col("cutoff")).sum())
+        people_side = contacts.join(cut, on="year").group_by("year").agg(
+            people_reached=pl.col("contact_id").filter(pl.col("delivered_at") <= pl.col("cutoff")).n_unique(),
+            openers=pl.col("contact_id").filter(pl.col("opened_at") <= pl.col("cutoff")).n_unique(),
+            clickers=pl.col("contact_id").filter(pl.col("clicked_at") <= pl.col("cutoff")).n_unique(),
+        )
+        gift_side = gift_rows.join(cut, on="year").filter(
+            pl.col("gift_time") <= pl.col("cutoff")).group_by("year").agg(
+            gifts=pl.col("transaction_id").filter(_positive()).n_unique(),
+            donors=pl.col("donor_id").filter(_positive()).n_unique(),
+            revenue=pl.col("amount").cast(pl.Float64).sum().round(2),
+        )
+        out.append(at.join(emails, on="year", how="left").join(people_side, on="year", how="left").join(gift_side, on="year", how="left").with_columns(
+            age=pl.lit(label), hours=pl.lit(hours), complete=pl.col("cutoff") <= as_of))
+    rows = pl.concat(out, how="diagonal_relaxed").with_columns(
+        [pl.col(c).fill_null(0) for c in (*COUNTS, "revenue")])
+    return _with_change(rows.with_columns(
+        open_rate=_ratio("openers", "people_reached"), click_rate=_ratio("clickers", "people_reached"),
+        average_gift=_ratio("revenue", "gifts"),
+        revenue_per_1000=_ratio("revenue", "emails_sent") * 1000,
+    )).sort("hours", "year").drop("cutoff")
+
+
+def _positive() -> pl.Expr:
+    return ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+
+
+def _ratio(numerator: str, denominator: str) -> pl.Expr:
+    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
+
+
+def _with_change(rows: pl.DataFrame) -> pl.DataFrame:
+    """change_<metric> against the row of year − 1 at the same age (None when there is no such year)."""
+    metrics = (*COUNTS, *MONEY, *RATES)
+    previous = rows.select("hours", (pl.col("year") + 1).alias("year"),
+                           *[pl.col(m).alias(f"_prev_{m}") for m in metrics])
+    joined = rows.join(previous, on=["hours", "year"], how="left")
+    changes = [(pl.col(m) - pl.col(f"_prev_{m}")).alias(f"change_{m}") if m in RATES
+               else pl.when(pl.col(f"_prev_{m}") > 0).then(pl.col(m) / pl.col(f"_prev_{m}") - 1).alias(f"change_{m}")
+               for m in metrics]
+    return joined.with_columns(changes).drop([f"_prev_{m}" for m in metrics])
