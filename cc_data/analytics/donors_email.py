@@ -132,7 +132,7 @@ def conversion(con: duckdb.DuckDBPyConnection, firsts: pl.DataFrame, year: int, 
     people = people.with_columns(converted=pl.col("first_gift_date").is_not_null()
                                  & (pl.col("first_gift_date") <= last_day))
     if tiers is None or tiers.is_empty():
-        people = people.with_columns(tier=pl.lit(NOT_ON_EMAIL))
+        people = people.with_columns(tier=pl.lit("Not scored"))
     else:
         people = people.join(tiers.select(pl.col("contact_id").cast(pl.Utf8), pl.col("tier").cast(pl.Utf8)),
                              on="contact_id", how="left").with_columns(pl.col("tier").fill_null("Not scored"))
