@@ -93,6 +93,34 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+def _emails(setting: Setting, raw: str) -> frozenset[str]:
+    """Comma- or space-separated email addresses, compared lower-case."""
+    found = frozenset(part.strip().lower() for part in raw.replace(",", " ").split())
+    bad = sorted(e for e in found if e.count("@") != 1 or e.startswith("@") or e.endswith("@"))
+    if bad:
+        raise ConfigError(f"{setting.env}: {bad[0]!r} is not an email address; list addresses separated by commas, "
+                          "e.g. ed@example.org, dev@example.org.")
+    return found
+
+
+def _domains(setting: Setting, raw: str) -> frozenset[str]:
+    """Comma- or space-separated domains (a leading @ is allowed), compared lower-case."""
+    found = frozenset(part.strip().lower().lstrip("@") for part in raw.replace(",", " ").split())
+    bad = sorted(d for d in found if "@" in d or "." not in d or d.startswith(".") or d.endswith("."))
+    if bad:
+        raise ConfigError(f"{setting.env}: {bad[0]!r} is not a domain; list domains separated by commas, "
+                          "e.g. example.org.")
+    return found
+
+
+def _flag(setting: Setting, raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{setting.env}={raw!r} is not 1 or 0; set it to 1 to turn it on, or leave it empty.")
+
+
 def _date(setting: Setting, raw: str) -> date:
     try:
         return date.fromisoformat(raw)
@@ -125,6 +153,14 @@ SETTINGS: tuple[Setting, ...] = (
             "the month (1-12) the fiscal year starts in, for every year-based giving figure; 1: January"),
     Setting("dp_api_key", "DP_API_KEY", None, _text, "the DonorPerfect XML API key (full read access)", secret=True),
     Setting("dp_api_url", "DP_API_URL", DEFAULT_DP_API_URL, _url, "the DonorPerfect XML API"),
+    Setting("allowed_users", "CC_ALLOWED_USERS", frozenset(), _emails,
+            "with sign-in configured: email addresses that may open the dashboard (viewers)"),
+    Setting("allowed_domains", "CC_ALLOWED_DOMAINS", frozenset(), _domains,
+            "with sign-in configured: every address at these domains may open the dashboard (viewers)"),
+    Setting("admins", "CC_ADMINS", frozenset(), _emails,
+            "with sign-in configured: email addresses with the admin role (sync, connect, import, mapping, pushes)"),
+    Setting("allow_open_dashboard", "CC_ALLOW_OPEN_DASHBOARD", False, _flag,
+            "1: serve on a non-loopback address without sign-in (anyone who reaches it can do everything)"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -152,6 +188,10 @@ class Settings:
     fiscal_year_start: int = _default("fiscal_year_start")
     dp_api_key: str | None = _default("dp_api_key")
     dp_api_url: str = _default("dp_api_url")
+    allowed_users: frozenset[str] = _default("allowed_users")
+    allowed_domains: frozenset[str] = _default("allowed_domains")
+    admins: frozenset[str] = _default("admins")
+    allow_open_dashboard: bool = _default("allow_open_dashboard")
 
     @property
     def has_credentials(self) -> bool:
