@@ -1,16 +1,15 @@
-"""Compare appeals at equal age: cumulative response in the first 7 days after each send."""
+"""Compare appeals at equal age: an appeal series year over year in people and dollars, or campaigns picked by hand."""
 
 from dataclasses import replace
-from datetime import timedelta
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import compare
+from cc_data.analytics import appeal_years, compare
 from cc_data.analytics.campaigns import apply_filters
 from cc_data.analytics.series import SERIES_HELP
-from pages.components import charts, data
+from pages.components import charts, data, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Compare appeals", "appeal comparisons")
@@ -18,69 +17,128 @@ core, human = page.core, page.human_opens_only
 if core.campaigns.is_empty():
     st.info("No campaign has been sent yet.")
     st.stop()
-with_series = compare.with_series(core.campaigns)
-st.caption("Rates rise for days after a send, so campaigns are compared at the same age: x is hours since each "
-           "campaign's first send. Rates are unique openers or clickers so far ÷ delivered. The date filter does "
-           "not apply here (year-over-year needs older campaigns); type, name and list filters do.")
+fiscal_start = page.cfg.fiscal_year_start
+with_series = compare.with_series(core.campaigns, fiscal_start)
+window_hours = window.hours()
+as_of = data.as_of(core)
+year_help = ("The year in the campaign's name, else the fiscal year of its first send"
+             + (f" (fiscal years start in month {fiscal_start}, named by the year they end in)." if fiscal_start != 1
+                else " (CC_FISCAL_YEAR_START sets a fiscal year)."))
+st.caption("Rates and gifts rise for days after a send, so appeals are compared at the same age since their first "
+           "send. The sidebar's date range does not apply here (year over year needs older campaigns); type, name "
+           "and list filters do.")
 
-mode = st.radio("Compare", ["An appeal series, year over year", "Campaigns I pick"], horizontal=True)
+mode = st.radio("Compare", ["An appeal series, year over year", "Campaigns I pick"], horizontal=True,
+                key="cmp_mode")
 pool = apply_filters(with_series, replace(page.filters, start=None, end=None))
+if pool.is_empty():
+    st.info("No campaigns match the sidebar's type, name or list filters.")
+    st.stop()
 labels = dict(zip(pool["campaign_id"].to_list(),
                   [f"{n} ({t:%b %d, %Y})" for n, t in zip(pool["name"].to_list(), pool["send_time"].to_list(),
                                                           strict=True)], strict=True))
+gifts = data.gift_times(page.db, page.version, window_hours) if core.has_gifts else None
+money_scope = (f"Gifts and revenue: gifts attributed to these campaigns with the {window.label(window_hours)} "
+               "(set on Donation attribution), revenue net of refunds and adjustments.")
+
+
+def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_of: dict[str, str]) -> None:
+    picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
+    curves = compare.equal_age_curves(picked_sends, pool, picked, hours, human_opens_only=human, gifts=gifts)
+    resends = compare.resend_hours(picked_sends, pool).filter(pl.col("hours") <= hours)
+    metrics = [("open_rate", "Open rate so far"), ("click_rate", "Click rate so far")]
+    if gifts is not None:
+        metrics += [("revenue", "Revenue so far"), ("gifts", "Gifts so far")]
+    columns = st.columns(2)
+    for n, (metric, title) in enumerate(metrics):
+        fig = go.Figure()
+        value_format = {"open_rate": ".1%", "click_rate": ".2%", "revenue": "$,.0f", "gifts": ","}[metric]
+        for cid in picked:
+            part = curves.filter(pl.col("campaign_id") == cid)
+            name = labels.get(cid, cid)
+            fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=name,
+                            line={"color": colour_of[cid], "width": 2.5, "dash": dash_of[cid]},
+                            hovertemplate=f"{name}<br>%{{x}} h: %{{y:{value_format}}}<extra></extra>")
+            for hour in resends.filter(pl.col("campaign_id") == cid)["hours"].to_list() if metric in RATE else []:
+                at = part.filter(pl.col("hours") == round(hour))
+                fig.add_scatter(x=[round(hour)], y=at[metric].to_list(), mode="markers", showlegend=False,
+                                marker={"symbol": "triangle-up", "size": 11, "color": colour_of[cid]},
+                                hovertemplate=f"Resend to non-openers of {name} goes out at {hour:.0f} h"
+                                              "<extra></extra>")
+        fig.update_layout(title=f"{title} · x: hours since the first send")
+        if metric == "revenue":
+            fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+        columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in RATE), width="stretch",
+                                    key=f"curve_{metric}")
+    notes = ["Rates are unique openers or clickers so far ÷ unique people delivered so far, over all of a "
+             "campaign's emails (a resend to non-openers, marked ▲, adds emails, not people, so it does not "
+             "lower the rate)."]
+    if gifts is not None:
+        notes.append(money_scope)
+    st.caption(" ".join(notes))
+
+
+RATE = {"open_rate", "click_rate"}
+
 if mode.startswith("An appeal"):
-    sizes = pool.group_by("series").agg(pl.len().alias("n"), pl.col("send_time").max()).sort(
-        ["n", "send_time"], descending=True)
-    options = sizes.filter(pl.col("n") > 1)["series"].to_list() or sizes["series"].to_list()
-    series = st.selectbox("Appeal series", options, help=SERIES_HELP)
-    picked = pool.filter(pl.col("series") == series).sort("send_time")["campaign_id"].to_list()[-6:]
+    sizes = pool.group_by("series").agg(pl.col("year").n_unique().alias("years"), pl.len().alias("n"),
+                                        pl.col("send_time").max()).sort(["years", "n", "send_time"], descending=True)
+    options = sizes.filter(pl.col("years") > 1)["series"].to_list() or sizes["series"].to_list()
+    series = st.selectbox("Appeal series", options, help=SERIES_HELP, key="cmp_series")
+    in_series = pool.filter(pl.col("series") == series).sort("send_time")
+    age = st.segmented_control("Compare at", list(appeal_years.AGES), default="7 days", required=True,
+                               key="cmp_age", help="Time since each year's first send.") or "7 days"
+    sends_of_series = data.campaign_sends(page.db, page.version, tuple(in_series["campaign_id"].to_list()))
+    rows = appeal_years.year_rows(sends_of_series, in_series, gifts, as_of,
+                                  open_column="first_human_open_at" if human else "first_open_at")
+    at_age = rows.filter(pl.col("age") == age).sort("year", descending=True)
+    latest = at_age.row(0, named=True)
+    young = "" if latest["complete"] else f" ({latest['year']} is younger than {age}: its figures so far)"
+    st.subheader(f"{series}: {latest['year']} against {latest['year'] - 1}, {age} after the first send{young}")
+    cards = st.columns(4)
+    shown_metrics = ([("revenue", "Revenue"), ("gifts", "Gifts")] if gifts is not None else []) + [
+        ("open_rate", "Open rate"), ("click_rate", "Click rate")]
+    for col, (metric, title) in zip(cards, shown_metrics, strict=False):
+        change = latest.get(f"change_{metric}")
+        delta = (None if change is None else charts.fmt_change(metric, change) if metric in RATE
+                 else f"{change:+.0%} vs {latest['year'] - 1}")
+        col.metric(title, charts.fmt(metric, latest[metric]), delta,
+                   help=appeal_years.__doc__.split("\n\n")[1] if metric == "revenue" else None)
+    table = tables.appeal_years_table(at_age)
+    st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
+    st.caption(f"One row per year of the series, all its waves and resends together, counted {age} after the "
+               f"year's first send. {year_help} Change is against the previous year at the same age (percentage "
+               "points for rates). People reached: unique contacts delivered; open and click rates: unique openers "
+               "or clickers ÷ people reached; revenue per 1,000 emails: revenue ÷ emails sent × 1,000."
+               + (f" {money_scope}" if gifts is not None else " Import donations to see gifts and revenue."))
+    recent_years = sorted(in_series["year"].unique().to_list())[-3:]
+    picked = in_series.filter(pl.col("year").is_in(recent_years))["campaign_id"].to_list()[-9:]
+    year_colour = {y: charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)] for i, y in enumerate(recent_years)}
+    chosen = in_series.filter(pl.col("campaign_id").is_in(picked))
+    colour_of = dict(zip(chosen["campaign_id"].to_list(), [year_colour[y] for y in chosen["year"].to_list()],
+                         strict=True))
+    order = chosen.with_columns(pl.col("send_time").rank("ordinal").over("year").alias("n"))
+    dashes = ("solid", "dash", "dot", "dashdot")
+    dash_of = dict(zip(order["campaign_id"].to_list(), [dashes[(n - 1) % 4] for n in order["n"].to_list()],
+                       strict=True))
+    st.subheader("Day by day")
+    st.caption("Colour: year; line style: wave within the year (solid first, dashed second, dotted third).")
+    curve_charts(picked, {"24 h": 48, "48 h": 72, "7 days": 168, "30 days": 720}[age], colour_of, dash_of)
 else:
     default = pool.sort("send_time", descending=True)["campaign_id"].to_list()[:2]
     picked = st.multiselect("Campaigns (2 to 6)", list(labels), default=default, format_func=labels.get,
-                            max_selections=6)
-if len(picked) < 1:
-    st.info("Pick at least two campaigns to compare.")
-    st.stop()
-
-hours = st.select_slider("Hours since send", options=[24, 48, 72, 168], value=168)
-gifts = data.gift_times(page.db, page.version) if core.has_gifts else None
-picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
-curves = compare.equal_age_curves(picked_sends, core.campaigns, picked, hours, human_opens_only=human, gifts=gifts)
-metrics = [("open_rate", "Open rate so far"), ("click_rate", "Click rate so far")]
-if gifts is not None:
-    metrics.append(("gifts", "Attributed gifts so far"))
-for metric, title in metrics:
-    fig = go.Figure()
-    for i, cid in enumerate(picked):
-        part = curves.filter(pl.col("campaign_id") == cid)
-        fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=labels.get(cid, cid),
-                        line={"color": charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)], "width": 2.5},
-                        hovertemplate="%{x} h: %{y:" + (".1%" if metric != "gifts" else ",") + "}<extra></extra>")
-    for mark in (24, 48):
-        if mark < hours:
-            fig.add_vline(x=mark, line_dash="dot", line_color="#bbbbbb")
-    fig.update_layout(title=f"{title} (x: hours since send)")
-    st.plotly_chart(charts.layout(fig, 340, percent_axis=metric != "gifts"), width="stretch",
-                    key=f"curve_{metric}")
-spread = picked_sends.group_by("campaign_id").agg((pl.col("sent_at").max() - pl.col("sent_at").min()).alias("spread"))
-resent = [labels.get(c, c) for c in spread.filter(pl.col("spread") > timedelta(hours=1))["campaign_id"].to_list()]
-if resent:   # a resend to non-openers (or a later batch): more deliveries arrive after the first send
-    st.caption(f"Also sent later (a resend to non-openers): {', '.join(resent)}. Constant Contact counts the "
-               "resend's deliveries too, so the open rate so far dips when the resend goes out: the rate is divided "
-               "by what had been delivered by then.")
-
-st.subheader("At equal age")
-table = compare.rates_at_ages(compare.equal_age_curves(picked_sends, core.campaigns, picked, 168,
-                                                       human_opens_only=human, gifts=gifts))
-table = table.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id")
-rate_cols = [c for c in table.columns if c.startswith(("open_rate_", "click_rate_"))]
-shown = table.select("name", "year", "wave", "send_time", "delivered", *rate_cols,
-                     *[c for c in table.columns if c.startswith("gifts_")]).with_columns(
-    [(pl.col(c) * 100) for c in rate_cols])
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    "name": "Campaign", "year": st.column_config.NumberColumn("Year", format="%d"), "wave": "Wave",
-    "send_time": st.column_config.DatetimeColumn("First send (UTC)", format="MMM D, YYYY"),
-    "delivered": st.column_config.NumberColumn("Delivered", format="localized"),
-    **{c: st.column_config.NumberColumn(c.replace("_rate_", " rate ").replace("open", "Open").replace("click", "Click")
-                                        .replace("168h", "7 days"), format="%.1f%%") for c in rate_cols}})
-st.caption("A campaign younger than an age shows its rate so far at that age (it can still rise).")
+                            max_selections=6, key="cmp_picked")
+    if len(picked) < 1:
+        st.info("Pick at least two campaigns to compare.")
+        st.stop()
+    hours = st.select_slider("Hours since send", options=[24, 48, 72, 168, 720], value=168, key="cmp_hours")
+    colour_of = {cid: charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)] for i, cid in enumerate(picked)}
+    curve_charts(picked, hours, colour_of, dict.fromkeys(picked, "solid"))
+    st.subheader("At equal age")
+    picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
+    at = compare.rates_at_ages(compare.equal_age_curves(picked_sends, pool, picked, 168, human_opens_only=human,
+                                                        gifts=gifts))
+    table = tables.campaign_ages_table(at.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id"))
+    st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
+    st.caption("A campaign younger than an age shows its figures so far at that age (they can still rise)."
+               + (f" {money_scope}" if gifts is not None else ""))

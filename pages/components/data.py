@@ -66,8 +66,8 @@ def as_of(core_data: Core) -> datetime:
 def campaign_sends(db_path: str, version: str, campaign_ids: tuple[str, ...]) -> pl.DataFrame:  # noqa: ARG001
     """The per-send rows of a few campaigns (Compare appeals), not the whole table."""
     with read(Path(db_path)) as con:
-        return sends.per_send(con, columns=("campaign_id", "sent_at", "bounced", "first_open_at", "first_human_open_at",
-                                            "first_click_at"),
+        return sends.per_send(con, columns=("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced",
+                                            "first_open_at", "first_human_open_at", "first_click_at"),
                               where="campaign_id IN (SELECT unnest($ids))", params={"ids": list(campaign_ids)})
 
 
@@ -143,11 +143,13 @@ def campaign_revenue(db_path: str, version: str, window_hours: float = 48) -> pl
 
 
 def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
-    """campaign_id, gift_time of attributed gifts, or None."""
+    """campaign_id, gift_time, amount, donor_id, transaction_id, is_adjustment of the gifts attributed to a
+    campaign, or None."""
     gifts = attributed_gifts(db_path, version, float(window_hours))
-    if gifts is None or "campaign_id" not in gifts.columns or "gift_time" not in gifts.columns:
+    if gifts is None:
         return None
-    return gifts.filter(pl.col("campaign_id").is_not_null()).select("campaign_id", "gift_time")
+    return gifts.filter(pl.col("campaign_id").is_not_null()).select(
+        "campaign_id", "gift_time", "amount", "donor_id", "transaction_id", "is_adjustment")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""Tables as people read them: labels in words, money as $1,234.56, counts with separators, rates as percentages,
+dates as "Dec 01, 2025", and nothing shown as None. Each builder returns the frame to show and its column_config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from cc_data.analytics import appeal_years
+
+DATE_FORMAT = "MMM D, YYYY"
+DATETIME_FORMAT = "MMM D, YYYY h:mm a"
+
+
+@dataclass(frozen=True)
+class Table:
+    frame: pl.DataFrame
+    config: dict
+
+
+def money(label: str, help: str | None = None):  # noqa: A002 - Streamlit's name
+    return st.column_config.NumberColumn(label, format="dollar", help=help)
+
+
+def count(label: str, help: str | None = None):  # noqa: A002
+    return st.column_config.NumberColumn(label, format="localized", help=help)
+
+
+def rate(label: str, help: str | None = None, decimals: int = 1):  # noqa: A002
+    """For a column already multiplied by 100 (as_percent)."""
+    return st.column_config.NumberColumn(label, format=f"%.{decimals}f%%", help=help)
+
+
+def day(label: str, help: str | None = None):  # noqa: A002
+    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help)
+
+
+def moment(label: str, help: str | None = None):  # noqa: A002
+    return st.column_config.DatetimeColumn(label, format=DATETIME_FORMAT, help=help)
+
+
+def as_percent(frame: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> pl.DataFrame:
+    return frame.with_columns([(pl.col(c) * 100) for c in columns if c in frame.columns])
+
+
+def appeal_years_table(rows: pl.DataFrame) -> Table:
+    """appeal_years.year_rows() at one age: a row per year with the change against the previous year beside the
+    figures leadership asks about."""
+    labels = appeal_years.LABELS
+    shown = rows.select(
+        pl.col("year").cast(pl.Utf8), "campaigns", "emails_sent", "people_reached", "openers", "open_rate",
+        "change_open_rate", "clickers", "click_rate", "change_click_rate", "gifts", "donors", "revenue",
+        "change_revenue", "average_gift", "revenue_per_1000",
+    )
+    shown = as_percent(shown, ("open_rate", "click_rate", "change_open_rate", "change_click_rate", "change_revenue"))
+    change = "against the previous year at the same age"
+    return Table(shown, {
+        "year": labels["year"], "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
+        **{c: count(labels[c]) for c in ("emails_sent", "people_reached", "openers", "clickers", "gifts", "donors")},
+        "open_rate": rate("Open rate"), "click_rate": rate("Click rate", decimals=2),
+        "change_open_rate": st.column_config.NumberColumn("Δ open rate", format="%+.1f pts", help=f"Points, {change}."),
+        "change_click_rate": st.column_config.NumberColumn("Δ click rate", format="%+.2f pts", help=f"Points, {change}."),
+        "revenue": money("Revenue"), "change_revenue": st.column_config.NumberColumn("Δ revenue", format="%+.0f%%",
+                                                                                      help=f"Percent, {change}."),
+        "average_gift": money("Average gift", "Revenue ÷ gifts."),
+        "revenue_per_1000": money("Revenue per 1,000 emails", "Revenue ÷ emails sent × 1,000."),
+    })
+
+
+def campaign_ages_table(at: pl.DataFrame) -> Table:
+    """compare.rates_at_ages() joined with year and wave: one row per campaign."""
+    ages = {"24h": "24 h", "48h": "48 h", "168h": "7 days"}
+    rate_cols = [c for c in at.columns if c.startswith(("open_rate_", "click_rate_"))]
+    money_cols = [c for c in at.columns if c.startswith("revenue_")]
+    gift_cols = [c for c in at.columns if c.startswith("gifts_")]
+    shown = as_percent(at.select("name", pl.col("year").cast(pl.Utf8), "wave", "send_time", "delivered", *rate_cols,
+                                 *gift_cols, *money_cols), rate_cols)
+
+    def title(column: str) -> str:
+        metric, _, age = column.rpartition("_")
+        words = {"open_rate": "Open rate", "click_rate": "Click rate", "gifts": "Gifts", "revenue": "Revenue"}
+        return f"{words[metric]} at {ages.get(age, age)}"
+
+    return Table(shown, {
+        "name": "Campaign", "year": "Year", "wave": st.column_config.NumberColumn("Wave", format="%d"),
+        "send_time": moment("First send"), "delivered": count("Delivered"),
+        **{c: rate(title(c), decimals=2 if c.startswith("click") else 1) for c in rate_cols},
+        **{c: count(title(c)) for c in gift_cols}, **{c: money(title(c)) for c in money_cols},
+    })
