@@ -22,6 +22,7 @@ def app_pages() -> dict[str, list[st.Page]]:
             st.Page(ROOT / "pages/reengagement.py", title="Re-engagement", icon=":material/replay:"),
         ],
         "Giving": [st.Page(ROOT / "pages/donation_attribution.py", title="Donation attribution",
-                           icon=":material/volunteer_activism:")],
+                           icon=":material/volunteer_activism:"),
+                   st.Page(ROOT / "pages/donors.py", title="Donors", icon=":material/diversity_3:")],
         "Admin": [st.Page(ROOT / "pages/data_sync.py", title="Data & sync", icon=":material/sync:")],
     }
