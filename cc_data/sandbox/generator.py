@@ -9,12 +9,13 @@ from datetime import datetime
 import numpy as np
 
 from cc_data.sandbox.account import Account, Activity, Campaign
-from cc_data.sandbox.calendar import PlannedCampaign, plan
+from cc_data.sandbox.calendar import PlannedCampaign, plan, story_year
 from cc_data.sandbox.clock import DAY, default_now, to_ts
 from cc_data.sandbox.names import LINK_POOL, ORG_DOMAIN, ORGANIZATION, TIME_ZONE
 from cc_data.sandbox.people import CUSTOM_FIELD_NAMES, LIST_SHARES, make_contacts
 from cc_data.sandbox.segments import SEGMENTS
 from cc_data.sandbox.sending import eligible, non_openers, send
+from cc_data.sandbox.story import Pull, pull
 
 HISTORY_DAYS = 730
 TYPE_NAMES = {10: "NEWSLETTER", 11: "ANNOUNCEMENT", 14: "BUSINESS_LETTER", 20: "EVENT_ANNOUNCEMENT",
@@ -119,9 +120,22 @@ def _campaign(account: Account, planned: PlannedCampaign) -> Campaign:
                     solicit_code=planned.solicit_code, appeal_strength=planned.appeal_strength)
 
 
+def _plan(account: Account, start: int, end: int) -> list[PlannedCampaign]:
+    # the story year is fixed when the account is generated (its history ends there), so advance() agrees
+    this_year = story_year(account.history_start + HISTORY_DAYS * DAY)
+    return plan(start, end, SCALES[account.scale].calendar, this_year)
+
+
+def _pull(account: Account, campaign: Campaign) -> Pull:
+    """The campaign's pull, from its plan (planned again: a resend can go out in a later advance())."""
+    first = min(a.send_at for a in campaign.activities if a.send_at is not None)
+    planned = next((p for p in _plan(account, first - 1, first) if p.name == campaign.name), None)
+    return pull(planned, account.seed) if planned else Pull()
+
+
 def run_sends(account: Account, until: int) -> None:
     """Create the campaigns planned in (account.now, until] and send every activity due by then, in order."""
-    for planned in plan(account.now, until, SCALES[account.scale].calendar):
+    for planned in _plan(account, account.now, until):
         account.campaigns.append(_campaign(account, planned))
     due = sorted((a.send_at, k, a, c) for c in account.campaigns for k, a in enumerate(c.activities)
                  if a.tracking is None and a.send_at is not None and a.send_at <= until)
@@ -131,5 +145,5 @@ def run_sends(account: Account, until: int) -> None:
             audience = non_openers(account, primary, send_at)
         else:
             audience = np.flatnonzero(eligible(account, activity, send_at))
-        send(account, activity, rng_for(account.seed, 3, send_at), audience, campaign.appeal_strength)
+        send(account, activity, rng_for(account.seed, 3, send_at), audience, _pull(account, campaign))
         campaign.updated_at = max(campaign.updated_at, send_at + activity.tracking.send_seconds)

@@ -10,6 +10,7 @@ import numpy as np
 
 from cc_data.sandbox.account import PERMISSIONS, Account, Activity, Events, Tracking
 from cc_data.sandbox.clock import DAY, NEVER
+from cc_data.sandbox.story import Pull
 
 EMAILABLE = np.array([PERMISSIONS.index("implicit"), PERMISSIONS.index("explicit")], np.int8)
 HARD_BOUNCES = (0, 6)  # B non-existent, Z blocked: the address stops receiving
@@ -37,8 +38,9 @@ def _delays(rng: np.random.Generator, n: int, median_hours: float) -> np.ndarray
 
 
 def send(account: Account, activity: Activity, rng: np.random.Generator, recipients: np.ndarray,
-         appeal_strength: float) -> None:
-    """Simulate delivery and engagement for `recipients` (contact positions); fills `activity.tracking`."""
+         pull: Pull) -> None:
+    """Simulate delivery and engagement for `recipients` (contact positions); fills `activity.tracking`.
+    `pull` is how strongly this campaign draws opens and clicks (see `story`); machine opens ignore it."""
     c = account.contacts
     start = int(activity.send_at or 0)
     recipients = rng.permutation(recipients).astype(np.int32)
@@ -53,7 +55,7 @@ def send(account: Account, activity: Activity, rng: np.random.Generator, recipie
     delivered = ~bounced
     engagement = c.engagement_at(start, recipients) * (1.0 if activity.role == "primary_email" else 0.6)
     machine = c.machine_opener[recipients] & delivered
-    human_open = delivered & ~machine & (rng.random(n) < engagement * 0.75)
+    human_open = delivered & ~machine & (rng.random(n) < np.minimum(engagement * 0.75 * pull.open, 0.97))
     machine_open = machine & (rng.random(n) < 0.93)
     first_open = np.full(n, NEVER, np.int64)
     first_open[machine_open] = sent[machine_open] + rng.integers(30, 8 * MINUTE, machine_open.sum())
@@ -67,7 +69,7 @@ def send(account: Account, activity: Activity, rng: np.random.Generator, recipie
                                 first_open[extra] + _delays(rng, len(extra), 20.0)])
     human_device = rng.choice(4, n, p=[0.47, 0.43, 0.07, 0.03])
     device = np.where(machine, 1, human_device)
-    clicked = human_open & (rng.random(n) < 0.07 + 0.25 * engagement + 0.05 * appeal_strength)
+    clicked = human_open & (rng.random(n) < np.minimum((0.02 + 0.12 * engagement) * pull.click, 0.9))
     clickers = np.flatnonzero(clicked)
     click_rows = np.repeat(clickers, 1 + rng.poisson(0.35, len(clickers)))
     click_time = first_open[click_rows] + rng.integers(5, 15 * MINUTE, len(click_rows))
