@@ -99,6 +99,14 @@ class RequestRefused(ApiError):
         self.status, self.detail = status, detail
 
 
+class Forbidden(ApiError):
+    """403: the login lacks a scope, or the user a privilege."""
+
+
+class ActivitiesQueued(ApiError):
+    """429 on a bulk activity: the account already has 1,000 activities queued (not the per-second limit)."""
+
+
 class RepeatedLink(ApiError):
     """A `next` link that was already followed in this listing: following it would loop forever."""
 
@@ -155,6 +163,19 @@ class ApiClient:
                  read: Callable[[dict], Any] | None = None) -> Any:
         """GET a JSON object. With `read`, returns `read(body)`; a body it cannot read (parse.Unreadable) is asked
         for once more, and the same problem twice is reported as a defect of the answer, not retried further."""
+        return self._call("GET", path, params, None, endpoint=endpoint, read=read)
+
+    def post_json(self, path: str, body: dict, *, endpoint: str, read: Callable[[dict], Any] | None = None) -> Any:
+        """POST a JSON body; the answer as get_json gives it (200 or 201).
+
+        A POST is retried like a GET (network trouble, 5xx), so call this only where sending the same body twice
+        changes nothing more than sending it once: list membership is a set (adding someone already on a list
+        leaves one membership), and a repeated list creation answers 409, which the caller resolves by name.
+        A 429 about the queue of bulk activities raises ActivitiesQueued, for the caller to wait on."""
+        return self._call("POST", path, None, body, endpoint=endpoint, read=read)
+
+    def _call(self, method: str, path: str, params: dict | None, json_body: dict | None, *, endpoint: str,
+              read: Callable[[dict], Any] | None) -> Any:
         url = self.url_for(path)
         refreshed = False
         throttled = 0
@@ -167,16 +188,16 @@ class ApiClient:
             token = self.tokens.access_token()
             self.budget.add(endpoint)
             try:
-                resp = self.session.get(
-                    url, params=params, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                resp = self.session.request(
+                    method, url, params=params, json=json_body, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
                     headers={"Authorization": f"Bearer {token}"}, allow_redirects=False,
                 )
-                body = self._handle(resp)
+                body = self._handle(resp, method)
                 return body if read is None else read(body)
             except parse.Unreadable as why:
                 if unreadable == str(why):
                     raise UnreadableAnswer(
-                        f"GET {urlsplit(url).path}: Constant Contact sent an answer cc-data cannot read, twice "
+                        f"{method} {urlsplit(url).path}: Constant Contact sent an answer cc-data cannot read, twice "
                         f"({why}); nothing from it was stored."
                     ) from None
                 unreadable = last_problem = str(why)
@@ -203,37 +224,41 @@ class ApiClient:
                 delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
                 self.sleep(delay * (0.5 + random.random() / 2))
         raise ApiUnavailable(
-            f"GET {urlsplit(url).path} failed after {self.max_attempts} attempts ({last_problem}); "
+            f"{method} {urlsplit(url).path} failed after {self.max_attempts} attempts ({last_problem}); "
             "Constant Contact may be having trouble: try again later."
         )
 
-    def _handle(self, resp: requests.Response) -> dict:
+    def _handle(self, resp: requests.Response, method: str = "GET") -> dict:
         self._note_server_time(resp)
         status = resp.status_code
         where = urlsplit(resp.url).path
         if status == 401:
             raise _Unauthorized
         if status == 429:
-            if _error_key(resp) == "quota_exceeded":
+            key = _error_key(resp)
+            if key == "quota_exceeded":
                 raise QuotaExceeded(quota_message())
+            if method == "POST" and key != "throttled":
+                raise ActivitiesQueued(f"{method} {where}: Constant Contact has 1,000 bulk activities queued for "
+                                       "this account; wait for some to finish.")
             raise _Throttled
         if status in RETRYABLE_STATUS:
             raise _Retry(f"HTTP {status}")
         if status == 404:
-            raise NotFound(f"GET {where} was not found (404).")
+            raise NotFound(f"{method} {where} was not found (404).")
         if 300 <= status < 400:
-            raise ApiError(f"GET {where} answered with a redirect ({status}); cc-data does not follow it "
+            raise ApiError(f"{method} {where} answered with a redirect ({status}); cc-data does not follow it "
                            "(the login token would go with it). Check CC_API_BASE_URL.")
         if status >= 400:
             detail = redact(_error_text(resp) or resp.reason or "", self.settings.client_secret)
             if status == 403:
-                raise ApiError(
+                raise Forbidden(
                     f"Constant Contact refused {where} (403 {detail}): the login lacks a scope or "
                     "the user lacks a privilege; run `cc-data auth` again as an account owner."
                 )
-            raise RequestRefused(f"GET {where} failed: HTTP {status} {detail}.", status, detail)
-        if status != 200:  # 202 (a segment still being computed) and other non-final answers
-            raise _Retry(f"HTTP {status}")
+            raise RequestRefused(f"{method} {where} failed: HTTP {status} {detail}.", status, detail)
+        if status != 200 and not (method == "POST" and status == 201):
+            raise _Retry(f"HTTP {status}")  # 202 (a segment still being computed) and other non-final answers
         try:
             body = json.loads(resp.content)
         except ValueError:

@@ -19,6 +19,7 @@ from cc_data.sandbox.limits import DailyQuota, Faults, TokenBucket
 from cc_data.sandbox.oauth import ALL_SCOPES, OAuthServer
 from cc_data.sandbox.routes_campaigns import CampaignRoutes
 from cc_data.sandbox.routes_contacts import ContactRoutes
+from cc_data.sandbox.routes_lists import ListRoutes, replay
 from cc_data.sandbox.variants import Variants, endpoint_of
 from cc_data.sandbox.wire import QUOTA_EXCEEDED, THROTTLED, UNAUTHORIZED, ApiProblem, Response
 
@@ -55,6 +56,7 @@ class SandboxServer:
         self.contacts_api = ContactRoutes(lambda: self.account)
         self.campaigns_api = CampaignRoutes(lambda: self.account)
         self.exports = Exports(lambda: self.account)
+        self.lists_api = ListRoutes(lambda: self.account)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
@@ -107,6 +109,12 @@ class SandboxServer:
         with self._lock:
             self._rate = rps
             self._buckets.clear()
+
+    def replay_list_writes(self, journal: list[dict]) -> None:
+        """Apply list writes a previous sandbox recorded (`lists_api.journal`), e.g. the demo's pushes."""
+        with self._lock:
+            replay(self.account, journal)
+            self.lists_api.journal.extend(journal)
 
     def set_quota(self, n: int) -> None:
         with self._lock:
@@ -180,14 +188,17 @@ class SandboxServer:
             return problem.response
 
     def _api(self, method: str, path: str, flat: dict, multi: dict, body: bytes) -> Response:
-        contacts, campaigns = self.contacts_api, self.campaigns_api
-        if method == "POST" and path == "activities/contact_exports":
+        contacts, campaigns, lists = self.contacts_api, self.campaigns_api, self.lists_api
+        writes = {"activities/contact_exports": self.exports.create, "contact_lists": lists.create,
+                  "activities/add_list_memberships": lambda payload: lists.memberships("add", payload),
+                  "activities/remove_list_memberships": lambda payload: lists.memberships("remove", payload)}
+        if method == "POST" and path in writes:
             try:
                 payload = json.loads(body.decode("utf-8")) if body.strip() else None
             except ValueError:
                 return Response(400, [{"error_key": "activities.api.validation.error",
                                        "error_message": "The request body is not valid JSON."}])
-            return self.exports.create(payload)
+            return writes[path](payload)
         if method != "GET":
             return Response(405, [{"error_key": "method_not_allowed", "error_message": f"{method} is not allowed."}])
         simple = {"contacts": contacts.contacts, "contact_lists": contacts.contact_lists,
@@ -204,7 +215,7 @@ class SandboxServer:
             (r"reports/stats/email_campaign_activities/([^/]+)", lambda m: campaigns.activity_stats(m[1])),
             (r"reports/email_reports/([^/]+)/tracking/([a-z_]+)",
              lambda m: campaigns.tracking(m[1], m[2], flat, multi)),
-            (r"activities/([^/]+)", lambda m: self.exports.poll(m[1])),
+            (r"activities/([^/]+)", lambda m: lists.poll(m[1]) if lists.knows(m[1]) else self.exports.poll(m[1])),
             (r"contact_exports/([^/]+)", lambda m: self.exports.download(m[1])),
         ):
             match = re.fullmatch(pattern, path)

@@ -173,10 +173,37 @@ ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS skipped JSON;
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS notes JSON;
 """
 
+# v4 (push): segments saved by name (their criteria, not their members) and every push of one to a Constant
+# Contact list, with the batches it sent (each an add/remove activity), so an interrupted push resumes.
+SCHEMA_V4 = """
+CREATE TABLE IF NOT EXISTS saved_segments (
+    name VARCHAR PRIMARY KEY, kind VARCHAR, criteria JSON, created_at TIMESTAMP, updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS list_pushes (
+    push_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+    actor VARCHAR,                  -- who or which command: 'dashboard', 'cc-data segments push'
+    segment_name VARCHAR, criteria JSON,
+    list_id VARCHAR, list_name VARCHAR, list_created BOOLEAN, remove_missing BOOLEAN,
+    to_add INTEGER, already_on INTEGER, left_out INTEGER, to_remove INTEGER,
+    added INTEGER, removed INTEGER, cannot_add INTEGER,
+    api_calls INTEGER,
+    state VARCHAR,                  -- running, completed, failed, interrupted
+    activity_ids JSON, errors JSON, message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS list_push_batches (
+    push_id VARCHAR, action VARCHAR, batch INTEGER,   -- action: add or remove
+    contact_ids VARCHAR[],
+    activity_id VARCHAR, state VARCHAR,               -- NULL until sent; then the activity's state
+    items_total INTEGER, items_completed INTEGER, cannot_add INTEGER, errors JSON,
+    sent_at TIMESTAMP, finished_at TIMESTAMP,
+    PRIMARY KEY (push_id, action, batch)
+);
+"""
+
 # Gift columns that may carry a code mapped to a campaign (gift_code_campaigns.code_field), most specific first.
 CODE_FIELDS: tuple[str, ...] = ("sub_solicit_code", "solicit_code", "campaign", "gl_code")
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
