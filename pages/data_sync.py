@@ -4,10 +4,10 @@ import polars as pl
 import streamlit as st
 
 from cc_data import datasource
-from cc_data.analytics.reconcile import RECONCILED
+from cc_data.analytics.reconcile import OPENS_NOTE, RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
-from pages.components import context, data, oauth
+from pages.components import context, data, oauth, signin
 from pages.components.donations_upload import render_donations_upload
 from pages.components.page_start import current, open_page
 from pages.components.sync_progress import SyncProgressBar
@@ -22,10 +22,14 @@ else:
     st.markdown("**Source: your Constant Contact account.** Constant Contact stays the source of truth for "
                 "subscriber preferences; this dashboard only reads.")
 
-if st.button("Sync now", type="primary", help="Fetch what changed since the last sync."):
+admin = signin.is_admin()   # a viewer sees no admin control; each action checks the role again itself
+if admin and st.button("Sync now", type="primary", help="Fetch what changed since the last sync."):
     bar = SyncProgressBar()
     try:
-        result = datasource.sync_now(cfg, progress=bar)
+        signin.require_admin("sync now")
+        with signin.audited("sync", "Constant Contact (Sync now)", started=True) as entry:
+            result = datasource.sync_now(cfg, progress=bar)
+            entry.outcome, entry.detail = getattr(result, "outcome", "ok"), getattr(result, "message", None)
     except UserError as err:
         st.error(str(err))
     else:
@@ -33,7 +37,7 @@ if st.button("Sync now", type="primary", help="Fetch what changed since the last
         st.success(f"Sync finished: {getattr(result, 'outcome', 'done')}.")
         data.clear()
 
-if not demo:
+if not demo and admin:
     oauth.connect_section(cfg)
 
 page = current(cfg)   # Sync now may just have published a new database
@@ -70,19 +74,30 @@ else:
                 "last_updated": st.column_config.DatetimeColumn("Last updated (UTC)", format="MMM D, HH:mm")})
 
     st.subheader("Reconciliation with Constant Contact's own counts",
-                 help="Unique counts per campaign recomputed from the per-contact tracking rows, against "
-                      "Constant Contact's campaign summaries. Differences are shown, not hidden.")
+                 help="Counts per campaign recomputed from the per-contact tracking rows, against Constant "
+                      "Contact's campaign summaries, counted the same way: sends add up over the primary email and "
+                      "its resend, every other count is unique people per campaign, and bounces include "
+                      "auto-replies (code V, also shown apart). Differences are shown, not hidden.")
     rec = data.reconciliation(page.db, version)
     only_diff = st.toggle("Only campaigns with differences", value=False)
     shown = rec.filter(pl.col("mismatches") > 0) if only_diff else rec
-    st.caption(f"{rec.filter(pl.col('mismatches') > 0).height} of {rec.height} campaigns differ on at least one count.")
+    st.caption(f"{rec.filter(pl.col('mismatches') > 0).height} of {rec.height} campaigns differ on at least one "
+               f"count; differences come first, largest first. {OPENS_NOTE}")
     diff_cols = [f"{c}_diff" for c in RECONCILED]
 
     def highlight(value: object) -> str:
         return "background-color: #f8d7da; font-weight: 600" if isinstance(value, int | float) and value else ""
 
-    styled = shown.drop("campaign_id").to_pandas().style.map(highlight, subset=diff_cols + ["mismatches"])
-    st.dataframe(styled, hide_index=True, width="stretch")
+    labels = {"name": "Campaign", "send_time": st.column_config.DatetimeColumn("First sent (UTC)",
+                                                                               format="MMM D, YYYY"),
+              "auto_replies": "Auto-replies (in bounces)", "mismatches": "Counts that differ",
+              "difference": "Size of difference", "reason": "Likely reason"}
+    for count in RECONCILED:
+        word = count.replace("optouts", "opt-outs").capitalize()
+        labels |= {f"{count}_ours": f"{word} (ours)", f"{count}_cc": f"{word} (CC)", f"{count}_diff": f"{word} diff."}
+    styled = shown.drop("campaign_id").to_pandas().style.map(
+        highlight, subset=diff_cols + ["mismatches", "difference"])
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=labels)
 
 st.subheader("Donations")
 render_donations_upload(cfg)

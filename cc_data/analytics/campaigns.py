@@ -31,13 +31,24 @@ def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-# Unique counts per campaign over per-send rows ({source}: a table, subquery or registered frame).
+# Counts per campaign over per-send rows ({source}: a table, subquery or registered frame), as Constant Contact's
+# campaign summary counts them: sends add up over the activities (a primary email and its resend are two emails);
+# everything else counts each contact once per campaign (opened the primary and the resend: one open).
 COUNTS_SQL = """
-SELECT campaign_id, min(sent_at) AS send_time, count(sent_at) AS sends,
-       count(*) FILTER (WHERE bounced AND sent_at IS NOT NULL) AS bounces, count(*) FILTER (WHERE opened) AS opens,
-       count(first_human_open_at) AS human_opens, count(first_click_at) AS clicks,
-       count(*) FILTER (WHERE opted_out) AS optouts, count(*) FILTER (WHERE forwarded) AS forwards
-FROM {source} GROUP BY campaign_id HAVING min(sent_at) IS NOT NULL
+WITH people AS (
+    SELECT campaign_id, contact_id, min(sent_at) AS sent_at, count(sent_at) AS sends,
+           bool_or(bounced AND sent_at IS NOT NULL) AS bounced,
+           bool_or(auto_replied AND sent_at IS NOT NULL) AS auto_replied, bool_or(opened) AS opened,
+           bool_or(first_human_open_at IS NOT NULL) AS human_opened, bool_or(first_click_at IS NOT NULL) AS clicked,
+           bool_or(opted_out) AS opted_out, bool_or(forwarded) AS forwarded
+    FROM {source} GROUP BY campaign_id, contact_id
+)
+SELECT campaign_id, min(sent_at) AS send_time, CAST(sum(sends) AS BIGINT) AS sends,
+       count(*) FILTER (WHERE bounced) AS bounces, count(*) FILTER (WHERE auto_replied) AS auto_replies,
+       count(*) FILTER (WHERE opened) AS opens, count(*) FILTER (WHERE human_opened) AS human_opens,
+       count(*) FILTER (WHERE clicked) AS clicks, count(*) FILTER (WHERE opted_out) AS optouts,
+       count(*) FILTER (WHERE forwarded) AS forwards
+FROM people GROUP BY campaign_id HAVING min(sent_at) IS NOT NULL
 """
 
 
@@ -47,7 +58,9 @@ def _with_catalog(counts: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
 
 
 def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
-    """Per campaign sent at least once: send_time (first send) and unique counts summed over its activities."""
+    """Per campaign sent at least once: send_time (first send), sends (emails, over all its activities), and the
+    unique contacts who bounced (any code; auto_replies: the V ones among them), opened, human-opened, clicked,
+    opted out and forwarded, each contact once per campaign (COUNTS_SQL); delivered = sends − bounces."""
     con = connect(":memory:", read_only=False)
     try:
         con.register("per_send_rows", sends)

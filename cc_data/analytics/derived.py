@@ -10,7 +10,8 @@ The store only knows how to publish; a writer passes one of these as `before_pub
 - `refresh_all(con)`: everything, from the source tables (first builds, tests, a changed rule).
 
 per_send: one row per (campaign activity, contact) with the default machine-open rule (cc_data.analytics.sends),
-`meta.per_send_rule` records that rule. campaign_devices and campaign_links: per-campaign device and link counts
+`meta.per_send_rule` records that rule and the rows' version (sends.rule_stamp): a file built by older code is
+rebuilt whole at its next publish. campaign_devices and campaign_links: per-campaign device and link counts
 (cc_data.analytics.trends). Then cc_data.analytics.attribution.refresh_stored and cc_data.analytics.precomputed.
 Each runs in one transaction with the marks it consumed.
 """
@@ -21,7 +22,14 @@ import duckdb
 
 from cc_data.analytics import precomputed
 from cc_data.analytics.attribution import refresh_stored as refresh_attribution
-from cc_data.analytics.sends import PER_SEND_TABLE, RULE_META_KEY, MachineOpenRule, per_send_sql, stored_rule
+from cc_data.analytics.sends import (
+    PER_SEND_TABLE,
+    RULE_META_KEY,
+    MachineOpenRule,
+    per_send_sql,
+    rule_stamp,
+    stored_rule,
+)
 from cc_data.analytics.trends import DEVICE_ACTIVITY_SQL, DEVICES_TABLE, LINK_CLICKS_SQL, LINKS_TABLE
 from cc_data.store import upserts
 from cc_data.store.query import table_exists
@@ -42,7 +50,7 @@ def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
 
 def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
     """Refresh what the marked changes touched (everything when the stored tables are missing or stale)."""
-    if stored_rule(con) != MachineOpenRule().to_json() or not table_exists(con, DEVICES_TABLE):
+    if stored_rule(con) != rule_stamp() or not table_exists(con, DEVICES_TABLE):   # other rule or older code
         refresh_all(con)
         return
     marks = upserts.changed(con)
@@ -66,7 +74,7 @@ def _per_send_all(con: duckdb.DuckDBPyConnection) -> None:
     rule = MachineOpenRule()
     con.execute(f"CREATE OR REPLACE TABLE {PER_SEND_TABLE} AS "
                 f"SELECT * FROM ({per_send_sql(rule)}) ORDER BY campaign_activity_id, contact_id")
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [RULE_META_KEY, rule.to_json()])
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [RULE_META_KEY, rule_stamp(rule)])
 
 
 def _per_send_of_contacts_in(con: duckdb.DuckDBPyConnection, activities: list[str]) -> None:

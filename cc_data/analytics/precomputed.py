@@ -27,7 +27,7 @@ from cc_data.analytics import audience, scoring, segments, sends
 from cc_data.store.query import frame, table_exists
 
 META_KEY = "precomputed"
-RULES_VERSION = 2   # bump when audience, scoring or segment rules change, so older stored rows are not served
+RULES_VERSION = 3   # bump when audience, scoring or segment rules change, so older stored rows are not served
 HISTORY_MONTHS = 12
 CHUNK_CONTACTS = 10_000   # contacts scored per pass: peak memory follows this (demo: 440 MB at 10k, 480 MB at 50k)
 TABLES = ("audience", "contact_scores", "tier_history", "default_segment")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-COUNT_COLUMNS = ("sends", "bounces", "delivered", "opens", "human_opens", "clicks", "optouts", "forwards")
+COUNT_COLUMNS = ("sends", "bounces", "auto_replies", "delivered", "opens", "human_opens", "clicks", "optouts",
+                 "forwards")
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,15 @@ RATES: dict[str, Rate] = {
         Rate("click_rate", "Click rate", "clicks", "delivered", "unique clickers ÷ delivered"),
         Rate("click_to_open", "Click-to-open", "clicks", "opens", "unique clickers ÷ unique openers"),
         Rate("unsubscribe_rate", "Unsubscribe rate", "optouts", "delivered", "opt-outs ÷ delivered"),
-        Rate("bounce_rate", "Bounce rate", "bounces", "sends", "bounces ÷ sends (vacation replies count as delivered)"),
+        Rate("bounce_rate", "Bounce rate", "bounces", "sends", "bounces ÷ sends (every bounce code, auto-replies included)"),
     )
 }
 
 COUNT_HELP = {
-    "sends": "emails sent: unique (activity, contact) send rows, resends included",
-    "delivered": "sends − bounces; a V (vacation) bounce was delivered",
+    "sends": "emails sent: a primary email and its resend to the same contact are two emails",
+    "bounces": "contacts whose email bounced, any code (vacation/auto-replies included, as Constant Contact counts)",
+    "auto_replies": "contacts whose bounce was a vacation/auto-reply (code V); already counted in bounces",
+    "delivered": "sends − bounces (auto-replies count as bounces, as in Constant Contact's reports)",
     "revenue": "attributed (influenced) revenue of gifts tied to a campaign in the period",
     "revenue_per_1000": "attributed revenue ÷ sends × 1,000 (M+R's headline fundraising metric)",
 }

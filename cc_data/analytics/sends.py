@@ -1,7 +1,11 @@
 """One row per email sent: who got which campaign activity, and what they did with it.
 
 Everything else in the dashboard (campaign rates, equal-age curves, scores, segments) is derived
-from these rows. Counts are unique per (campaign activity, contact), like Constant Contact's own.
+from these rows. Rows are unique per (campaign activity, contact); campaign counts (cc_data.analytics.campaigns)
+then count each contact once per campaign, as Constant Contact's summary does.
+
+Bounces: `bounced` is any bounce code, vacation/auto-replies (V) included, as Constant Contact counts them in
+"sends − bounces"; `auto_replied` marks the V ones so they can still be shown apart.
 
 Machine opens: the API gives no user agent or IP, so a likely machine open (Apple Mail Privacy
 Protection, security scanners) is flagged with a heuristic: the open came within
@@ -25,11 +29,14 @@ import polars as pl
 from cc_data.store.query import frame, table_exists
 
 REPORTING_ROLES = ("primary_email", "resend")
-HARD_BOUNCE_CODES = ("B", "D", "S", "X", "Z")  # F (mailbox full) is soft; V (vacation) was delivered
+HARD_BOUNCE_CODES = ("B", "D", "S", "X", "Z")  # F (mailbox full) is soft; V (vacation) reached the mailbox
+AUTO_REPLY_CODE = "V"
 PER_SEND_TABLE = "per_send"
 RULE_META_KEY = "per_send_rule"
-COLUMNS = ("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced", "hard_bounced", "opened",
-           "first_open_at", "first_human_open_at", "first_click_at", "opted_out", "forwarded", "machine_opener")
+PER_SEND_VERSION = 2   # bump when the rows' definition changes, so stored tables built by older code are rebuilt
+COLUMNS = ("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced", "hard_bounced", "auto_replied",
+           "opened", "first_open_at", "first_human_open_at", "first_click_at", "opted_out", "forwarded",
+           "machine_opener")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,11 @@ class MachineOpenRule:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+def rule_stamp(rule: MachineOpenRule = MachineOpenRule()) -> str:
+    """What `meta.per_send_rule` records for a per_send table built with `rule` by this code."""
+    return json.dumps({"rule": asdict(rule), "version": PER_SEND_VERSION}, sort_keys=True)
 
 
 def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None = None) -> str:
@@ -59,8 +71,9 @@ def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None
     sends AS (   -- CASE inside min/max is faster than FILTER clauses here
         SELECT campaign_activity_id, any_value(campaign_id) AS campaign_id, contact_id,
             min(CASE WHEN t = 'em_sends' THEN created_time END) AS sent_at,
-            coalesce(max(t = 'em_bounces' AND coalesce(bounce_code, '?') <> 'V'), false) AS bounced,
+            coalesce(max(t = 'em_bounces'), false) AS bounced,
             coalesce(max(t = 'em_bounces' AND bounce_code IN {HARD_BOUNCE_CODES}), false) AS hard_bounced,
+            coalesce(max(t = 'em_bounces' AND bounce_code = '{AUTO_REPLY_CODE}'), false) AS auto_replied,
             min(CASE WHEN t = 'em_opens' THEN created_time END) AS first_open_at,
             min(CASE WHEN t = 'em_clicks' THEN created_time END) AS first_click_at,
             coalesce(max(t = 'em_optouts'), false) AS opted_out,
@@ -93,7 +106,7 @@ def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None
         GROUP BY 1, 2
     )
     SELECT s.campaign_activity_id, s.campaign_id, s.contact_id, s.sent_at, s.bounced, s.hard_bounced,
-           s.first_open_at IS NOT NULL AS opened, s.first_open_at,
+           s.auto_replied, s.first_open_at IS NOT NULL AS opened, s.first_open_at,
            CASE WHEN m.contact_id IS NULL THEN s.first_open_at ELSE h.first_human_open_at END AS first_human_open_at,
            s.first_click_at, s.opted_out, s.forwarded, m.contact_id IS NOT NULL AS machine_opener
     FROM sends s
@@ -103,7 +116,7 @@ def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None
 
 
 def stored_rule(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The rule (MachineOpenRule.to_json) the stored per_send table was built with, or None without one."""
+    """The stamp (rule_stamp) the stored per_send table was built with, or None without one."""
     if not table_exists(con, PER_SEND_TABLE):
         return None
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [RULE_META_KEY]).fetchall()
@@ -113,14 +126,15 @@ def stored_rule(con: duckdb.DuckDBPyConnection) -> str | None:
 def per_send_source(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule()) -> str:
     """A FROM-clause item holding the per-send rows for `rule`: the stored table when it was built with this
     rule, otherwise the live query as a subquery."""
-    if stored_rule(con) == rule.to_json():
+    if stored_rule(con) == rule_stamp(rule):
         return PER_SEND_TABLE
     return f"({per_send_sql(rule)})"
 
 
 def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule(),
              columns: tuple[str, ...] = COLUMNS, where: str = "", params: object = None) -> pl.DataFrame:
-    """Per (campaign_activity_id, contact_id): campaign_id, sent_at, bounced, hard_bounced, opened,
+    """Per (campaign_activity_id, contact_id): campaign_id, sent_at, bounced (any code), hard_bounced,
+    auto_replied (a V bounce), opened,
     first_open_at, first_human_open_at (first open not flagged as a machine open), first_click_at,
     opted_out, forwarded, machine_opener. `columns` picks fewer columns; `where` (SQL over those rows,
     with `params`) fewer rows."""
@@ -134,10 +148,14 @@ def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpen
 
 
 def latest_activity_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The latest send, open or click recorded: the "as of" moment for scores and segments (late opens and clicks
-    arrive after the last send, and must count as engagement). None before any send."""
-    return con.sql(f"SELECT max(greatest(sent_at, first_open_at, first_click_at)) "
-                   f"FROM {per_send_source(con)}").fetchall()[0][0]
+    """The latest send, open or click recorded, repeat opens and clicks included: the "as of" moment for scores
+    and segments (late opens and clicks arrive after the last send, and must count as engagement). None before
+    any send. Read from tracking_events: the per-send rows keep only each contact's first open and click."""
+    return con.sql(f"""
+        SELECT max(e.created_time) FROM tracking_events e
+        WHERE e.tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')
+          AND e.campaign_activity_id IN (SELECT campaign_activity_id FROM campaign_activities
+                                         WHERE role IN {REPORTING_ROLES})""").fetchall()[0][0]
 
 
 def contact_rows(con: duckdb.DuckDBPyConnection, contact_ids: pl.Series,

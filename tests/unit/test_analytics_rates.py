@@ -19,7 +19,8 @@ def con():
     r = Rows(con)
     for i in range(1, 11):
         r.contact(f"c{i}")
-    # Campaign A: 10 sent, 2 bounced (one V vacation = delivered, so 1 counts), 4 openers, 2 clickers, 1 opt-out.
+    # Campaign A: 10 sent, 2 bounced (one B, one V auto-reply: Constant Contact counts both), 4 openers, 2 clickers,
+    # 1 opt-out.
     a = r.campaign("A", "Spring Appeal 2025", "Fundraising", lists=("donors",))
     for i in range(1, 11):
         r.event(a, f"c{i}", "sends", T0)
@@ -44,24 +45,28 @@ def counts_of(con):
     return campaigns.campaign_counts(sends.per_send(con), campaigns.campaign_catalog(con))
 
 
-def test_campaign_counts_are_unique_per_contact_and_vacation_bounces_are_delivered(con) -> None:
+def test_campaign_counts_are_unique_per_contact_and_vacation_bounces_are_bounces(con) -> None:
     a = counts_of(con).filter(campaign_id="A").row(0, named=True)
-    assert (a["sends"], a["bounces"], a["delivered"]) == (10, 1, 9)
+    # delivered = sends − bounces of every code: 10 − 2 (B and V) = 8; the V one is also shown apart.
+    assert (a["sends"], a["bounces"], a["auto_replies"], a["delivered"]) == (10, 2, 1, 8)
     assert (a["opens"], a["clicks"], a["optouts"]) == (4, 2, 1)
     r = campaigns.campaign_rates(counts_of(con)).filter(campaign_id="A").row(0, named=True)
-    assert r["open_rate"] == pytest.approx(4 / 9)
-    assert r["click_rate"] == pytest.approx(2 / 9)
+    assert r["open_rate"] == pytest.approx(4 / 8)
+    assert r["click_rate"] == pytest.approx(2 / 8)
     assert r["click_to_open"] == pytest.approx(2 / 4)
-    assert r["unsubscribe_rate"] == pytest.approx(1 / 9)
-    assert r["bounce_rate"] == pytest.approx(1 / 10)
+    assert r["unsubscribe_rate"] == pytest.approx(1 / 8)
+    assert r["bounce_rate"] == pytest.approx(2 / 10)
+    rows = {row["contact_id"]: row for row in sends.per_send(con).filter(campaign_id="A").to_dicts()}
+    assert (rows["c10"]["bounced"], rows["c10"]["auto_replied"], rows["c10"]["hard_bounced"]) == (True, True, False)
+    assert (rows["c9"]["bounced"], rows["c9"]["auto_replied"], rows["c9"]["hard_bounced"]) == (True, False, True)
 
 
 def test_period_rates_are_pooled_not_averaged(con) -> None:
     totals = rates.pooled(counts_of(con))
-    # A: 4 opens / 9 delivered; B: 1 / 4. Pooled 5/13 = 38.5%; the mean of rates would be (44.4% + 25%) / 2 = 34.7%.
-    assert totals["open_rate"] == pytest.approx(5 / 13)
-    assert totals["click_rate"] == pytest.approx(3 / 13)
-    assert totals["open_rate"] != pytest.approx((4 / 9 + 1 / 4) / 2)
+    # A: 4 opens / 8 delivered; B: 1 / 4. Pooled 5/12 = 41.7%; the mean of rates would be (50% + 25%) / 2 = 37.5%.
+    assert totals["open_rate"] == pytest.approx(5 / 12)
+    assert totals["click_rate"] == pytest.approx(3 / 12)
+    assert totals["open_rate"] != pytest.approx((4 / 8 + 1 / 4) / 2)
 
 
 def test_filters_by_date_type_name_and_list(con) -> None:
@@ -79,11 +84,11 @@ def test_period_kpis_compare_with_the_previous_period(con) -> None:
     k = {r["metric"]: r for r in overview.period_kpis(counts_of(con), campaigns.Filters(start, start + timedelta(days=6)))
          .to_dicts()}
     assert overview.previous_period(start, start + timedelta(days=6)) == (date(2025, 1, 6), date(2025, 1, 12))
-    assert k["delivered"]["current"] == 4 and k["delivered"]["previous"] == 9
-    assert k["open_rate"]["change"] == pytest.approx(1 / 4 - 4 / 9)
+    assert k["delivered"]["current"] == 4 and k["delivered"]["previous"] == 8
+    assert k["open_rate"]["change"] == pytest.approx(1 / 4 - 4 / 8)
     first = {r["metric"]: r for r in overview.period_kpis(counts_of(con), campaigns.Filters(T0.date(), T0.date()))
              .to_dicts()}
-    assert first["delivered"]["current"] == 9 and first["delivered"]["change"] is None  # nothing sent before
+    assert first["delivered"]["current"] == 8 and first["delivered"]["change"] is None  # nothing sent before
 
 
 def test_machine_opens_are_flagged_only_for_habitual_non_clicking_fast_openers() -> None:
@@ -108,3 +113,29 @@ def test_machine_opens_are_flagged_only_for_habitual_non_clicking_fast_openers()
     assert counts["human_opens"].sum() == 6
     human = rates.pooled(counts, human_opens_only=True)
     assert human["open_rate"] == pytest.approx(6 / 10)
+
+
+def test_a_resend_opener_is_one_open_and_sends_add_up() -> None:
+    con = memory_db()
+    r = Rows(con)
+    for who in ("c1", "c2", "c3"):
+        r.contact(who)
+    primary = r.campaign("G", "Giving Tuesday 2025", "Fundraising", resend=True)
+    resend = "G:resend"
+    for who in ("c1", "c2", "c3"):
+        r.event(primary, who, "sends", T0)
+    r.event(primary, "c1", "opens", T0 + H)
+    for who in ("c2", "c3"):                        # the resend goes to the non-openers
+        r.event(resend, who, "sends", T0 + 48 * H)
+    r.event(resend, "c2", "opens", T0 + 49 * H)
+    r.event(primary, "c2", "opens", T0 + 50 * H)    # c2 then opens the primary too: still one person
+    r.event(resend, "c2", "clicks", T0 + 49 * H, link="https://x.org/give")
+    r.event(primary, "c2", "clicks", T0 + 50 * H, link="https://x.org/give")
+    r.event(resend, "c3", "bounces", T0 + 48 * H, bounce_code="F")
+    # By hand: sends 3 + 2 = 5 emails; bounces: c3 = 1, delivered 4; opens c1, c2 = 2; clicks c2 = 1.
+    per = sends.per_send(con)
+    assert per.height == 5                           # the per-activity rows stay as they are
+    g = counts_of(con).row(0, named=True)
+    assert (g["sends"], g["bounces"], g["delivered"], g["opens"], g["human_opens"], g["clicks"]) == (5, 1, 4, 2, 2, 1)
+    assert campaigns.campaign_rates(counts_of(con))["open_rate"].item() == pytest.approx(2 / 4)
+    assert campaigns.campaign_counts_in_db(con).drop("list_ids").equals(counts_of(con).drop("list_ids"))

@@ -34,8 +34,9 @@ def test_publish_stores_per_send_equal_to_the_live_computation(published: Path) 
         assert stored.height > 300 and stored["machine_opener"].any() and stored["first_click_at"].is_not_null().any()
         assert stored["campaign_activity_id"].is_sorted()
         assert_frame_equal(stored.sort(KEYS), live(con))
-        assert json.loads(sends.stored_rule(con)) == {"max_minutes_after_send": 10, "min_emails": 5,
-                                                      "min_open_share": 0.9}
+        assert json.loads(sends.stored_rule(con)) == {
+            "rule": {"max_minutes_after_send": 10, "min_emails": 5, "min_open_share": 0.9},
+            "version": sends.PER_SEND_VERSION}
         assert_frame_equal(sends.per_send(con).sort(KEYS), live(con))
 
 
@@ -65,7 +66,7 @@ def test_reader_uses_the_stored_rows_only_for_the_rule_they_were_built_with(publ
     assert sends.per_send(con, columns=("forwarded",))["forwarded"].all()
     other = replace(sends.MachineOpenRule(), min_emails=2)
     assert not sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
-    con.execute("UPDATE meta SET value = ? WHERE key = ?", [other.to_json(), sends.RULE_META_KEY])
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", [sends.rule_stamp(other), sends.RULE_META_KEY])
     assert not sends.per_send(con, columns=("forwarded",))["forwarded"].all()
     assert sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
     con.close()
@@ -106,8 +107,9 @@ def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path
         full = sends.per_send(con)
         assert_frame_equal(campaigns.campaign_counts_in_db(con),
                            campaigns.campaign_counts(full, campaigns.campaign_catalog(con)))
-        assert sends.latest_activity_at(con) == max(full[c].max() for c in ("sent_at", "first_open_at",
-                                                                           "first_click_at"))
+        assert sends.latest_activity_at(con) == con.sql(
+            "SELECT max(created_time) FROM tracking_events "
+            "WHERE tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')").fetchall()[0][0]
         people = scoring.contact_directory(con)
         compact = sends.contact_rows(con, people["contact_id"])
         people_audience = audience(con)
@@ -195,3 +197,33 @@ def test_with_nothing_marked_nothing_is_recomputed(published: Path, tmp_path: Pa
     derived.refresh_changed(con)
     assert con.execute("SELECT max(score) FROM contact_scores").fetchone()[0] > -1
     con.close()
+
+
+def test_a_table_built_by_older_code_is_not_read_and_the_next_publish_rebuilds_it(published: Path,
+                                                                                tmp_path: Path) -> None:
+    copy = tmp_path / "cc.duckdb"
+    copy.write_bytes(published.read_bytes())
+    con = duckdb.connect(str(copy))
+    # What version 1 recorded: the bare rule, with rows that counted a V bounce as delivered.
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", [sends.MachineOpenRule().to_json(), sends.RULE_META_KEY])
+    con.execute("UPDATE per_send SET forwarded = true")
+    assert not sends.per_send(con, columns=("forwarded",))["forwarded"].all()
+    derived.refresh_changed(con)   # nothing marked, but the stamp is another code's: everything is rebuilt
+    assert sends.stored_rule(con) == sends.rule_stamp()
+    assert_frame_equal(pl.from_arrow(con.sql("SELECT * FROM per_send").to_arrow_table()).sort(KEYS), live(con))
+    con.close()
+
+
+def test_as_of_is_the_latest_send_open_or_click_repeat_opens_included() -> None:
+    con = memory_db()
+    rows = Rows(con)
+    rows.contact("c1")
+    activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+    rows.event(activity, "c1", "sends", T0)
+    rows.event(activity, "c1", "opens", T0 + timedelta(hours=1))
+    rows.event(activity, "c1", "clicks", T0 + timedelta(hours=2), link="https://x.org")
+    rows.event(activity, "c1", "opens", T0 + timedelta(hours=30))    # a repeat open, the day after
+    rows.event(activity, "c1", "bounces", T0 + timedelta(hours=40), bounce_code="V")   # not engagement
+    assert sends.latest_activity_at(con) == T0 + timedelta(hours=30)
+    rows.event(activity, "c1", "clicks", T0 + timedelta(hours=31), link="https://x.org")   # a repeat click
+    assert sends.latest_activity_at(con) == T0 + timedelta(hours=31)
