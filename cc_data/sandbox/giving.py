@@ -7,6 +7,15 @@ many with no email behind them (checks, events, sustainers).
 Gifts are simulated per window of email events: `add_giving` covers the history up to `now`, `advance_giving`
 each window `advance()` simulates. A gift exists in DonorPerfect once it is entered (`created_date`); until
 then it waits in `Giving.pending` and gets its gift_id when entered, so ids grow in entry order.
+
+The donor file has a life over the years (`_lifecycle`): giving starts GIVING_YEARS_BEFORE_EMAIL years before the
+email history (older donors, gifts before the email program), each donor has a first year and then, year by
+year, gives again or not: first-year donors rarely (RENEW_NEW), repeat donors often (RENEW_REPEAT), lapsed donors
+seldom come back (RECAPTURE), as the Fundraising Effectiveness Project reports. A donor's odds scale with the
+contact's latent engagement (people who care read and give), and on top the email-driven gifts follow actual
+clicks, opens and sends, so engaged subscribers renew more partly because the emails reach them. A donor's
+habitual gift moves up or down the amount ladder some years (upgrades, downgrades) and stays put in others. The
+planned gifts of years still to come wait in `pending`, so `advance()` enters them as the clock reaches them.
 """
 
 from __future__ import annotations
@@ -22,7 +31,13 @@ from cc_data.sandbox.names import FIRST_NAMES, LAST_NAMES
 
 HOUR = 3600
 FIRST_GIFT_ID = 5001
-BACKGROUND_GIFTS_PER_DONOR_PER_DAY = 1.2 / 730     # checks, events, cash: no email behind them
+GIVING_YEARS_BEFORE_EMAIL = 5    # gift history before the email history (two years) starts
+PLANNED_YEARS_AHEAD = 3          # planned gifts simulated beyond now, entered as advance() reaches them
+RENEW_NEW, RENEW_REPEAT, RECAPTURE = 0.12, 0.42, 0.05   # chance to give next year, before the engagement factor
+BURN_IN_YEARS = 6                # the file's life before its first stored gift, so the first years have old donors
+LADDER = np.array([10, 15, 20, 25, 35, 50, 75, 100, 150, 250, 500, 1000, 2500], dtype=np.float64)
+LADDER_P = [0.04, 0.04, 0.08, 0.16, 0.08, 0.2, 0.1, 0.13, 0.05, 0.06, 0.03, 0.02, 0.01]
+MONTH_WEIGHTS = np.array([7, 6, 6, 6, 6, 6, 5, 5, 6, 7, 12, 28], dtype=np.float64)   # year-end giving
 EMAIL_DRIVEN = (("clicks", 0.28, 3.0), ("opens", 0.012, 60.0), ("sends", 0.0025, 96.0))  # kind, share, delay h
 GIFT_SCHEMA = {
     "gift_id": pl.Int64, "donor_id": pl.Int64, "record_type": pl.String, "gift_date": pl.Date,
@@ -37,8 +52,7 @@ PENDING_SCHEMA = {"key": pl.Int64, "parent_key": pl.Int64, "entered": pl.Int64, 
 
 
 def _amounts(rng: np.random.Generator, n: int) -> np.ndarray:
-    base = rng.choice([10, 15, 20, 25, 35, 50, 75, 100, 150, 250, 500, 1000, 2500], n,
-                      p=[0.04, 0.04, 0.08, 0.16, 0.08, 0.2, 0.1, 0.13, 0.05, 0.06, 0.03, 0.02, 0.01])
+    base = rng.choice(LADDER, n, p=LADDER_P)
     odd = rng.random(n) < 0.15
     return np.round(np.where(odd, base * rng.uniform(0.6, 1.4, n), base), 2)
 
@@ -60,9 +74,10 @@ def add_giving(account: Account, rng: np.random.Generator) -> None:
     account.giving = Giving(donor_contact=donor_contact, donor_id=donor_id, sustainers=sustainers,
                             sustainer_day=rng.integers(1, 28, len(sustainers)),
                             pending=pl.DataFrame(schema=PENDING_SCHEMA))
-    account.donors = _donors(account, rng, style, linked)
+    planned = _lifecycle(account, rng)
+    account.donors = _donors(account, rng, style, linked, planned)
     account.gifts = pl.DataFrame(schema=GIFT_SCHEMA)
-    _simulate(account, rng, account.history_start - 1, now, background=int(d * 1.2))
+    _simulate(account, rng, _giving_start(account) - 1, now, planned=planned)
     account.appeal_codes = {}
     for campaign in account.campaigns:
         if campaign.solicit_code and campaign.solicit_code not in account.appeal_codes:
@@ -75,11 +90,67 @@ def advance_giving(account: Account, start: int, end: int, rng: np.random.Genera
     earlier gifts entered by `end`; donors' totals follow. Call before the clock moves to `end`."""
     if account.giving is None:
         return
-    _simulate(account, rng, start, end, background=None)
+    _simulate(account, rng, start, end, planned=None)
+
+
+# -- the donor file's life over the years ---------------------------------------------------------
+def _giving_start(account: Account) -> int:
+    return account.history_start - GIVING_YEARS_BEFORE_EMAIL * 365 * DAY
+
+
+def _year(ts: int | np.ndarray) -> np.ndarray:
+    return np.asarray(ts, dtype="datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _lifecycle(account: Account, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Planned gifts with no email behind them (checks, cash, events): (donor position, time, amount), from the
+    start of giving to PLANNED_YEARS_AHEAD years after now. Year by year each donor gives or not (see the module
+    docstring); a giving year has one gift, sometimes two, of the donor's habitual amount."""
+    g, c = account.giving, account.contacts
+    d = len(g.donor_id)
+    start = _giving_start(account)
+    first_year, last_year = int(_year(start)) - BURN_IN_YEARS, int(_year(account.now)) + PLANNED_YEARS_AHEAD
+    last_first = int(_year(account.now)) + 1   # donors' first years: none planned beyond next year
+    on_list = g.donor_contact >= 0
+    safe = np.maximum(g.donor_contact, 0)
+    # people who care read and give: the contact's latent engagement scales the odds of giving again
+    factor = np.where(on_list, 0.55 + 1.8 * c.engagement[safe].astype(np.float64), 0.85)
+    joined = np.where(on_list & (c.created_at[safe] > account.history_start), _year(c.created_at[safe]),
+                      int(_year(start)) - 2)
+    joined = np.minimum(joined, last_first)
+    first = joined + (rng.random(d) * (last_first + 1 - joined)).astype(np.int64)
+    sustainer = np.zeros(d, bool)
+    sustainer[g.sustainers] = True
+    first[sustainer] = rng.integers(first_year, int(_year(account.history_start)) + 1, int(sustainer.sum()))
+    level = rng.choice(len(LADDER), d, p=LADDER_P)
+    weights = MONTH_WEIGHTS / MONTH_WEIGHTS.sum()
+    active = np.zeros(d, bool)
+    donors, times, amounts = [], [], []
+    for year in range(first_year, last_year + 1):
+        renew = np.where(first == year - 1, RENEW_NEW, RENEW_REPEAT) * factor
+        renew = np.where(sustainer, 0.9, np.minimum(renew, 0.9))
+        draw = rng.random(d)
+        was = active
+        active = (first == year) | (was & (draw < renew)) | (~was & (first < year) & (draw < RECAPTURE * factor))
+        move = rng.random(d)
+        older = active & (first < year)
+        level = np.clip(level + (older & (move < 0.28)) - (older & (move >= 0.28) & (move < 0.5)), 0, len(LADDER) - 1)
+        who = np.flatnonzero(active)
+        who = np.repeat(who, 1 + (rng.random(len(who)) < 0.25))
+        months = np.array([datetime(year, m, 1, tzinfo=UTC).timestamp() for m in range(1, 13)], dtype=np.int64)
+        at = (months[rng.choice(12, len(who), p=weights)] + rng.integers(0, 28, len(who)) * DAY
+              + rng.integers(8, 20, len(who)) * HOUR)
+        donors.append(who)
+        times.append(at)
+        amounts.append(LADDER[level[who]])
+    donor, at, amount = (np.concatenate(x) for x in (donors, times, amounts))
+    keep = at > start
+    return donor[keep].astype(np.int64), at[keep].astype(np.int64), amount[keep]
 
 
 # -- donors --------------------------------------------------------------------------------------
-def _donors(account: Account, rng: np.random.Generator, style: np.ndarray, linked: np.ndarray) -> pl.DataFrame:
+def _donors(account: Account, rng: np.random.Generator, style: np.ndarray, linked: np.ndarray,
+            planned: tuple) -> pl.DataFrame:
     c, g = account.contacts, account.giving
     positions = g.donor_contact
     d = len(positions)
@@ -98,6 +169,9 @@ def _donors(account: Account, rng: np.random.Generator, style: np.ndarray, linke
     email[outsider] = [None if s < 0.5 else f"donor{i}@example.org"
                        for s, i in zip(style[outsider], g.donor_id[outsider], strict=True)]
     created = np.where(on_list, c.created_at[safe], account.history_start - rng.integers(0, 3 * 365 * DAY, d))
+    first_gift = np.full(d, np.iinfo(np.int64).max)
+    np.minimum.at(first_gift, planned[0], planned[1])
+    created = np.minimum(created, first_gift - rng.integers(0, 3 * DAY, d))   # the record exists by the first gift
     contact_ids = np.array(c.contact_id, dtype=object)[safe]
     contact_ids[~linked] = None
     return pl.DataFrame({
@@ -110,16 +184,17 @@ def _donors(account: Account, rng: np.random.Generator, style: np.ndarray, linke
 
 
 # -- gifts ---------------------------------------------------------------------------------------
-def _simulate(account: Account, rng: np.random.Generator, lo: int, hi: int, background: int | None) -> None:
-    donor, at, fixed, code, campaign, gift_type, gl = _gift_moments(account, rng, lo, hi, background)
+def _simulate(account: Account, rng: np.random.Generator, lo: int, hi: int, planned: tuple | None) -> None:
+    donor, at, fixed, code, campaign, gift_type, gl = _gift_moments(account, rng, lo, hi, planned)
     order = np.lexsort((donor, at))
     fresh = _gift_rows(account, rng, donor[order], at[order], fixed[order], code[order], campaign[order],
                        gift_type[order], gl[order])
     _enter(account, pl.concat([account.giving.pending, fresh]), hi)
 
 
-def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, background: int | None) -> tuple:
-    """Gifts made in response to events in (lo, hi], plus background and sustainer gifts made in it."""
+def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, planned: tuple | None) -> tuple:
+    """Gifts made in response to events in (lo, hi], plus sustainer gifts made in it, plus the planned gifts
+    (_lifecycle: all of them, future ones included, at generation; advance() finds those in `pending`)."""
     g, c = account.giving, account.contacts
     donor_of = np.full(len(c), -1, np.int64)
     on_list = g.donor_contact >= 0
@@ -152,14 +227,12 @@ def _gift_moments(account: Account, rng: np.random.Generator, lo: int, hi: int, 
                 parts.append((donors, gift_at, np.full(k, np.nan), np.where(coded, camp.solicit_code or "", ""),
                               np.full(k, name, dtype=object), np.full(k, "CC", dtype=object),
                               np.full(k, "UNR", dtype=object)))
-    d = len(g.donor_id)
-    count = background if background is not None else rng.poisson(d * BACKGROUND_GIFTS_PER_DONOR_PER_DAY
-                                                                    * (hi - lo) / DAY)
-    start = max(lo, account.history_start - 1)
-    at = start + 1 + rng.integers(0, max(hi - start, 1), count)
-    parts.append((rng.integers(0, d, count), at, np.full(count, np.nan),
-                  np.where(rng.random(count) < 0.7, "", "NEWS"), np.full(count, "", dtype=object),
-                  np.full(count, "CK", dtype=object), np.full(count, "UNR", dtype=object)))
+    if planned is not None:
+        donors, at, amount = planned
+        count = len(donors)
+        parts.append((donors, at, amount, np.where(rng.random(count) < 0.7, "", "NEWS"),
+                      np.full(count, "", dtype=object), np.full(count, "CK", dtype=object),
+                      np.full(count, "UNR", dtype=object)))
     months = np.arange((hi - account.history_start) // (30 * DAY) + 1, dtype=np.int64)
     due = (account.history_start + months[None, :] * 30 * DAY
            + (g.sustainer_day[:, None] * DAY) // 28 + 9 * HOUR)
