@@ -71,7 +71,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     history = (pl.concat(histories).group_by("as_of", "tier", maintain_order=True)
                .agg(pl.col("contacts").sum().cast(counts)))
     _write(con, "contact_scores", pl.concat(scores).sort(
-        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False]))
+        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True))
     _write(con, "tier_history", history)
     _write(con, "default_segment", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8))
            .sort("contact_id"))
@@ -97,7 +97,7 @@ def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSetting
     """(score_contacts, tier_history) for these settings and moment if stored, else None."""
     if settings != scoring.ScoreSettings() or not _valid(con, as_of):
         return None
-    return (frame(con, "SELECT * FROM contact_scores ORDER BY score DESC, contact_id"),
+    return (frame(con, "SELECT * FROM contact_scores ORDER BY score DESC NULLS LAST, contact_id"),
             frame(con, "SELECT * FROM tier_history ORDER BY as_of, list_position($tiers, tier)",
                   {"tiers": list(scoring.TIERS)}))
 

@@ -1,11 +1,13 @@
 """Engagement score and tier for every contact.
 
-Score = Σ over emails sent in the window of points × decay, divided by the number of those emails.
+Score = Σ over emails sent in the window of points × decay, divided by the decayed count of those emails:
+0 (never engaged) to click_points + open_points (4 by default: clicked and opened every email).
 points = click_points if clicked + open_points if opened by a person (machine_open_points if the only
 opens were flagged machine opens); decay = 0.5 ** (age in days / half_life_days).
+A contact sent fewer than min_emails emails in the window gets no score (null): too little to judge.
 Tiers, first match wins: New (joined < new_days ago), Not emailed (no email in the window),
-Lapsed (no click or human open in lapsed_days), Highly engaged (score >= high), Moderately engaged
-(score >= moderate), Low engagement.
+Lapsed (no click or human open in lapsed_days), Not enough emails (no score: fewer than min_emails in the
+window), Highly engaged (score >= high), Moderately engaged (score >= moderate), Low engagement.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import polars as pl
 from cc_data.store.query import frame, row_count
 
 SCORE_DECIMALS = 9   # rounding keeps float noise in the sums from moving a score across a tier threshold
-TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "New", "Not emailed")
+TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "Not enough emails", "New",
+         "Not emailed")
+TOO_FEW = "Not enough emails"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,12 @@ class ScoreSettings:
     moderate: float = 0.3
     lapsed_days: int = 180
     new_days: int = 60
+    min_emails: int = 3   # emails received in the window before a contact is scored
+
+    @property
+    def max_score(self) -> float:
+        """The top of the scale: every email clicked and opened by a person."""
+        return max(self.click_points, 0.0) + max(self.open_points, self.machine_open_points, 0.0)
 
 
 def contact_directory(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -45,7 +55,9 @@ def contact_directory(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
                    settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
-    """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier."""
+    """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier. score is null
+    for a contact sent fewer than settings.min_emails emails in the window (tier Not enough emails, unless New,
+    Not emailed or Lapsed, which need no score, match first)."""
     window_start = as_of - timedelta(days=settings.window_days)
     before = lambda col: pl.col(col).is_not_null() & (pl.col(col) <= as_of)  # noqa: E731
     in_window = sends.filter(pl.col("sent_at").is_not_null() & (pl.col("sent_at") <= as_of)
@@ -72,9 +84,9 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
         "contact_id").agg(engaged_at.max().alias("last_engaged_at"))
     scored = (contacts.join(per_contact, on="contact_id", how="left").join(last_engaged, on="contact_id", how="left")
               .with_columns(pl.col("received", "clicks", "human_opens", "machine_only_opens").fill_null(0))
-              .with_columns(pl.when(pl.col("received") > 0)
+              .with_columns(pl.when((pl.col("received") > 0) & (pl.col("received") >= settings.min_emails))
                             .then((pl.col("_points") / pl.col("_weight")).round(SCORE_DECIMALS))
-                            .otherwise(0.0).alias("score")).drop("_points", "_weight"))
+                            .otherwise(None).alias("score")).drop("_points", "_weight"))
     recent = pl.col("last_engaged_at").is_not_null() & (
         pl.col("last_engaged_at") > as_of - timedelta(days=settings.lapsed_days))
     tier = (
@@ -82,12 +94,13 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
         .then(pl.lit("New"))
         .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
         .when(~recent).then(pl.lit("Lapsed"))
+        .when(pl.col("received") < settings.min_emails).then(pl.lit(TOO_FEW))
         .when(pl.col("score") >= settings.high).then(pl.lit("Highly engaged"))
         .when(pl.col("score") >= settings.moderate).then(pl.lit("Moderately engaged"))
         .otherwise(pl.lit("Low engagement"))
     )
     return scored.with_columns(tier.alias("tier")).sort(
-        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False])
+        pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True)
 
 
 def tier_counts(scored: pl.DataFrame) -> pl.DataFrame:
@@ -127,6 +140,7 @@ def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, m
                 & (pl.col("created_at") > pl.col("as_of") - timedelta(days=settings.new_days))).then(pl.lit("New"))
         .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
         .when(pl.col("recent") == 0).then(pl.lit("Lapsed"))
+        .when(pl.col("received") < settings.min_emails).then(pl.lit(TOO_FEW))
         .when(score >= settings.high).then(pl.lit("Highly engaged"))
         .when(score >= settings.moderate).then(pl.lit("Moderately engaged"))
         .otherwise(pl.lit("Low engagement"))

@@ -86,9 +86,10 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
         rows = Rows(w.con)
         for contact in ("c1", "c2"):
             rows.contact(contact)
-        activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
-        for contact in ("c1", "c2"):
-            rows.event(activity, contact, "sends", T0)
+        for n in range(3):   # three emails (the minimum to be scored), the last at T0
+            activity = rows.campaign(f"A{n}", f"Spring Appeal 2025 Email {n}", "Fundraising")
+            for contact in ("c1", "c2"):
+                rows.event(activity, contact, "sends", T0 - timedelta(days=2 - n))
     with read(db) as con:
         before = precomputed.stored_scores(con, scoring.ScoreSettings(), T0)
     assert before is not None and set(before[0]["tier"]) == {"Lapsed"}
@@ -100,7 +101,7 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
         assert after is not None
         assert_frame_equal(after[0], scoring.score_contacts(sends.per_send(con), scoring.contact_directory(con), T0))
     assert after[0].select("contact_id", "tier", "clicks").sort("contact_id").rows() == [
-        ("c1", "Highly engaged", 1), ("c2", "Lapsed", 0), ("c3", "Not emailed", 0)]
+        ("c1", "Highly engaged", 1), ("c2", "Lapsed", 0), ("c3", "Not emailed", 0)]   # c1: 3 × 1 / 2.98 = 1.01
 
 
 def test_a_late_click_after_the_latest_send_counts_as_engagement(tmp_path: Path) -> None:
