@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cc_data.cli.sync",        # sync, status
     "cc_data.cli.donations",   # donations import|sync
     "cc_data.cli.demo",        # demo
+    "cc_data.cli.segments",    # segments list|save|push
 )
 
 
