@@ -85,8 +85,8 @@ def recent(db_path: Path | str, limit: int = 500, actions: tuple[str, ...] = ())
                                     "rows": pl.Int64, "outcome": pl.Utf8, "detail": pl.Utf8})
     where = f"WHERE action IN ({', '.join('?' for _ in actions)})" if actions else ""
     with _open(db_path) as con:
-        table = con.execute(f"SELECT * FROM audit_log {where} ORDER BY at_utc DESC LIMIT ?",  # noqa: S608
-                            [*actions, limit]).to_arrow_table()
+        table = con.sql(f"SELECT * FROM audit_log {where} ORDER BY at_utc DESC LIMIT ?",  # noqa: S608
+                        params=[*actions, limit]).to_arrow_table()
     return pl.DataFrame(pl.from_arrow(table))
 
 

@@ -13,12 +13,16 @@ from cc_data.donations.dp_sync import sync_donorperfect
 from cc_data.donations.importer import read_gift_file, read_headers
 from cc_data.donations.imports import import_gifts, saved_mapping_for
 from cc_data.errors import UserError
+from pages.components import signin
 
 NOT_IN_FILE = "(not in file)"
 
 
 def render_donations_upload(settings: Settings) -> None:
     """The donations section: CSV upload with validation report, and the DonorPerfect API sync when configured."""
+    if not signin.is_admin():
+        st.caption("Importing gifts and syncing DonorPerfect are for admins.")
+        return
     st.caption(
         "Import a DonorPerfect gift export (CSV) to see which emails raised money on **Donation attribution**. "
         "Re-importing the same or an overlapping file never counts a gift twice (gifts are keyed on gift_id). "
@@ -65,8 +69,11 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
                  disabled=not validated.gifts or (strict and bool(validated.rejected))):
         remember = file_name.rsplit(".", 1)[0] if mapping != columns.recognise(headers) else None
         try:
-            result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
-                                     remember_mapping_as=remember, before_publish=refresh_changed)
+            signin.require_admin("import gifts")
+            with signin.audited("import", file_name) as entry:
+                result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
+                                         remember_mapping_as=remember, before_publish=refresh_changed)
+                entry.rows = len(result.gifts)
         except UserError as err:
             st.error(str(err))
             return
@@ -98,8 +105,10 @@ def _api_sync(settings: Settings) -> None:
         return
     if st.button("Sync gifts from DonorPerfect", key="don_sync"):
         try:
+            signin.require_admin("sync DonorPerfect")
             client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
-            with st.spinner("Fetching gifts and donors from DonorPerfect…"):
+            with st.spinner("Fetching gifts and donors from DonorPerfect…"), signin.audited("donations_sync",
+                                                                                           "DonorPerfect"):
                 result = sync_donorperfect(settings.db_path, client, before_publish=refresh_changed)
         except UserError as err:
             st.error(str(err))

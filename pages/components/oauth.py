@@ -18,6 +18,7 @@ import streamlit as st
 
 from cc_data.config import Settings
 from cc_data.errors import UserError
+from pages.components import signin
 
 FLOW_SECONDS = 600
 POLL_SECONDS = 2.0
@@ -86,7 +87,9 @@ def _finish(cfg: Settings, auth: ModuleType, pending: dict, code: str) -> None:
     st.session_state.pop(PENDING_KEY, None)
     _inbox().close(pending["state"])
     try:
-        auth.exchange_code(cfg, code, pending["verifier"], _redirect_uri())
+        signin.require_admin("connect Constant Contact")
+        with signin.audited("connect", "Constant Contact"):
+            auth.exchange_code(cfg, code, pending["verifier"], _redirect_uri())
     except UserError as err:
         st.session_state[RESULT_KEY] = ("error", str(err))
     else:
@@ -132,6 +135,9 @@ def _await_redirect(cfg: Settings, auth: ModuleType) -> None:
 def connect_section(cfg: Settings) -> None:
     from cc_data.api import auth
 
+    if not signin.is_admin():   # the page shows this section to admins only; a direct call is refused too
+        st.error(f"{signin.NOT_ADMIN} connect Constant Contact.")
+        return
     _handle_redirect(cfg, auth)
     with st.expander("Connect Constant Contact"):
         redirect = _redirect_uri()
