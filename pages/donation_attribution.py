@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import attribution, export
+from cc_data.analytics import attribution, compare, export
+from cc_data.analytics.campaigns import apply_filters
 from cc_data.analytics.derived import refresh_changed
 from cc_data.analytics.series import SERIES_HELP
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
-from pages.components import data
+from pages.components import charts, context, data, signin, tables, window
 from pages.components.downloads import CSV_MIME, personal_data_download
 from pages.components.page_start import open_page
 
@@ -36,7 +38,7 @@ within the window after the send – the honest comparison for "did the email dr
 
 
 def money(value: float | None) -> str:
-    return "–" if value is None else f"${value:,.0f}"
+    return charts.fmt("revenue", value)   # Overview's format: the same figure reads the same on both pages
 
 
 page = open_page("Donation attribution")
@@ -51,36 +53,60 @@ if page.core is None or not page.core.has_gifts:
         st.markdown(HOW_IT_WORKS)
     st.stop()
 
-choice = st.segmented_control("Attribution window", [*attribution.WINDOW_CHOICES, "Custom"], default="48 hours",
-                              required=True, key="attr_window")
+saved_window = window.hours()
+choice = st.segmented_control("Attribution window", [*attribution.WINDOW_CHOICES, "Custom"],
+                              default=window.choice_of(saved_window), required=True, key="attr_window",
+                              help="Every revenue figure in the app (Overview, Compare appeals) follows this window.")
 if choice == "Custom":
-    window_hours = float(st.number_input("Window in hours", min_value=1, max_value=24 * 90, value=72,
+    window_hours = float(st.number_input("Window in hours", min_value=1, max_value=24 * 90,
+                                         value=int(saved_window) if window.choice_of(saved_window) == "Custom" else 72,
                                          key="attr_custom_hours"))
 else:
     window_hours = float(attribution.WINDOW_CHOICES.get(choice or "48 hours", 48))
-loaded = data.attribution_page(page.db, page.version, window_hours)
-gifts, campaigns, match = loaded.gifts, loaded.campaigns, loaded.match
-first_gift, last_gift = gifts["gift_date"].min(), gifts["gift_date"].max()
-if first_gift is not None:
-    st.caption(f"Every gift from {first_gift:%b %d, %Y} to {last_gift:%b %d, %Y}: the sidebar's campaign filters "
-               "do not apply here (Overview shows the revenue of the campaigns they select).")
+window.remember(window_hours)
+loaded = data.attribution_page(page.db, page.version, window_hours, cfg.fiscal_year_start)
+all_gifts, match = loaded.gifts, loaded.match
+filters = context.current_filters()
+chosen = apply_filters(page.core.campaigns, filters)
+chosen_ids = chosen["campaign_id"].to_list()
+period = (f"{filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}" if filters.start and filters.end else "any time")
+in_period = pl.col("gift_date").is_between(filters.start, filters.end) if filters.start and filters.end else pl.lit(True)
+credited = all_gifts.filter(pl.col("campaign_id").is_in(chosen_ids))
+received = all_gifts.filter(in_period)
+gifts = pl.concat([credited, received]).unique("gift_id", keep="first").sort("gift_date", "gift_id")
+campaigns = loaded.campaigns.filter(pl.col("campaign_id").is_in(chosen_ids))
+scope = f"{window.label(window_hours)} · campaigns sent {period}"
+st.caption(f"**Scope:** gifts credited with the {window.label(window_hours)} to the {chosen.height:,} campaigns the "
+           f"sidebar selects (sent {period}), and every gift dated in that period. Overview's *Attributed revenue* "
+           "is the same figure.")
 with st.expander("How is this computed?"):
     st.markdown(HOW_IT_WORKS)
 
-tiers = attribution.tier_breakdown(gifts)
-influenced = tiers.filter(pl.col("tier") != "unattributed")["revenue"].sum()
+positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+tiers = attribution.tier_breakdown(credited).filter(pl.col("tier") != "unattributed")
+unattributed = received.filter(pl.col("campaign_id").is_null())
 cols = [*st.columns(2), *st.columns(2)]   # two rows: four money figures do not fit one row at 1024 px
-cols[0].metric("Influenced revenue", money(influenced), help="Revenue attributed to a campaign by any rule.")
-cols[1].metric("Total revenue", money(gifts["amount"].sum()), help="All revenue gifts, net of adjustments.")
-cols[2].metric("Gifts", f"{tiers['gifts'].sum():,}")
+cols[0].metric("Attributed revenue", money(credited["amount"].sum()),
+               help=f"Net revenue of the gifts credited to the selected campaigns by any rule ({scope}).")
+cols[1].metric("Gifts attributed", f"{credited.filter(positive)['transaction_id'].n_unique():,}",
+               help="Revenue gifts credited to the selected campaigns, one per transaction (split parts count once; "
+                    "adjustments and refunds change revenue, not the count; pledges are not gifts).")
+cols[2].metric("All revenue received", money(received["amount"].sum()),
+               help=f"Every revenue gift dated {period}, attributed or not, net of adjustments and refunds.")
 cols[3].metric("Donors matched to contacts", f"{match.rate:.0%}" if match.rate is not None else "–",
                help="By cc_contact_id first, then by normalised email.")
+undated = all_gifts.filter(pl.col("campaign_id").is_not_null()
+                           & ~pl.col("campaign_id").is_in(page.core.campaigns["campaign_id"].to_list()))
+if undated.height:
+    st.caption(f"Also credited, to campaigns with no send on record (a code mapped to a campaign sent before "
+               f"tracking began, or never sent by email): {money(undated['amount'].sum())} from "
+               f"{undated.filter(positive)['transaction_id'].n_unique():,} gifts, in no period's figures.")
 date_only = gifts.filter(pl.col("time_basis") == "calendar_day").height
 if date_only:
-    st.caption(f"{date_only:,} of {gifts.height:,} gifts have a date but no time: their windows are calendar days.")
+    st.caption(f"{date_only:,} of {gifts.height:,} gift rows have a date but no time: their windows are calendar days.")
 
-st.subheader("By tier")
-by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()]))
+st.subheader("Attributed revenue by tier")
+by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()], dtype=pl.Utf8))
 st.plotly_chart(
     px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
            labels={"tier": "Tier", "revenue": "Revenue", "label": "Gifts"})
@@ -90,33 +116,48 @@ st.plotly_chart(
     .update_yaxes(tickprefix="$", tickformat=",.0f", title="Revenue"),
     key="attr_tiers",
 )
-st.caption("Bar height is the revenue credited to each tier; the label over a bar is its number of gifts.")
+st.caption(f"Bar height is the revenue credited to each tier ({scope}); the label is its number of gifts. Not "
+           f"attributed to any email: {money(unattributed['amount'].sum())} from "
+           f"{unattributed.filter(positive)['transaction_id'].n_unique():,} gifts dated {period} (not drawn: it "
+           "would dwarf the tiers).")
 
 st.subheader("Revenue per campaign")
-shown = campaigns.filter(pl.col("revenue") != 0).select(
+per_campaign = tables.as_percent(campaigns.filter(pl.col("revenue") != 0).select(
     "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
-    "open_revenue", "send_revenue",
-)
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    "name": "Campaign", "revenue": st.column_config.NumberColumn("Revenue", format="$%.2f"),
-    "revenue_per_1000": st.column_config.NumberColumn("Per 1,000 emails", format="$%.2f"),
-    **{f"{t}_revenue": st.column_config.NumberColumn(f"{t.title()}", format="$%.2f") for t in attribution.TIERS[:4]},
+    "open_revenue", "send_revenue"), ())
+st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
+    "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
+    "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
+    "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
+    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in attribution.TIERS[:4]},
 })
+st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")
 
 st.subheader("Did the email drive giving? (gift rate within the window after the send)")
-rates = campaigns.filter(pl.col("baseline_gift_rate").is_not_null()).select(
+rates = tables.as_percent(campaigns.filter(pl.col("baseline_gift_rate").is_not_null()).select(
     "name", "sends", "clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"
-).with_columns(pl.col("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate") * 100)
+), ("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"))
 st.dataframe(rates, hide_index=True, width="stretch", column_config={
-    "name": "Campaign",
-    "clicker_gift_rate": st.column_config.NumberColumn("Clickers", format="%.2f%%"),
-    "opener_gift_rate": st.column_config.NumberColumn("Openers (no click)", format="%.2f%%"),
-    "baseline_gift_rate": st.column_config.NumberColumn("Baseline: sent, no open or click", format="%.2f%%"),
+    "name": "Campaign", "sends": tables.count("Emails sent"),
+    "clicker_gift_rate": tables.rate("Clickers who gave", decimals=2),
+    "opener_gift_rate": tables.rate("Openers (no click) who gave", decimals=2),
+    "baseline_gift_rate": tables.rate("Baseline: sent, no open or click", decimals=2),
 })
 
-st.subheader("Revenue per appeal series")
-st.caption(SERIES_HELP)
-st.dataframe(loaded.series, hide_index=True, width="stretch")
+st.subheader("Revenue per appeal series, year by year")
+series_scope = apply_filters(compare.with_series(page.core.campaigns, cfg.fiscal_year_start),
+                             replace(filters, start=None, end=None))
+series_rows = loaded.series.filter(pl.col("series").is_in(series_scope["series"].unique().to_list())).with_columns(
+    pl.col("revenue").sum().over("series").alias("_total")).sort(["_total", "series", "year"],
+                                                                 descending=[True, False, True]).drop("_total")
+st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)), hide_index=True, width="stretch",
+             column_config={"series": "Appeal series", "year": "Year", "campaigns": tables.count("Campaigns"),
+                            "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
+                            "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
+                            "revenue_per_1000": tables.money("Per 1,000 emails")})
+st.caption(f"{SERIES_HELP} One row per year (waves and resends together), never years added up; every year of "
+           f"the series, whatever the sidebar's dates (type, name and list filters apply). {window.label(window_hours)}"
+           ". Compare appeals shows the same years at equal age since the first send.")
 
 st.subheader("Donors matched to contacts")
 st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
@@ -131,7 +172,7 @@ st.dataframe(loaded.codes, hide_index=True, width="stretch")
 names = loaded.campaign_names
 labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), strict=True))
 edited = st.data_editor(
-    loaded.mapping.to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping",
+    loaded.mapping.to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping", disabled=not signin.is_admin(),
     column_config={
         "code_field": st.column_config.SelectboxColumn("Code field", options=list(attribution.CODE_FIELDS),
                                                        required=True),
@@ -140,10 +181,12 @@ edited = st.data_editor(
             "Campaign", options=list(labels), format_func=lambda cid: labels.get(cid, cid), required=True),
     },
 )
-if st.button("Save mapping", key="attr_save_mapping"):
+if signin.is_admin() and st.button("Save mapping", key="attr_save_mapping"):   # viewers see the mapping only
     try:
-        saved = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA),
-                                  before_publish=refresh_changed)   # attribution follows the new mapping
+        signin.require_admin("change the code mapping")
+        with signin.audited("mapping", "gift codes to campaigns") as entry:
+            saved = entry.rows = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA),
+                                                   before_publish=refresh_changed)   # attribution follows the mapping
     except UserError as err:
         st.error(str(err))
     else:
@@ -152,11 +195,19 @@ if st.button("Save mapping", key="attr_save_mapping"):
         st.rerun()
 
 st.subheader("Every gift")
-st.caption("One row per revenue gift with its tier, campaign and the touch that earned it – audit any number.")
-st.dataframe(gifts, hide_index=True, width="stretch")
-latest_gift = gifts["gift_date"].max()
+adjustments = gifts.filter(~positive).height
+st.caption(f"{gifts.filter(positive)['transaction_id'].n_unique():,} gifts in {gifts.height:,} rows ({adjustments:,} "
+           "adjustments or refunds, and split-gift parts, are rows of their own): each with its tier, campaign and the "
+           "touch that earned it, to audit any number above.")
+st.dataframe(gifts.select("gift_date", "amount", "donor_id", "tier", "campaign_name", "touch_time", "time_basis",
+                          "record_type", "is_adjustment", "attribution_note", "gift_id"),
+             hide_index=True, width="stretch", column_config={
+                 "gift_date": tables.day("Gift date"), "amount": tables.money("Amount"), "donor_id": "Donor ID",
+                 "tier": "Tier", "campaign_name": "Campaign", "touch_time": tables.moment("Email touch"),
+                 "time_basis": "Window counted in", "record_type": "Record type",
+                 "is_adjustment": "Adjustment or refund", "attribution_note": "Note", "gift_id": "Gift ID"})
 personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),
-                       file_name=export.gifts_filename(window_hours, latest_gift or date.today()), mime=CSV_MIME,
+                       file_name=export.gifts_filename(window_hours, date.today()), mime=CSV_MIME,
                        key="attr_download", what=f"attributed gifts, {window_hours:g} h window", rows=gifts.height,
-                       help="Named with the attribution window and the date of the latest gift. "
+                       help="Named with the attribution window and today's date. "
                             "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")

@@ -5,7 +5,7 @@ import streamlit as st
 from cc_data.analytics import overview
 from cc_data.analytics.campaigns import apply_filters, campaign_rates
 from cc_data.analytics.rates import COUNT_HELP, RATES
-from pages.components import charts, data
+from pages.components import charts, data, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Overview", "the overview")
@@ -14,7 +14,8 @@ if core.campaigns.is_empty() or filters.start is None:
     st.info("No campaign has been sent yet, so there is nothing to summarise. Sync again after your first send.")
     st.stop()
 
-revenue = data.campaign_revenue(page.db, page.version) if core.has_gifts else None
+window_hours = window.hours()
+revenue = data.campaign_revenue(page.db, page.version, window_hours) if core.has_gifts else None
 kpis = overview.period_kpis(core.campaigns, filters, human_opens_only=human,
                             revenue=revenue.select("campaign_id", "revenue") if revenue is not None else None)
 chosen = apply_filters(core.campaigns, filters)
@@ -23,7 +24,15 @@ prev_start, prev_end = overview.previous_period(filters.start, filters.end)
 st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}; "
            f"change against {prev_start:%b %d, %Y} – {prev_end:%b %d, %Y}. Rates are pooled over campaigns.")
 
-LABELS = {"delivered": "Delivered", "revenue": "Attributed revenue", "revenue_per_1000": "Revenue per 1,000 emails"}
+LABELS = {"delivered": "Delivered", "revenue": f"Attributed revenue · {window.label(window_hours)}",
+          "revenue_per_1000": "Revenue per 1,000 emails"}
+REVENUE_HELP = {
+    "revenue": f"Net revenue of the gifts credited with the {window.label(window_hours)} (chosen on Donation "
+               "attribution) to the campaigns sent in this period that the sidebar selects: the same figure as "
+               "Donation attribution's Attributed revenue.",
+    "revenue_per_1000": "Attributed revenue ÷ emails sent × 1,000 (M+R's definition; a primary email and its resend "
+                        "are two emails).",
+}
 rows = kpis.to_dicts()
 per_row = 3   # four cards a row truncate "$104,123" and long labels at 1024 px
 for start in range(0, len(rows), per_row):
@@ -32,7 +41,7 @@ for start in range(0, len(rows), per_row):
         metric = row["metric"]
         rate = RATES.get(metric)
         label = rate.label if rate else LABELS.get(metric, metric)
-        help_text = rate.formula if rate else COUNT_HELP.get(metric, "")
+        help_text = rate.formula if rate else REVENUE_HELP.get(metric) or COUNT_HELP.get(metric, "")
         with col, st.container(border=True):
             lower_is_better = metric in ("unsubscribe_rate", "bounce_rate")
             change = charts.fmt_change(metric, row["change"])
@@ -46,20 +55,16 @@ for start in range(0, len(rows), per_row):
 
 st.subheader("Latest campaigns")
 latest = overview.latest_campaigns(campaign_rates(chosen, human_opens_only=human), 15)
-st.dataframe(
-    latest.select("name", "type", "send_time", "sends", "delivered", "open_rate", "click_rate", "click_to_open",
-                  "unsubscribe_rate", "bounce_rate").with_columns(
-        *[(latest[c] * 100).alias(c) for c in ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate",
-                                                "bounce_rate")]),
-    hide_index=True, width="stretch",
-    column_config={
-        "name": "Campaign", "type": "Type",
-        "send_time": st.column_config.DatetimeColumn("Sent (UTC)", format="MMM D, YYYY HH:mm"),
-        "sends": st.column_config.NumberColumn("Sends", format="localized"),
-        "delivered": st.column_config.NumberColumn("Delivered", format="localized"),
-        **{k: st.column_config.NumberColumn(RATES[k].label, format="%.1f%%", help=RATES[k].formula)
-           for k in ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")},
-    },
-)
+tz = core.source.time_zone
+rate_keys = ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")
+shown = tables.local_times(tables.as_percent(latest.select("name", "type", "send_time", "sends", "delivered", *rate_keys),
+                                             rate_keys), ("send_time",), tz)
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    "name": "Campaign", "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
+    "sends": tables.count("Emails sent", COUNT_HELP.get("sends")), "delivered": tables.count("Delivered"),
+    **{k: tables.rate(RATES[k].label, RATES[k].formula, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
+       for k in rate_keys},
+})
+st.caption(f"Times in the account's time zone ({tables.zone_name(tz)}).")
 if not core.has_gifts:
     st.caption("Attributed revenue appears here once donations are imported (Data & sync → donations upload).")

@@ -1,7 +1,7 @@
 """Re-engagement: build a list of emailable contacts who stopped engaging, and download it."""
 
 from dataclasses import astuple
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -42,14 +42,26 @@ segment = data.segment(page.db, page.version, key, as_of)
 
 st.metric("Contacts in this segment", f"{segment.height:,}", help=f"As of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 name = f"re-engagement inactive {inactive} days"
+described = "; ".join(part for part in (
+    f"no click or human open in the last {inactive} days", f"sent at least {int(min_emails)} emails in that time",
+    f"joined more than {int(tenure)} days ago",
+    "on any of: " + ", ".join(list_names.get(i, i) for i in lists) if lists else "",
+    "tagged any of: " + ", ".join(tag_map.get(i, i) for i in chosen_tags) if chosen_tags else "",
+    "lapsed donors only" if lapsed else "", "machine-only openers left out" if no_machine else "",
+    "emailable contacts only (permission explicit or implicit)") if part)
+about = {"List": f"Re-engagement segment: {name}", "Criteria": described,
+         "Data as of": f"{as_of:%Y-%m-%d %H:%M} UTC (the latest send, open or click synced)",
+         "Source": page.core.source.organization_name or "Constant Contact account"}
+today = date.today()
 downloads = st.container(horizontal=True)   # buttons sized to their labels: columns cut them off at 1024 px
 # Files are built on click: an Excel workbook of 100k rows takes seconds, too slow for every rerun.
 personal_data_download(downloads, "Download CSV", lambda: export.to_csv_bytes(segment),
-                       file_name=export.export_filename(name, as_of.date(), "csv"), mime=CSV_MIME, key="seg_csv",
+                       file_name=export.export_filename(name, today, "csv"), mime=CSV_MIME, key="seg_csv",
                        what=name, rows=segment.height, disabled=segment.is_empty())
-personal_data_download(downloads, "Download Excel", lambda: export.to_excel_bytes(segment),
-                       file_name=export.export_filename(name, as_of.date(), "xlsx"), mime=XLSX_MIME, key="seg_xlsx",
-                       what=name, rows=segment.height, disabled=segment.is_empty())
+personal_data_download(downloads, "Download Excel", lambda: export.to_excel_bytes(segment, about=about),
+                       file_name=export.export_filename(name, today, "xlsx"), mime=XLSX_MIME, key="seg_xlsx",
+                       what=name, rows=segment.height, disabled=segment.is_empty(),
+                       help="With an 'About this list' sheet: the criteria, how fresh the data is and the count.")
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:

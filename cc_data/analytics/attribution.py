@@ -22,7 +22,8 @@ from cc_data.analytics.attribution_store import (
     stored_or_live,
     stored_windows,
 )
-from cc_data.analytics.series import appeal_series
+from cc_data.analytics.compare import fiscal_year
+from cc_data.analytics.series import appeal_series, name_year
 from cc_data.store.query import frame
 from cc_data.store.schema import CODE_FIELDS
 
@@ -70,7 +71,8 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
     out = (
         names.join(rates, on="campaign_id", how="full", coalesce=True)
         .join(by_campaign, on="campaign_id", how="full", coalesce=True)
-        .with_columns(sends=pl.coalesce("sends", "summary_sends"))
+        # emails sent, as Constant Contact's summary counts them (a primary and its resend: two), not recipients
+        .with_columns(sends=pl.coalesce("summary_sends", "sends"))
         .filter((pl.col("sends").fill_null(0) > 0) | pl.col("revenue").is_not_null())
     )
     zero_fill = ["gifts", "donors", "revenue", *[f"{tier}_revenue" for tier in TIERS[:4]]]
@@ -89,30 +91,40 @@ def _rate(numerator: str, denominator: str) -> pl.Expr:
 
 
 def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gifts: pl.DataFrame | None = None,
-                   campaigns: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per appeal series (cc_data.analytics.series.appeal_series): campaigns, gifts, donors, revenue, sends.
-    Pass `gifts` and `campaigns` (gift_attribution() and campaign_revenue() for the same window) to reuse them."""
+                   campaigns: pl.DataFrame | None = None, fiscal_start: int = 1,
+                   first_sends: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per appeal series (cc_data.analytics.series.appeal_series) and year (the name's, else the fiscal year of
+    the first send, as Compare appeals counts them): campaigns, emails sent, gifts, donors, revenue and revenue
+    per 1,000 emails. Years are never added together. Pass `gifts` and `campaigns` (gift_attribution() and
+    campaign_revenue() for the same window) to reuse them, and `first_sends` (campaign_id, send_time: the campaign
+    counts' first send); without it the summary's last send date places a campaign in its year."""
     gifts = gift_attribution(con, window_hours) if gifts is None else gifts
     campaigns = campaign_revenue(con, window_hours, gifts) if campaigns is None else campaigns
     gifts = gifts.filter(pl.col("campaign_id").is_not_null())
-    per_campaign = campaigns.select("campaign_id", "name", "sends")
+    if first_sends is None:
+        first_sends = frame(con, "SELECT campaign_id, last_sent_date AS send_time FROM campaign_summaries",
+                            own_cursor=True)
+    first_sends = first_sends.select("campaign_id", "send_time")
+    per_campaign = campaigns.select("campaign_id", "name", "sends").join(first_sends, on="campaign_id", how="left")
+    names = per_campaign["name"].to_list()
     series_of = per_campaign.with_columns(
-        series=pl.col("name").map_elements(appeal_series, return_dtype=pl.Utf8, skip_nulls=False)
-    ).select("campaign_id", "series", "sends")
+        pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
+        pl.coalesce(pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
+                    fiscal_year("send_time", fiscal_start)).alias("year"),
+    ).select("campaign_id", "series", "year", "sends")
     positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
-    gift_side = gifts.join(series_of.select("campaign_id", "series"), on="campaign_id", how="left").group_by(
-        "series"
-    ).agg(
+    keys = ["series", "year"]
+    gift_side = gifts.join(series_of.select("campaign_id", *keys), on="campaign_id", how="left").group_by(keys).agg(
         gifts=pl.col("transaction_id").filter(positive_gift).n_unique(),
         donors=pl.col("donor_id").filter(positive_gift).n_unique(),
         revenue=pl.col("amount").sum().round(2),
     )
-    send_side = series_of.group_by("series").agg(campaigns=pl.len(), sends=pl.col("sends").sum())
+    send_side = series_of.group_by(keys).agg(campaigns=pl.len(), sends=pl.col("sends").sum())
     return (
-        send_side.join(gift_side, on="series", how="full", coalesce=True)
+        send_side.join(gift_side, on=keys, how="full", coalesce=True)
         .with_columns(pl.col("gifts", "donors", "revenue").fill_null(0))
         .with_columns(revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000))
-        .sort(["revenue", "series"], descending=[True, False])
+        .sort(["series", "year"], descending=[False, True])
     )
 
 

@@ -1,8 +1,11 @@
-"""Downloads of contact lists and attributed gifts, safe to open in a spreadsheet.
+"""Downloads of contact lists and attributed gifts, safe to open in a spreadsheet and read by a person.
 
 A text cell that starts with =, +, -, @ (or a tab or carriage return) could run as a formula in Excel or
 Sheets, so it is prefixed with a single quote. Numeric, date and boolean columns are written as they are,
-so a refund's negative amount stays a number.
+so a refund's negative amount stays a number. Columns are named in words ("Email address", not `email`),
+times are plain ("2025-12-01 14:05", no "T" or microseconds), and a CSV starts with a UTF-8 byte-order mark,
+without which Excel reads "Noémie" as "NoÃ©mie". An Excel file carries an "About this list" sheet: what the
+list is, the criteria, how fresh the data is and how many rows it holds.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 from datetime import date
 
 import polars as pl
+from xlsxwriter import Workbook
 
 from cc_data.analytics.audience import EMAILABLE_PERMISSIONS
 
@@ -40,13 +44,43 @@ def _guard(df: pl.DataFrame) -> pl.DataFrame:
     return df
 
 
+BOM = "\ufeff"
+# Column names a person reads, for every column a download may carry; others keep their name, underscores as spaces.
+HEADERS: dict[str, str] = {
+    "email": "Email address", "first_name": "First name", "last_name": "Last name", "contact_id": "Contact ID",
+    "permission_to_send": "Permission to send", "emails_received": "Emails received in window",
+    "last_engaged_at": "Last engaged", "list_names": "Lists", "last_gift_date": "Last gift date",
+    "tier": "Tier", "score": "Engagement score (0-4)", "received": "Emails received", "clicks": "Clicks",
+    "human_opens": "Opens", "machine_only_opens": "Machine-only opens", "last_open_at": "Last open",
+    "last_click_at": "Last click", "gift_id": "Gift ID", "donor_id": "Donor ID", "amount": "Amount",
+    "gift_date": "Gift date", "gift_time": "Gift time", "time_basis": "Window counted in",
+    "campaign_id": "Campaign ID", "campaign_name": "Campaign", "campaign_activity_id": "Email (activity) ID",
+    "touch_time": "Email touch", "record_type": "Record type", "is_adjustment": "Adjustment or refund",
+    "transaction_id": "Transaction ID", "attribution_note": "Note",
+}
+
+
+def readable(df: pl.DataFrame) -> pl.DataFrame:
+    """Headers in words and times as plain text (dates stay dates)."""
+    times = [pl.col(c).dt.strftime("%Y-%m-%d %H:%M") for c, t in df.schema.items() if isinstance(t, pl.Datetime)]
+    out = df.with_columns(times)
+    return out.rename({c: HEADERS.get(c, c.replace("_", " ").capitalize()) for c in out.columns})
+
+
 def to_csv_bytes(df: pl.DataFrame) -> bytes:
-    return safe_for_spreadsheet(_guard(df)).write_csv().encode("utf-8")
+    return (BOM + readable(safe_for_spreadsheet(_guard(df))).write_csv()).encode("utf-8")
 
 
-def to_excel_bytes(df: pl.DataFrame, sheet: str = "Contacts") -> bytes:
+def to_excel_bytes(df: pl.DataFrame, sheet: str = "Contacts", about: dict[str, str] | None = None) -> bytes:
+    """The rows on `sheet`; `about` (e.g. {"List": ..., "Criteria": ..., "Data as of": ...}) on an "About this
+    list" sheet, with the number of rows."""
+    rows = readable(safe_for_spreadsheet(_guard(df)))
+    facts = {**(about or {}), "Rows": f"{rows.height:,}"}
     buffer = io.BytesIO()
-    safe_for_spreadsheet(_guard(df)).write_excel(buffer, worksheet=sheet[:31], autofit=True)
+    with Workbook(buffer) as book:
+        rows.write_excel(book, worksheet=sheet[:31], autofit=True)
+        pl.DataFrame({"About": list(facts), "Value": list(facts.values())}).write_excel(
+            book, worksheet="About this list", autofit=True)
     return buffer.getvalue()
 
 

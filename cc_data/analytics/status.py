@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import polars as pl
@@ -17,6 +18,7 @@ class SourceInfo:
     source: str                      # "demo", "live" or "unknown"
     organization_name: str | None
     last_sync_finished_at: datetime | None
+    time_zone: str = "UTC"           # the account's time_zone_id (IANA), for showing times as the account sees them
 
 
 def source_info(con: duckdb.DuckDBPyConnection) -> SourceInfo:
@@ -31,7 +33,18 @@ def source_info(con: duckdb.DuckDBPyConnection) -> SourceInfo:
         finished = rows[0][0] if rows and rows[0][0] else None
     # Only the demo builder marks its database; anything else the sync wrote came from a real account.
     source = meta.get("source") or ("live" if finished else "unknown")
-    return SourceInfo(source, org, _as_datetime(finished))
+    return SourceInfo(source, org, _as_datetime(finished), _time_zone(con))
+
+
+def _time_zone(con: duckdb.DuckDBPyConnection) -> str:
+    """The account summary's time_zone_id when it names a zone this machine knows, else UTC."""
+    if not table_exists(con, "account"):
+        return "UTC"
+    rows = con.execute("SELECT time_zone_id FROM account WHERE time_zone_id IS NOT NULL LIMIT 1").fetchall()
+    try:
+        return str(ZoneInfo(rows[0][0])) if rows else "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
 
 
 def _as_datetime(value: object) -> datetime | None:

@@ -89,3 +89,15 @@ def campaign_ages_table(at: pl.DataFrame) -> Table:
         **{c: rate(title(c), decimals=2 if c.startswith("click") else 1) for c in rate_cols},
         **{c: count(title(c)) for c in gift_cols}, **{c: money(title(c)) for c in money_cols},
     })
+
+
+def local_times(frame: pl.DataFrame, columns: tuple[str, ...], time_zone: str) -> pl.DataFrame:
+    """Stored times are UTC without a zone; shown in the account's time zone (wall-clock, zone dropped so every
+    table formats them the same way)."""
+    return frame.with_columns([pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(time_zone)
+                               .dt.replace_time_zone(None) for c in columns if c in frame.columns])
+
+
+def zone_name(time_zone: str) -> str:
+    """e.g. "US/Mountain" → "US/Mountain time"; "UTC" stays "UTC"."""
+    return "UTC" if time_zone == "UTC" else f"{time_zone} time"

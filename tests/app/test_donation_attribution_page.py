@@ -32,6 +32,8 @@ def build(db: Path, with_gifts: bool = True) -> Path:
                         "created_time) VALUES ('A1', ?, 'em_sends', ?)", [f"c{i}", datetime(2024, 12, 1, 10)])
         con.execute("INSERT INTO tracking_events VALUES ('A1', 'c1', 'em_clicks', TIMESTAMP '2024-12-01 11:00', "
                     "NULL, NULL, NULL, NULL, NULL, 1)")
+        con.execute("INSERT INTO tracking_events (campaign_activity_id, contact_id, tracking_activity_type, "
+                    "created_time) VALUES ('A2', 'c3', 'em_sends', TIMESTAMP '2025-03-15 10:00')")
         con.execute("INSERT INTO gift_code_campaigns VALUES ('solicit_code', 'SP25', 'K2')")
         if with_gifts:
             con.execute("INSERT INTO donors (donor_id, email) VALUES ('D1', 'p1@x.org'), ('D2', 'p2@x.org'), "
@@ -51,6 +53,8 @@ def run(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = app_test().run()
     open_page(at, "pages/donation_attribution.py")
     assert not at.exception, [e.value for e in at.exception]
+    if at.sidebar.date_input:   # every gift in scope: campaigns sent, and gifts dated, Jan 2024 to Dec 2025
+        at.sidebar.date_input(key="f_dates").set_value((date(2024, 1, 1), date(2025, 12, 1))).run()
     return at
 
 
@@ -69,8 +73,8 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     # g1 click (K1), g2 send window (calendar day after the send, K1), g3 coded (K2), g4 unattributed
-    assert metrics["Influenced revenue"] == "$185" and metrics["Total revenue"] == "$195"
-    assert metrics["Gifts"] == "4" and metrics["Donors matched to contacts"] == "67%"
+    assert metrics["Attributed revenue"] == "$185" and metrics["All revenue received"] == "$195"
+    assert metrics["Gifts attributed"] == "3" and metrics["Donors matched to contacts"] == "67%"
     gift_table = at.dataframe[-1].value
     assert sorted(zip(gift_table["gift_id"], gift_table["tier"], strict=True)) == [
         ("g1", "click"), ("g2", "send"), ("g3", "coded"), ("g4", "unattributed")]
@@ -78,7 +82,7 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     assert dict(zip(campaigns["name"], campaigns["revenue"], strict=True)) == {
         "Year-End Appeal 2024": 160.0, "Spring Appeal 2025": 25.0}
     assert any("calendar days" in c.value for c in at.caption)
-    assert any(c.value.startswith("Every gift from Dec 01, 2024 to Jun 01, 2025") for c in at.caption)
+    assert any("campaigns sent Jan 01, 2024 – Dec 01, 2025" in c.value for c in at.caption)
     assert at.get("download_button")
 
 
@@ -97,12 +101,15 @@ def test_gift_download_is_named_for_window_and_date_and_safe_for_spreadsheets(tm
 
     monkeypatch.setattr(st, "download_button", recording)
     at = run(db, monkeypatch)
-    assert downloads[-1]["file_name"] == "attributed-gifts-48h-2025-06-01.csv"   # g4 is the latest gift
-    rows = {r["gift_id"]: r for r in csv.DictReader(io.StringIO(downloads[-1]["data"]().decode("utf-8")))}
-    assert float(rows["g5"]["amount"]) == -20.0 and float(rows["g1"]["amount"]) == 120.0
-    assert rows["g1"]["campaign_name"] == "'=HYPERLINK(\"http://x.example\")"
+    today = date.today().isoformat()
+    assert downloads[-1]["file_name"] == f"attributed-gifts-48h-{today}.csv"
+    data = downloads[-1]["data"]()
+    assert data.startswith(b"\xef\xbb\xbf")   # Excel reads accents right only with the byte-order mark
+    rows = {r["Gift ID"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    assert float(rows["g5"]["Amount"]) == -20.0 and float(rows["g1"]["Amount"]) == 120.0
+    assert rows["g1"]["Campaign"] == "'=HYPERLINK(\"http://x.example\")"
     at.segmented_control(key="attr_window").set_value("7 days").run()
-    assert downloads[-1]["file_name"] == "attributed-gifts-168h-2025-06-01.csv"
+    assert downloads[-1]["file_name"] == f"attributed-gifts-168h-{today}.csv"
 
 def test_a_narrower_window_moves_gifts_out(tmp_path, monkeypatch):
     at = run(build(tmp_path / "cc.duckdb"), monkeypatch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -26,15 +26,49 @@ def gifts_frame() -> pl.DataFrame:
 
 
 def test_negative_amounts_survive_and_formula_text_is_neutralised() -> None:
-    rows = list(csv.DictReader(io.StringIO(export.to_csv_bytes(gifts_frame()).decode("utf-8"))))
-    assert [r["amount"] for r in rows] == ["120.0", "-25.5", "-0.01"]
-    assert [r["exact_amount"] for r in rows] == ["120.00", "-25.50", "-0.01"]
-    assert [r["refund_count"] for r in rows] == ["0", "-1", "-2"]
-    assert [r["gift_date"] for r in rows] == ["2025-12-01", "2025-12-02", "2025-12-03"]
-    assert rows[0]["donor_name"] == '\'=HYPERLINK("http://evil.example","click")'
-    assert [r["donor_name"] for r in rows[1:]] == ["Pat Lee", "'+Sam"]
-    assert [r["tier"] for r in rows] == ["click", "unattributed", "'@coded"]   # categorical text too
-    assert [r["gift_id"] for r in rows] == ["g1", "g2", "'-3"]                  # a text id is text, not a number
+    rows = list(csv.DictReader(io.StringIO(export.to_csv_bytes(gifts_frame()).decode("utf-8-sig"))))
+    assert [r["Amount"] for r in rows] == ["120.0", "-25.5", "-0.01"]
+    assert [r["Exact amount"] for r in rows] == ["120.00", "-25.50", "-0.01"]
+    assert [r["Refund count"] for r in rows] == ["0", "-1", "-2"]
+    assert [r["Gift date"] for r in rows] == ["2025-12-01", "2025-12-02", "2025-12-03"]
+    assert rows[0]["Donor name"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert [r["Donor name"] for r in rows[1:]] == ["Pat Lee", "'+Sam"]
+    assert [r["Tier"] for r in rows] == ["click", "unattributed", "'@coded"]   # categorical text too
+    assert [r["Gift ID"] for r in rows] == ["g1", "g2", "'-3"]                  # a text id is text, not a number
+
+
+def test_csv_opens_in_excel_with_accents_words_for_headers_and_plain_times() -> None:
+    people = pl.DataFrame({"email": ["noemie@x.org"], "first_name": ["Noémie"], "permission_to_send": ["implicit"],
+                           "last_engaged_at": [datetime(2025, 3, 4, 14, 5, 33, 120000)]})
+    data = export.to_csv_bytes(people)
+    assert data.startswith(b"\xef\xbb\xbf")   # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows == [{"Email address": "noemie@x.org", "First name": "Noémie", "Permission to send": "implicit",
+                     "Last engaged": "2025-03-04 14:05"}]
+
+
+def test_excel_file_states_what_the_list_is_and_how_many_rows() -> None:
+    people = pl.DataFrame({"email": ["a@x.org", "b@x.org", "c@x.org"],
+                           "permission_to_send": ["implicit", "explicit", "unsubscribed"]})
+    book = openpyxl_free_read(export.to_excel_bytes(people, about={"List": "Lapsed", "Data as of": "2025-12-01"}))
+    assert book["About this list"] == [["About", "Value"], ["List", "Lapsed"], ["Data as of", "2025-12-01"], ["Rows", "2"]]
+    assert book["Contacts"][0] == ["Email address", "Permission to send"] and len(book["Contacts"]) == 3
+
+
+def openpyxl_free_read(data: bytes) -> dict[str, list[list[str]]]:
+    """The cell text of each sheet of an .xlsx (shared strings), read with the standard library."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        strings = [re.sub(r"<[^>]+>", "", si) for si in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode())]
+        names = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+        sheets = {}
+        for n, name in enumerate(names, start=1):
+            xml = z.read(f"xl/worksheets/sheet{n}.xml").decode()
+            sheets[name] = [[strings[int(v)] if t == "s" else v for t, v in re.findall(r'<c r="[A-Z]+\d+"(?: s="\d+")?(?: t="(\w+)")?><v>([^<]*)</v>', row)]
+                            for row in re.findall(r"<row [^>]*>(.*?)</row>", xml)]
+    return sheets
 
 
 def test_gifts_file_name_says_what_window_and_date() -> None:

@@ -233,20 +233,21 @@ def test_a_resend_counts_each_recipient_once():
     assert (k1["sends"], k1["openers"], k1["not_engaged"]) == (2, 1, 1)
 
 
-def test_series_revenue_groups_years_and_waves():
+def test_series_revenue_keeps_each_year_apart():
     acct = (
         Account().contact("c1", "a@x.org").donor("D1", "a@x.org")
         .campaign("K1", "Year-End Appeal 2024", sends=100).campaign("K2", "Year-End Appeal 2025 - Wave 2", sends=50)
-        .campaign("K3", "Spring Appeal 2025", sends=10)
+        .campaign("K4", "Year-End Appeal 2025", sends=30).campaign("K3", "Spring Appeal 2025", sends=10)
         .code("solicit_code", "YE24", "K1").code("solicit_code", "YE25", "K2")
     )
     acct.gift("g1", "D1", 10, "2024-12-02", solicit_code="YE24").gift("g2", "D1", 5, "2025-12-02", solicit_code="YE25")
-    rows = {r["series"]: r for r in series_revenue(acct.con).to_dicts()}
-    assert set(rows) == {"Year-End Appeal", "Spring Appeal"}
-    ye = rows["Year-End Appeal"]
-    assert (ye["campaigns"], ye["sends"], ye["gifts"], ye["donors"], ye["revenue"]) == (2, 150, 2, 1, 15.0)
-    assert ye["revenue_per_1000"] == pytest.approx(100.0)
-    assert rows["Spring Appeal"]["revenue"] == 0
+    rows = {(r["series"], r["year"]): r for r in series_revenue(acct.con).to_dicts()}
+    assert set(rows) == {("Year-End Appeal", 2024), ("Year-End Appeal", 2025), ("Spring Appeal", 2025)}
+    y24, y25 = rows[("Year-End Appeal", 2024)], rows[("Year-End Appeal", 2025)]
+    assert (y24["campaigns"], y24["sends"], y24["gifts"], y24["revenue"]) == (1, 100, 1, 10.0)
+    assert (y25["campaigns"], y25["sends"], y25["gifts"], y25["revenue"]) == (2, 80, 1, 5.0)   # both 2025 waves
+    assert y25["revenue_per_1000"] == pytest.approx(5 / 80 * 1000)
+    assert rows[("Spring Appeal", 2025)]["revenue"] == 0
 
 
 

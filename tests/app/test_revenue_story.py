@@ -1,0 +1,48 @@
+"""One revenue story: Overview's attributed revenue is Donation attribution's, for the same window and period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from cc_data.analytics import attribution, campaigns, sends
+from tests.app.harness import app_test, open_page
+from tests.app.test_donation_attribution_page import build
+
+
+def metric(at, starts: str) -> tuple[str, str]:
+    found = next(m for m in at.metric if m.label.startswith(starts))
+    return found.label, found.value
+
+
+def expected_revenue(db: Path, start, end, window_hours: float) -> float:
+    with duckdb.connect(str(db), read_only=True) as con:
+        counts = campaigns.campaign_counts(sends.per_send(con), campaigns.campaign_catalog(con))
+        chosen = campaigns.apply_filters(counts, campaigns.Filters(start, end))["campaign_id"]
+        gifts = attribution.gift_attribution(con, window_hours)
+    return float(gifts.filter(pl.col("campaign_id").is_in(chosen.to_list()))["amount"].sum())
+
+
+def test_overview_and_attribution_show_the_same_revenue_and_follow_the_window(tmp_path, monkeypatch) -> None:
+    app_env = build(tmp_path / "cc.duckdb")
+    monkeypatch.setenv("CC_DB_PATH", str(app_env))
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    at = app_test()
+    at.run()
+    start, end = at.sidebar.date_input(key="f_dates").value
+    label, overview_48 = metric(at, "Attributed revenue")
+    assert "48-hour window" in label
+    open_page(at, "pages/donation_attribution.py")
+    assert not at.exception
+    assert metric(at, "Attributed revenue")[1] == overview_48
+    assert overview_48 == f"${expected_revenue(app_env, start, end, 48):,.0f}"
+
+    at.segmented_control(key="attr_window").set_value("7 days").run()
+    attribution_7d = metric(at, "Attributed revenue")[1]
+    open_page(at, "pages/overview.py")
+    label, overview_7d = metric(at, "Attributed revenue")
+    assert "7-day window" in label and overview_7d == attribution_7d
+    assert overview_7d == f"${expected_revenue(app_env, start, end, 168):,.0f}"
+    assert at.query_params["window"] in ("168", ["168"])
