@@ -8,8 +8,9 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import scoring
-from pages.components import charts, data
+from pages.components import charts, data, tables
 from pages.components.page_start import open_data_page
+from pages.components.push_panel import push_panel
 
 page = open_data_page("Engagement", "engagement scores")
 core = page.core
@@ -32,11 +33,14 @@ with st.expander("Scoring settings (defaults from the product's metric definitio
         moderate=c3.number_input("Moderately engaged: score ≥", 0.0, 10.0, defaults.moderate, 0.05),
         lapsed_days=int(c4.number_input("Lapsed: no engagement in (days)", 30, 730, defaults.lapsed_days, 30)),
         new_days=int(c4.number_input("New: joined within (days)", 0, 365, defaults.new_days, 10)),
+        min_emails=int(c2.number_input("Scored after receiving (emails)", 1, 50, defaults.min_emails, 1)),
     )
     st.markdown(f"Each email received in the window gets weight 0.5^(age ÷ half-life). Score = Σ weight × points "
-                f"÷ Σ weight: a recency-weighted average of points per email, so 1.0 means as engaged as opening "
-                f"every email. Tiers, first match wins: New, Not emailed, Lapsed, then score thresholds. "
-                f"Scored as of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
+                f"÷ Σ weight: a recency-weighted average of points per email, from **0** (nothing opened or "
+                f"clicked) to **{params.max_score:g}** (every email opened and clicked); 1.0 is as engaged as "
+                f"opening every email. A contact is scored once they received {params.min_emails} emails in the "
+                f"window. Tiers, first match wins: New, Not emailed, Lapsed, Not enough emails, then score "
+                f"thresholds. Scored as of the latest send, open or click recorded, {as_of:%b %d, %Y}.")
 
 scored, history = data.scores(page.db, page.version, astuple(params), as_of)
 counts = scoring.tier_counts(scored)
@@ -59,22 +63,35 @@ st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
 
 st.subheader("Contacts")
 f1, f2 = st.columns([2, 1])
-query = f1.text_input("Search name or email", placeholder="e.g. smith or @gmail.com")
+query = f1.text_input("Search name or email", placeholder="e.g. smith or @gmail.com",
+                      help="Accents and case do not matter: 'noemie' finds Noémie.")
 tiers = f2.multiselect("Tier", list(scoring.TIERS), placeholder="All tiers")
-table = scored
+tier_order = pl.DataFrame({"tier": list(scoring.TIERS), "_order": list(range(len(scoring.TIERS)))})
+table = scored.join(tier_order, on="tier", how="left").sort(["_order", "score"], descending=[False, True],
+                                                               nulls_last=True).drop("_order")
+
+
+def folded(expr: pl.Expr) -> pl.Expr:
+    """Lower case without accents, for searching."""
+    return expr.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+
+
 if query.strip():
-    q = query.strip().lower()
-    table = table.filter(pl.concat_str([pl.col("email"), pl.col("first_name"), pl.col("last_name")],
-                                       separator=" ", ignore_nulls=True).str.to_lowercase().str.contains(q, literal=True))
+    q = folded(pl.lit(query.strip()))
+    table = table.filter(folded(pl.concat_str([pl.col("email"), pl.col("first_name"), pl.col("last_name")],
+                                              separator=" ", ignore_nulls=True)).str.contains(q, literal=True))
 if tiers:
     table = table.filter(pl.col("tier").is_in(tiers))
-st.caption(f"{table.height:,} of {scored.height:,} contacts")
+st.caption(f"{table.height:,} of {scored.height:,} contacts, by tier then score (0 to {params.max_score:g}).")
+if tiers:   # the contacts shown, as a Constant Contact list
+    push_panel(f"Engagement {' and '.join(tiers)}", table.select("contact_id"), key="tier_push")
 event = st.dataframe(
     table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
                  "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="contacts_table",
     column_config={"email": "Email", "first_name": "First name", "last_name": "Last name", "tier": "Tier",
-                   "score": st.column_config.NumberColumn("Score", format="%.2f"), "clicks": "Clicks",
+                   "score": st.column_config.NumberColumn(f"Score (0–{params.max_score:g})", format="%.2f"),
+                   "clicks": "Clicks",
                    "received": "Emails", "human_opens": "Opens", "machine_only_opens": "Machine-only opens",
                    "permission_to_send": "Permission",
                    "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
@@ -88,7 +105,8 @@ if selected:
     if events.is_empty():
         st.info("No email activity recorded for this contact.")
     else:
-        st.dataframe(events, hide_index=True, width="stretch", column_config={
-            "time": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm")})
+        st.dataframe(tables.local_times(events, ("time",), core.source.time_zone), hide_index=True, width="stretch", column_config={
+            "time": st.column_config.DatetimeColumn(f"When ({tables.zone_name(core.source.time_zone)})",
+                                                    format="MMM D, YYYY h:mm a")})
 else:
     st.caption("Select a row to see that contact's timeline of sends, opens, clicks and gifts.")

@@ -22,7 +22,7 @@ PALETTE = {
 }
 TIER_COLOURS = {
     "Highly engaged": "#1b7837", "Moderately engaged": "#7fbf7b", "Low engagement": "#d9d9d9",
-    "Lapsed": "#d6604d", "New": "#4393c3", "Not emailed": "#f4e3b5",
+    "Lapsed": "#d6604d", "Not enough emails": "#bdbdbd", "New": "#4393c3", "Not emailed": "#f4e3b5",
 }
 SERIES_COLOURS = ["#1f77b4", "#e07b00", "#2e8b57", "#9467bd", "#c0392b", "#17becf"]
 
