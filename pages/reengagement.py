@@ -9,6 +9,7 @@ from cc_data.analytics import export, segments
 from pages.components import data
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page
+from pages.components.push_panel import push_panel
 
 page = open_data_page("Re-engagement", "re-engagement lists")
 core = page.core
@@ -62,6 +63,7 @@ personal_data_download(downloads, "Download Excel", lambda: export.to_excel_byte
                        file_name=export.export_filename(name, today, "xlsx"), mime=XLSX_MIME, key="seg_xlsx",
                        what=name, rows=segment.height, disabled=segment.is_empty(),
                        help="With an 'About this list' sheet: the criteria, how fresh the data is and the count.")
+push_panel("Re-engagement", segment, criteria=criteria, key="seg_push")
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:
