@@ -175,3 +175,29 @@ def test_only_an_admin_may_change_the_code_mapping(team_db: Path, tmp_path: Path
     assert not at.exception, [e.value for e in at.exception]
     assert at.metric   # the page itself is open to both roles
     assert ("Save mapping" in buttons(at)) == may_save
+
+
+def test_admins_see_who_did_what_and_that_the_last_sync_failed(team_db: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pages.components import schedule
+
+    monkeypatch.setattr(schedule, "installed_timers", lambda: [
+        schedule.Timer("cc-data-sync.timer", "cc-data-sync.service", "Wed 2026-12-02 02:30:00 UTC")])
+    audit.record(team_db, VIEWER, "download", what="re-engagement list (lapsed.csv)", rows=57)
+    audit.record(team_db, "command line (cc-data)", "sync", outcome="failed",
+                 detail="The Constant Contact login has expired: run `cc-data auth`.")
+    viewer = session(VIEWER)
+    viewer.run()
+    open_page(viewer, "pages/data_sync.py")
+    assert "Next scheduled sync: Wed 2026-12-02 02:30:00 UTC" in texts(viewer)
+    assert "Last sync failed" not in texts(viewer) and "Who did what" not in [s.value for s in viewer.subheader]
+    at = session(ADMIN)
+    at.run()
+    open_page(at, "pages/data_sync.py")
+    assert not at.exception, [e.value for e in at.exception]
+    failed = [e.value for e in at.error if "Last sync failed" in e.value]
+    assert failed and "login has expired" in failed[0]
+    assert "Who did what" in [s.value for s in at.subheader]
+    log = at.dataframe[-1].value
+    downloads = log[log["action"] == "download"]
+    assert list(downloads["who"]) == [VIEWER] and list(downloads["rows"]) == [57]
