@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import duckdb
 import polars as pl
 
@@ -70,3 +72,36 @@ def top_links(links: pl.DataFrame, campaign_ids: list[str], n: int = 10) -> pl.D
     return (links.filter(pl.col("campaign_id").is_in(campaign_ids)).group_by("link_url")
             .agg(pl.col("clickers").sum(), pl.col("clicks").sum(), pl.col("campaign_id").n_unique().alias("campaigns"))
             .sort(["clickers", "link_url"], descending=[True, False]).head(n))
+
+
+DONATE_WORDS = ("donate", "give", "giving", "gift", "donation")
+
+
+def is_donate_link(url: str | None) -> bool:
+    """A link to a giving page, by the words in its host and path (…/donate, coloradogives.org); the query string is
+    ignored (utm_campaign=giving-tuesday names the campaign, not the page)."""
+    if not url:
+        return False
+    parts = urlsplit(url.lower())
+    return any(word in parts.netloc + parts.path for word in DONATE_WORDS)
+
+
+def link_gifts(con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, campaign_ids: list[str]) -> pl.DataFrame:
+    """link_url, gifts, revenue: gifts credited to a campaign by a click (tier 'click') whose giver clicked that
+    link in that campaign's emails (a giver who clicked two links counts for both)."""
+    clicked = gifts.filter((pl.col("tier") == "click") & pl.col("campaign_id").is_in(campaign_ids))
+    if clicked.is_empty():
+        return pl.DataFrame(schema={"link_url": pl.Utf8, "gifts": pl.UInt32, "revenue": pl.Float64})
+    pairs = clicked.select("campaign_id", "contact_id").unique()
+    con.register("_gift_clickers", pairs.to_arrow())
+    try:
+        links = frame(con, f"""
+            SELECT DISTINCT a.campaign_id, e.contact_id, coalesce(e.link_url, '(unknown link)') AS link_url
+            FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
+            JOIN _gift_clickers g ON g.campaign_id = a.campaign_id AND g.contact_id = e.contact_id
+            WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'""")
+    finally:
+        con.unregister("_gift_clickers")
+    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    return clicked.join(links, on=["campaign_id", "contact_id"]).group_by("link_url").agg(
+        gifts=pl.col("transaction_id").filter(positive).n_unique(), revenue=pl.col("amount").sum().round(2))

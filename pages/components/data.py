@@ -164,14 +164,16 @@ class AttributionPage:
 
 
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
-def attribution_page(db_path: str, version: str, window_hours: float) -> AttributionPage:
+def attribution_page(db_path: str, version: str, window_hours: float, fiscal_start: int = 1) -> AttributionPage:
     """Everything Donation attribution shows for one window (call it only when Core.has_gifts)."""
     gifts = attributed_gifts(db_path, version, float(window_hours))
     if gifts is None:
         raise ValueError("attribution_page needs gifts: check Core.has_gifts first")
     with read(Path(db_path)) as con:
         per_campaign = attribution.campaign_revenue(con, window_hours, gifts)
-        return AttributionPage(gifts, per_campaign, attribution.series_revenue(con, window_hours, gifts, per_campaign),
+        first_sends = core(db_path, version).campaigns.select("campaign_id", "send_time")
+        series = attribution.series_revenue(con, window_hours, gifts, per_campaign, fiscal_start, first_sends)
+        return AttributionPage(gifts, per_campaign, series,
                                attribution.match_report(con), gift_codes(con), code_mapping(con),
                                campaign_choices(con))
 
@@ -211,3 +213,13 @@ def clear() -> None:
     for loader in (core, campaign_sends, contact_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
                    attribution_page, scores, segment):
         loader.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def link_gifts(db_path: str, version: str, window_hours: float, campaign_ids: tuple[str, ...]) -> pl.DataFrame | None:
+    """trends.link_gifts for the attributed gifts of a window, or None without gifts."""
+    gifts = attributed_gifts(db_path, version, float(window_hours))
+    if gifts is None:
+        return None
+    with read(Path(db_path)) as con:
+        return trends.link_gifts(con, gifts, list(campaign_ids))
