@@ -34,12 +34,15 @@ __all__ = [
 ]
 
 
-def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48) -> pl.DataFrame:
+def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48, *, count_machine_opens: bool = False,
+                     count_bounced_sends: bool = False) -> pl.DataFrame:
     """One row per revenue gift: gift_id, donor_id, contact_id, amount, gift_time, time_basis, tier,
     campaign_id, campaign_activity_id, touch_time (+ record_type, is_adjustment, transaction_id,
     gift_date, attribution_note, campaign_name), ordered by gift_date, gift_id. Read from the rows stored at
-    publish for a standard window."""
-    return stored_or_live(con, GIFTS_TABLE, ATTRIBUTION, window_hours, GIFT_ORDER)
+    publish for a standard window. By default a likely machine open is not an open and a bounced send is not a
+    send; `count_machine_opens` / `count_bounced_sends` count them (computed, not stored)."""
+    return stored_or_live(con, GIFTS_TABLE, ATTRIBUTION, window_hours, GIFT_ORDER,
+                          count_machine_opens=count_machine_opens, count_bounced_sends=count_bounced_sends)
 
 
 def revenue_by_campaign(gifts: pl.DataFrame) -> pl.DataFrame:

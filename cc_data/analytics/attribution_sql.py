@@ -11,6 +11,10 @@ Tiers, first match wins, one campaign per gift:
   click / open / send: the donor's contact clicked / opened / was sent the campaign's email within
          `window_hours` before the gift; the last touch wins, ties go to the lower campaign_id;
   unattributed.
+Evidence: by default an open flagged as a likely machine open (cc_data.analytics.sends.MachineOpenRule: an open
+within minutes of the send by a contact who "opens" nearly everything and never clicks) is not an open, and a
+send that bounced (any code) is not a send; a click always counts. `with_evidence(..., count_machine_opens=True,
+count_bounced_sends=True)` restores them (the stored tables are for the default).
 A gift with a `created_date` on its gift date is timed by that timestamp (`time_basis` = "timestamp");
 otherwise only its date is known and the window is in calendar days: touches on the gift date or the
 floor(window_hours / 24) days before it (`time_basis` = "calendar_day"; a window under 24 h means that day only).
@@ -19,6 +23,8 @@ floor(window_hours / 24) days before it (`time_basis` = "calendar_day"; a window
 from __future__ import annotations
 
 import math
+
+from cc_data.analytics.sends import MachineOpenRule, per_send_sql
 
 TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
 WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
@@ -90,13 +96,15 @@ coded AS (
     WHERE m.campaign_id IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY r.gift_id ORDER BY f.priority) = 1
 ),
-touches AS (
+giver_contacts AS (SELECT DISTINCT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment),
+touches AS (   -- joined to the per-send rows for the machine-open flag and the bounce
     SELECT t.contact_id, a.campaign_id, t.campaign_activity_id, t.created_time,
            CASE t.tracking_activity_type WHEN 'em_clicks' THEN 'click' WHEN 'em_opens' THEN 'open' ELSE 'send' END
                AS tier
     FROM tracking_events t JOIN campaign_activities a USING (campaign_activity_id)
+    LEFT JOIN __PER_SEND__ p ON p.campaign_activity_id = t.campaign_activity_id AND p.contact_id = t.contact_id
     WHERE t.tracking_activity_type IN ('em_sends', 'em_opens', 'em_clicks')
-      AND t.contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
+      AND t.contact_id IN (SELECT contact_id FROM giver_contacts) AND __EVIDENCE__
 ),
 in_reach AS (   -- touches within the widest window, then within each window
     SELECT r.gift_id, r.timed, r.gift_time, r.gift_day, t.campaign_id, t.campaign_activity_id, t.created_time,
@@ -230,3 +238,21 @@ def window_params(window_hours: float) -> dict[str, int]:
 def with_windows(template: str, windows: str) -> str:
     """The query with its `windows` relation filled in (LIVE_WINDOW, or every stored window written out)."""
     return template.replace("__WINDOWS__", windows)
+
+
+# A machine open: the per-send row's first open not flagged as a machine open (first_human_open_at) is the first
+# open past the rule's minutes, so an open at or after it is a human one, and none is when it is null.
+HUMAN_OPEN = "t.created_time >= p.first_human_open_at"
+DELIVERED_SEND = "NOT coalesce(p.bounced, false)"
+
+
+def with_evidence(template: str, per_send: str | None = None, *, count_machine_opens: bool = False,
+                  count_bounced_sends: bool = False) -> str:
+    """The query with what counts as a touch filled in. `per_send`: a FROM item holding the default rule's per-send
+    rows of (at least) the givers, e.g. the stored table; None computes them for the givers only."""
+    source = per_send or f"({per_send_sql(MachineOpenRule(), contacts='giver_contacts')})"
+    opens = "true" if count_machine_opens else HUMAN_OPEN
+    sends = "true" if count_bounced_sends else DELIVERED_SEND
+    evidence = (f"(t.tracking_activity_type = 'em_clicks' OR (t.tracking_activity_type = 'em_opens' AND {opens}) "
+                f"OR (t.tracking_activity_type = 'em_sends' AND {sends}))")
+    return template.replace("__PER_SEND__", source).replace("__EVIDENCE__", evidence)

@@ -7,6 +7,8 @@ gift_attribution() rows and the baseline counts behind campaign_revenue()'s gift
 `meta.attribution_store` records the windows and a digest of the SQL that built them; `stored_or_live` reads the
 stored rows when that record matches and the window is a standard one, and computes them otherwise (custom
 windows, in-memory databases, files published by an older version). Either way the result is the same frame.
+The stored rows are for the default evidence (no likely machine open, no bounced send: attribution_sql); asking
+to count those computes the query.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from cc_data.analytics.attribution_sql import (
     TOUCHES_TABLE,
     WINDOW_CHOICES,
     window_params,
+    with_evidence,
     with_windows,
 )
+from cc_data.analytics.sends import PER_SEND_TABLE, rule_stamp, stored_rule
 from cc_data.store.query import frame, table_exists
 
 GIFTS_TABLE = "attribution_gifts"
@@ -54,10 +58,23 @@ def _standard_windows() -> str:
     return f"SELECT * FROM (VALUES {rows}) AS v(window_hours, window_us, window_days)"
 
 
-def live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, order: str) -> pl.DataFrame:
+def _per_send_item(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The stored per_send table when it holds the default rule's rows built by this code, else None (the
+    attribution query then computes the givers' rows itself)."""
+    cursor = con.cursor()   # the caller's connection may hold a result it has not fully fetched
+    try:
+        return PER_SEND_TABLE if stored_rule(cursor) == rule_stamp() else None
+    finally:
+        cursor.close()
+
+
+def live(con: duckdb.DuckDBPyConnection, template: str, window_hours: float, order: str, *,
+         count_machine_opens: bool = False, count_bounced_sends: bool = False) -> pl.DataFrame:
     """The query computed for one window (any number of hours), without its window_hours column."""
-    return frame(con, f"SELECT * EXCLUDE (window_hours) FROM ({with_windows(template, LIVE_WINDOW)}) "
-                       f"ORDER BY {order}", window_params(window_hours), own_cursor=True)
+    sql = with_evidence(with_windows(template, LIVE_WINDOW), _per_send_item(con),
+                        count_machine_opens=count_machine_opens, count_bounced_sends=count_bounced_sends)
+    return frame(con, f"SELECT * EXCLUDE (window_hours) FROM ({sql}) ORDER BY {order}", window_params(window_hours),
+                 own_cursor=True)
 
 
 def refresh_stored(con: duckdb.DuckDBPyConnection, *, gifts_only: bool = False) -> None:
@@ -81,7 +98,9 @@ def refresh_stored(con: duckdb.DuckDBPyConnection, *, gifts_only: bool = False) 
         return   # nothing to attribute: no page asks for attribution without gifts
     windows = _standard_windows()
     if not keep:
-        con.execute(f"CREATE TABLE {TOUCHES_TABLE} AS SELECT * FROM ({with_windows(ATTRIBUTION_TOUCHES, windows)})")
+        touches = with_evidence(with_windows(ATTRIBUTION_TOUCHES, windows),
+                                PER_SEND_TABLE if stored_rule(con) == rule_stamp() else None)
+        con.execute(f"CREATE TABLE {TOUCHES_TABLE} AS SELECT * FROM ({touches})")
         con.execute(f"CREATE TABLE {RATES_TABLE} AS SELECT * FROM ({with_windows(BASELINE, windows)}) "
                     f"ORDER BY window_hours, {RATES_ORDER}")
     con.execute(f"CREATE TABLE {GIFTS_TABLE} AS SELECT * FROM ({with_windows(ATTRIBUTION_FROM_TOUCHES, windows)}) "
@@ -102,10 +121,12 @@ def stored_windows(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
 
 
 def stored_or_live(con: duckdb.DuckDBPyConnection, table: str, template: str, window_hours: float,
-                    order: str) -> pl.DataFrame:
-    """The rows stored at publish for this window if there are, else the query computed (the same frame)."""
-    if window_hours not in stored_windows(con):
-        return live(con, template, window_hours, order)
+                   order: str, *, count_machine_opens: bool = False, count_bounced_sends: bool = False) -> pl.DataFrame:
+    """The rows stored at publish for this window if there are (default evidence only), else the query computed
+    (the same frame)."""
+    if count_machine_opens or count_bounced_sends or window_hours not in stored_windows(con):
+        return live(con, template, window_hours, order, count_machine_opens=count_machine_opens,
+                    count_bounced_sends=count_bounced_sends)
     return frame(con, f"SELECT * EXCLUDE (window_hours) FROM {table} WHERE window_hours = $window "
                        f"ORDER BY {order}", {"window": int(window_hours)}, own_cursor=True)
 
