@@ -39,8 +39,10 @@ from cc_data.analytics.donors_years import (
     fiscal_year_label,
     fiscal_year_span,
     gain_loss,
+    gift_rows,
     summarise,
     trend,
+    years_from_rows,
 )
 from cc_data.analytics.scoring import TIERS
 
@@ -72,8 +74,9 @@ class DonorFile:
 
 def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> DonorFile:
     """What every figure on the page shares, read once per database and fiscal year start."""
-    return DonorFile(start_month, fiscal_year(today, start_month), donor_years(con, start_month),
-                     donor_contacts(con), gift_facts(con), first_gifts(con, start_month))
+    rows = gift_rows(con)
+    return DonorFile(start_month, fiscal_year(today, start_month), years_from_rows(rows, start_month),
+                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month))
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import ATTRIBUTION_TOUCHES, REVENUE_GIFTS, TOUCHES_TABLE
+from cc_data.analytics.attribution_sql import ATTRIBUTION_TOUCHES, TOUCHES_TABLE
 from cc_data.analytics.attribution_store import stored_or_live
-from cc_data.analytics.donors_years import RETAINED, fiscal_year_span, fy_sql
+from cc_data.analytics.donors_years import RETAINED, fiscal_year_expr, fiscal_year_span
 from cc_data.analytics.scoring import TIERS
 from cc_data.analytics.sends import per_send_source
 from cc_data.store.query import frame
@@ -85,18 +85,16 @@ def retention_by(per_donor: pl.DataFrame, column: str, order: tuple[str, ...] = 
         .sort("_order", column).drop("_order"))
 
 
-def first_gifts(con: duckdb.DuckDBPyConnection, start_month: int,
+def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month: int,
                 window_hours: int = FIRST_GIFT_WINDOW_HOURS) -> pl.DataFrame:
-    """One row per donor: donor_id, contact_id, first_gift_id, first_gift_date, fiscal_year (of the first gift),
-    amount, touch (click, open, send: the best email touch within the window before the first gift, as attribution
-    finds it before codes; null: none)."""
-    firsts = frame(con, f"""
-        WITH rev AS ({REVENUE_GIFTS})
-        SELECT donor_id, contact_id, gift_id AS first_gift_id, gift_day AS first_gift_date,
-               CAST({fy_sql('gift_day')} AS INTEGER) AS fiscal_year, amount
-        FROM rev WHERE NOT is_adjustment AND amount > 0
-        QUALIFY row_number() OVER (PARTITION BY donor_id ORDER BY gift_day, gift_time, gift_id) = 1
-        ORDER BY donor_id""", {"start_month": start_month}, own_cursor=True)
+    """One row per donor with a positive gift, from donors_years.gift_rows(): donor_id, contact_id, first_gift_id,
+    first_gift_date, fiscal_year (of the first gift), amount, touch (click, open, send: the best email touch within
+    the window before the first gift, as attribution finds it before codes; null: none)."""
+    firsts = (rows.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0))
+              .sort("donor_id", "gift_day", "gift_time", "gift_id").group_by("donor_id", maintain_order=True).first()
+              .select("donor_id", "contact_id", pl.col("gift_id").alias("first_gift_id"),
+                      pl.col("gift_day").alias("first_gift_date"), fiscal_year_expr("gift_day", start_month),
+                      "amount"))
     touches = stored_or_live(con, TOUCHES_TABLE, ATTRIBUTION_TOUCHES, window_hours, "gift_id")
     return firsts.join(touches.select(pl.col("gift_id").alias("first_gift_id"), pl.col("tier").alias("touch")),
                        on="first_gift_id", how="left")

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import REVENUE_GIFTS
 from cc_data.analytics.audience import emailable
 from cc_data.analytics.sends import per_send_source
 from cc_data.store.query import frame
@@ -31,17 +30,6 @@ OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "why_not_email
                    "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving", "last_open_at",
                    "last_click_at")
 
-GIFT_FACTS = f"""
-WITH rev AS ({REVENUE_GIFTS})
-SELECT donor_id,
-       max(gift_day) FILTER (WHERE NOT is_adjustment AND amount > 0) AS last_gift_date,
-       arg_max(amount, gift_time) FILTER (WHERE NOT is_adjustment AND amount > 0) AS last_gift_amount,
-       max(amount) FILTER (WHERE NOT is_adjustment AND amount > 0) AS largest_gift,
-       round(sum(amount), 2) AS lifetime_giving
-FROM rev GROUP BY 1
-"""
-
-
 @dataclass(frozen=True)
 class DonorList:
     emailable: pl.DataFrame   # EMAILABLE_COLUMNS, ranked
@@ -52,9 +40,17 @@ class DonorList:
         return self.emailable.height + self.offline.height
 
 
-def gift_facts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """donor_id, last_gift_date, last_gift_amount, largest_gift, lifetime_giving (net of refunds)."""
-    return frame(con, GIFT_FACTS + " ORDER BY donor_id", own_cursor=True)
+def gift_facts(rows: pl.DataFrame) -> pl.DataFrame:
+    """From donors_years.gift_rows(): donor_id, last_gift_date, last_gift_amount, largest_gift (positive gifts,
+    before refunds), lifetime_giving (net of refunds)."""
+    positive = (rows.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0)).sort("gift_time", "gift_id")
+                .group_by("donor_id").agg(pl.col("gift_day").max().alias("last_gift_date"),
+                                          pl.col("amount").last().alias("last_gift_amount"),
+                                          pl.col("amount").max().alias("largest_gift")))
+    lifetime = rows.group_by("donor_id").agg(pl.col("amount").sum().round(2).alias("lifetime_giving"))
+    return (lifetime.join(positive, on="donor_id", how="left")
+            .select("donor_id", "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving")
+            .sort("donor_id"))
 
 
 def engagement_facts(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> pl.DataFrame:

@@ -56,28 +56,40 @@ def fiscal_year_label(year: int, start_month: int = 1) -> str:
     return f"FY{year} ({first:%b %Y} – {last:%b %Y})"
 
 
-def fy_sql(day: str) -> str:
-    """SQL for the fiscal year of the date expression `day` (parameter $start_month)."""
-    return f"(year({day}) + CASE WHEN $start_month > 1 AND month({day}) >= $start_month THEN 1 ELSE 0 END)"
-
-
-DONOR_YEARS = f"""
-WITH rev AS ({REVENUE_GIFTS}),
-dated AS (   -- an adjustment that names its gift counts on that gift's date
-    SELECT r.donor_id, coalesce(CASE WHEN r.is_adjustment THEN parent.gift_day END, r.gift_day) AS day, r.amount,
-           r.is_adjustment
-    FROM rev r LEFT JOIN rev parent ON r.is_adjustment AND parent.gift_id = r.glink AND NOT parent.is_adjustment
-)
-SELECT donor_id, CAST({fy_sql('day')} AS INTEGER) AS fiscal_year, round(sum(amount), 2) AS amount,
-       count(*) FILTER (WHERE NOT is_adjustment) AS gifts
-FROM dated GROUP BY ALL
+GIFT_ROWS = f"""
+WITH rev AS ({REVENUE_GIFTS})
+SELECT r.donor_id, r.contact_id, r.gift_id, r.gift_day, r.gift_time, r.amount, r.is_adjustment,
+       -- an adjustment that names its gift counts on that gift's date
+       coalesce(CASE WHEN r.is_adjustment THEN parent.gift_day END, r.gift_day) AS counted_day
+FROM rev r LEFT JOIN rev parent ON r.is_adjustment AND parent.gift_id = r.glink AND NOT parent.is_adjustment
+ORDER BY r.donor_id, r.gift_day, r.gift_id
 """
+
+
+def gift_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every revenue row (attribution's REVENUE_GIFTS): donor_id, contact_id, gift_id, gift_day, gift_time,
+    amount, is_adjustment, counted_day (the day it counts on: its gift's for an adjustment naming one)."""
+    return frame(con, GIFT_ROWS, own_cursor=True)
+
+
+def fiscal_year_expr(day: str, start_month: int) -> pl.Expr:
+    """The fiscal year of the date column `day` (polars)."""
+    shift = (pl.col(day).dt.month() >= start_month).cast(pl.Int32) if start_month > 1 else pl.lit(0, pl.Int32)
+    return (pl.col(day).dt.year().cast(pl.Int32) + shift).alias("fiscal_year")
+
+
+def years_from_rows(rows: pl.DataFrame, start_month: int = 1) -> pl.DataFrame:
+    """donor_years() from gift_rows()."""
+    return (rows.with_columns(fiscal_year_expr("counted_day", start_month))
+            .group_by("donor_id", "fiscal_year")
+            .agg(pl.col("amount").sum().round(2), (~pl.col("is_adjustment")).sum().alias("gifts"))
+            .sort("donor_id", "fiscal_year"))
 
 
 def donor_years(con: duckdb.DuckDBPyConnection, start_month: int = 1) -> pl.DataFrame:
     """donor_id, fiscal_year, amount (net), gifts: one row per donor and fiscal year with a revenue row, net of
     refunds and adjustments (which may leave 0 or less: then the donor did not give that year)."""
-    return frame(con, DONOR_YEARS + " ORDER BY donor_id, fiscal_year", {"start_month": start_month}, own_cursor=True)
+    return years_from_rows(gift_rows(con), start_month)
 
 
 def gain_loss(years: pl.DataFrame, year: int) -> pl.DataFrame:

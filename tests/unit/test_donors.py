@@ -25,6 +25,7 @@ import pytest
 
 from cc_data.analytics import audience, donors, export
 from cc_data.analytics.donors_email import first_gifts, first_gifts_by_year
+from cc_data.analytics.donors_years import gift_rows
 from cc_data.store.schema import migrate
 from tests.app.fixture_db import Rows
 
@@ -150,7 +151,7 @@ def test_retention_by_email_engagement(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_first_gifts_after_an_email_touch(con: duckdb.DuckDBPyConnection) -> None:
-    by_year = first_gifts_by_year(first_gifts(con, 1), [2024, 2025])
+    by_year = first_gifts_by_year(first_gifts(con, gift_rows(con), 1), [2024, 2025])
     rows = {r["fiscal_year"]: r for r in by_year.iter_rows(named=True)}
     # 2025's first gifts: D1 only, on Mar 1 (a date), two calendar days after clicking the appeal (Feb 28)
     assert (rows[2025]["first_gifts"], rows[2025]["after_email"], rows[2025]["after_click"]) == (1, 1, 1)
