@@ -97,8 +97,7 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
     contact_id, tier (the engagement scores as of the latest activity), or None."""
     per_donor = gain_loss(donor_file.years, year)
     matched = donor_file.contacts.filter(pl.col("contact_id").is_not_null())
-    ids = per_donor.join(matched, on="donor_id")["contact_id"].unique().to_list()
-    emails = email_year(con, ids, year, donor_file.start_month)
+    emails = email_year(con, year, donor_file.start_month)
     per_donor = with_email(per_donor, matched, emails, tiers).join(
         donor_file.contacts.select("donor_id", "first_name", "last_name"), on="donor_id", how="left")
     trend_years = list(range(year - TREND_YEARS + 1, year + 1))
@@ -106,7 +105,7 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
                     retention_by(per_donor, "email_group", tuple(EMAIL_GROUPS.values())),
                     retention_by(per_donor, "tier", (*TIERS, NOT_ON_EMAIL)),
                     first_gifts_by_year(donor_file.firsts, trend_years),
-                    conversion(con, donor_file.firsts, year, donor_file.start_month, tiers))
+                    conversion(emails, donor_file.firsts, year, donor_file.start_month, tiers))
 
 
 def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, audience: pl.DataFrame,

@@ -34,9 +34,9 @@ APPEALS = """SELECT campaign_id FROM campaigns WHERE type_code = 25 OR upper(coa
              UNION SELECT campaign_id FROM gift_code_campaigns WHERE campaign_id IS NOT NULL"""
 
 
-def email_year(con: duckdb.DuckDBPyConnection, contact_ids: list[str], year: int, start_month: int) -> pl.DataFrame:
-    """contact_id, emails, email_group for the given contacts in fiscal year `year` (contacts sent nothing are
-    absent: their group is not_on_email)."""
+def email_year(con: duckdb.DuckDBPyConnection, year: int, start_month: int) -> pl.DataFrame:
+    """contact_id, emails, email_group of every contact sent an email in fiscal year `year` (contacts sent nothing
+    are absent: their group is not_on_email)."""
     first, last = fiscal_year_span(year, start_month)
     return frame(con, f"""
         WITH appeals AS ({APPEALS}),
@@ -44,13 +44,13 @@ def email_year(con: duckdb.DuckDBPyConnection, contact_ids: list[str], year: int
             SELECT p.contact_id, p.campaign_id IN (SELECT campaign_id FROM appeals) AS appeal, p.first_human_open_at,
                    p.first_click_at
             FROM {per_send_source(con)} AS p
-            WHERE p.sent_at >= $first AND p.sent_at < $end AND p.contact_id IN (SELECT unnest($ids)))
+            WHERE p.sent_at >= $first AND p.sent_at < $end AND p.contact_id IS NOT NULL)
         SELECT contact_id, count(*) AS emails,
                CASE WHEN bool_or(appeal AND first_click_at IS NOT NULL) THEN 'clicked_appeal'
                     WHEN bool_or(first_human_open_at IS NOT NULL OR first_click_at IS NOT NULL) THEN 'opened_only'
                     ELSE 'no_engagement' END AS email_group
         FROM rows GROUP BY 1 ORDER BY 1""",
-        {"first": first, "end": last + timedelta(days=1), "ids": contact_ids}, own_cursor=True)
+        {"first": first, "end": last + timedelta(days=1)}, own_cursor=True)
 
 
 def with_email(per_donor: pl.DataFrame, contacts: pl.DataFrame, emails: pl.DataFrame,
@@ -114,15 +114,13 @@ def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
             .fill_null(0).sort("fiscal_year"))
 
 
-def conversion(con: duckdb.DuckDBPyConnection, firsts: pl.DataFrame, year: int, start_month: int,
+def conversion(emails: pl.DataFrame, firsts: pl.DataFrame, year: int, start_month: int,
                tiers: pl.DataFrame | None) -> pl.DataFrame:
-    """Never-donor subscribers in fiscal year `year`: contacts sent at least one email that year who had not given
-    before it. Per engagement tier (as of the latest activity): subscribers, converted (first gift that year),
-    conversion (converted ÷ subscribers)."""
+    """Never-donor subscribers in fiscal year `year`: contacts sent at least one email that year (`emails`:
+    email_year()) who had not given before it. Per engagement tier (as of the latest activity): subscribers,
+    converted (first gift that year), conversion (converted ÷ subscribers)."""
     first_day, last_day = fiscal_year_span(year, start_month)
-    sent = frame(con, f"SELECT DISTINCT contact_id FROM {per_send_source(con)} AS p "
-                      "WHERE p.sent_at >= $first AND p.sent_at < $end AND p.contact_id IS NOT NULL",
-                 {"first": first_day, "end": last_day + timedelta(days=1)}, own_cursor=True)
+    sent = emails.select("contact_id")
     donor_contacts = firsts.filter(pl.col("contact_id").is_not_null()).group_by("contact_id").agg(
         pl.col("first_gift_date").min())
     people = sent.join(donor_contacts, on="contact_id", how="left").filter(
