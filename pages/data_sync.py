@@ -7,9 +7,10 @@ from cc_data import datasource
 from cc_data.analytics.reconcile import OPENS_NOTE, RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
-from pages.components import context, data, oauth, signin
+from pages.components import audit_panel, context, data, oauth, schedule, signin
 from pages.components.donations_upload import render_donations_upload
 from pages.components.page_start import current, open_page
+from pages.components.push_panel import pushes_section
 from pages.components.sync_progress import SyncProgressBar
 
 page = open_page("Data & sync")
@@ -39,6 +40,7 @@ if admin and st.button("Sync now", type="primary", help="Fetch what changed sinc
 
 if not demo and admin:
     oauth.connect_section(cfg)
+schedule.render(cfg, admin)   # the next scheduled sync; "last sync failed" and why, to admins
 
 page = current(cfg)   # Sync now may just have published a new database
 if page.core is None:
@@ -62,7 +64,7 @@ else:
     with c1:
         st.subheader("What is stored")
         st.dataframe(counts, hide_index=True, width="stretch", column_config={
-            "table": "Table", "rows": st.column_config.NumberColumn("Rows", format="localized")})
+            "table": None, "what": "What", "rows": st.column_config.NumberColumn("Rows", format="localized")})
     with c2:
         st.subheader("Freshness", help="When each stream last brought new data.")
         if freshness.is_empty():
@@ -98,6 +100,10 @@ else:
     styled = shown.drop("campaign_id").to_pandas().style.map(
         highlight, subset=diff_cols + ["mismatches", "difference"])
     st.dataframe(styled, hide_index=True, width="stretch", column_config=labels)
+    pushes_section(page.db)
 
 st.subheader("Donations")
 render_donations_upload(cfg)
+
+if admin:
+    audit_panel.render(cfg)

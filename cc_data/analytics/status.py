@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import polars as pl
 
+from cc_data.analytics.attribution import gift_attribution
 from cc_data.clock import naive_utc, utc_now
 from cc_data.store.query import frame, table_exists
 
@@ -88,8 +89,32 @@ def calls_today(con: duckdb.DuckDBPyConnection, today: datetime | None = None) -
     return int(rows[0][0]) if rows else 0
 
 
+STORED = (("contacts", "Contacts"), ("contact_lists", "Lists"), ("campaigns", "Campaigns"),
+          ("campaign_activities", "Emails (a campaign's primary email, resends, permalinks)"),
+          ("tracking_events", "Tracking events (sends, opens, clicks, bounces, opt-outs)"), ("donors", "Donors"))
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    tables = ("contacts", "contact_lists", "campaigns", "campaign_activities", "tracking_events", "gifts", "donors")
-    rows = [{"table": t, "rows": int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])}
-            for t in tables if table_exists(con, t)]
-    return pl.DataFrame(rows, schema={"table": pl.Utf8, "rows": pl.Int64})
+    """What is stored, in words: table, what, rows. Gift records are split the way every page counts gifts
+    (docs/donations.md): revenue gifts once per transaction, adjustments and refunds, and the records that are not
+    gifts (pledges, split-gift main records, soft credits)."""
+    rows = [{"table": t, "what": what, "rows": _count(con, f'SELECT count(*) FROM "{t}"')}
+            for t, what in STORED if table_exists(con, t)]
+    if table_exists(con, "gifts"):
+        rev = gift_attribution(con)   # the one definition of a gift
+        positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+        gift_rows = _count(con, "SELECT count(*) FROM gifts")
+        rows += [
+            {"table": "gifts", "what": "Revenue gifts (one per transaction: the count every page shows)",
+             "rows": rev.filter(positive)["transaction_id"].n_unique()},
+            {"table": "gifts", "what": "Adjustments and refunds (change revenue, not the gift count)",
+             "rows": rev.filter(~positive).height},
+            {"table": "gifts", "what": "Other gift records (pledges, split-gift parts, soft credits, no date)",
+             "rows": gift_rows - rev.filter(positive).height - rev.filter(~positive).height},
+            {"table": "gifts", "what": "All gift records imported", "rows": gift_rows},
+        ]
+    return pl.DataFrame(rows, schema={"table": pl.Utf8, "what": pl.Utf8, "rows": pl.Int64})
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])

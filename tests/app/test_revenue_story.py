@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from cc_data.analytics import attribution, campaigns, sends
+from cc_data.analytics import attribution, campaigns, derived, sends
+from cc_data.store.db import writer
 from tests.app.harness import app_test, open_page
 from tests.app.test_donation_attribution_page import build
 
@@ -46,3 +48,25 @@ def test_overview_and_attribution_show_the_same_revenue_and_follow_the_window(tm
     assert "7-day window" in label and overview_7d == attribution_7d
     assert overview_7d == f"${expected_revenue(app_env, start, end, 168):,.0f}"
     assert at.query_params["window"] in ("168", ["168"])
+
+
+def test_one_gift_count_on_every_page(tmp_path, monkeypatch) -> None:
+    db = build(tmp_path / "cc.duckdb")
+    with writer(db, before_publish=derived.refresh_all) as w:   # a refund of g1 and a pledge: neither is a gift
+        w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) VALUES "
+                      "('g5', 'D1', 'A', -20, DATE '2024-12-05', 'g1'), ('p1', 'D1', 'P', 500, DATE '2024-12-05', NULL)")
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.setenv("CONSTANT_CONTACT_CLIENT_ID", "an-app")   # the fixture is an account's data, not the demo
+    monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    at = app_test()
+    at.run()
+    open_page(at, "pages/donation_attribution.py")
+    at.sidebar.date_input(key="f_dates").set_value((date(2024, 1, 1), date(2025, 12, 1))).run()
+    assert any(c.value.startswith("4 gifts in 5 rows (1 adjustments or refunds") for c in at.caption)
+    open_page(at, "pages/data_sync.py")
+    stored = next(d.value for d in at.dataframe if "what" in d.value.columns)
+    by_what = dict(zip(stored["what"], stored["rows"], strict=True))
+    assert by_what["Revenue gifts (one per transaction: the count every page shows)"] == 4
+    assert by_what["Adjustments and refunds (change revenue, not the gift count)"] == 1
+    assert by_what["All gift records imported"] == 6
