@@ -3,6 +3,7 @@ numbers, the push, the result, and the push listed on Data & sync."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +16,24 @@ from tests.integration.conftest import settings_for
 LIST = "Lapsed 2026 (app test)"
 
 
+@pytest.fixture(scope="module")
+def synced_file(tmp_path_factory):
+    """One full sync of the small sandbox; each test copies it (every sandbox of one seed and day is the same)."""
+    from cc_data.sandbox.server import SandboxServer
+
+    where = tmp_path_factory.mktemp("synced")
+    with SandboxServer(seed=7, scale="small", rate_limit_rps=200.0) as sandbox:
+        assert run_sync(settings_for(sandbox, where)).outcome == "success"
+    return where / "cc.duckdb"
+
+
 @pytest.fixture
-def account_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def account_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synced_file: Path):
     from cc_data.sandbox.server import SandboxServer
 
     sandbox = SandboxServer(seed=7, scale="small", rate_limit_rps=200.0).start()
     settings = settings_for(sandbox, tmp_path)
-    assert run_sync(settings).outcome == "success"
+    shutil.copy(synced_file, settings.db_path)
     for key, value in {"CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
                        "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
                        "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
@@ -69,3 +81,23 @@ def test_preview_then_send_puts_the_segment_on_a_new_list(account_env) -> None:
 
     at = open_page(at, "pages/data_sync.py")
     assert any(LIST in df.value["list_name"].to_list() for df in at.dataframe if "list_name" in df.value.columns)
+
+
+def test_a_tier_on_engagement_goes_to_a_list_without_the_contacts_who_cannot_be_emailed(account_env) -> None:
+    sandbox = account_env
+    at = app_test()
+    at.run()
+    at = open_page(at, "pages/engagement.py")
+    tier = next(m for m in at.multiselect if m.label == "Tier")
+    tier.select(tier.options[0]).run()
+    shown = next(c.value for c in at.caption if " of " in c.value and "contacts, by tier" in c.value)
+    in_tier = int(shown.split(" of ")[0].replace(",", ""))
+    at.text_input(key="tier_push_new").set_value("Tier list").run()
+    at.button(key="tier_push_preview_button").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    to_add = int(_metric(at, "Will be added").replace(",", ""))
+    left_out = int(_metric(at, "Left out: not emailable").replace(",", ""))
+    assert to_add + left_out == in_tier and to_add > 0
+    at.button(key="tier_push_confirm").click().run()
+    assert any(f"{to_add:,} added" in s.value for s in at.success)
+    assert len(_members(sandbox, "Tier list")) == to_add
