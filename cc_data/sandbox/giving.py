@@ -86,7 +86,7 @@ def add_giving(account: Account, rng: np.random.Generator) -> None:
 
 
 def advance_giving(account: Account, start: int, end: int, rng: np.random.Generator) -> None:
-    """Gifts driven by the email events in (start, end], background and sustainer gifts in that window, and
+    """Gifts driven by the email events in (start, end], sustainer gifts in that window, and planned and
     earlier gifts entered by `end`; donors' totals follow. Call before the clock moves to `end`."""
     if account.giving is None:
         return
