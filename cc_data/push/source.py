@@ -48,7 +48,8 @@ def connect(settings: Settings, progress: Callable[[Any], None] | None = None) -
     if behind >= 1 / 24:
         advances.append(round(behind, 4))
     with demo._sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
-        cc.replay_list_writes(json.loads(meta.get(JOURNAL_KEY, "[]")))
+        if not cc.lists_api.journal:   # unless the demo's own start already replayed them
+            cc.replay_list_writes(json.loads(meta.get(JOURNAL_KEY, "[]")))
         token_file = settings.db_path.parent / "demo-push-tokens.json"
         token_file.unlink(missing_ok=True)   # a restarted sandbox does not know earlier tokens
         api = settings.with_(client_id=cc.client_id, client_secret=cc.client_secret,
