@@ -64,12 +64,13 @@ class DonorFile:
 
     @property
     def fiscal_years(self) -> list[int]:
-        """Years with a year before them in the data, latest first: the ones gain/loss can be shown for."""
+        """From the current fiscal year (or the latest with gifts) back to the first with gifts, latest first (in the
+        first, every donor is new)."""
         if self.years.is_empty():
             return []
         first = int(self.years["fiscal_year"].min())
         last = max(int(self.years["fiscal_year"].max()), self.current_year)
-        return list(range(last, first, -1))
+        return list(range(last, first - 1, -1))
 
 
 def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> DonorFile:
