@@ -100,7 +100,7 @@ with col2:
         st.info("No clicks recorded for these campaigns yet.")
     else:
         top = top.with_columns(donate=pl.col("link_url").map_elements(trends.is_donate_link, return_dtype=pl.Boolean))
-        given = data.link_gifts(page.db, page.version, window_hours, tuple(ids)) if page.core.has_gifts else None
+        given = data.link_gifts(page.db, page.version, window_hours, tuple(ids), window.lenient()) if page.core.has_gifts else None
         if given is not None:
             top = top.join(given, on="link_url", how="left").with_columns(
                 pl.when(pl.col("donate")).then(pl.col("gifts").fill_null(0)),
@@ -111,9 +111,9 @@ with col2:
             "link_url": st.column_config.LinkColumn("Link"), "donate": st.column_config.CheckboxColumn("Donate link"),
             "clickers": tables.count("Unique clickers"), "clicks": tables.count("All clicks"),
             "campaigns": tables.count("Campaigns"),
-            "gifts": tables.count("Gifts from its clickers", f"Gifts credited by a click ({window.label(window_hours)})"
+            "gifts": tables.count("Gifts from its clickers", f"Gifts credited by a click ({window.describe(window_hours)})"
                                   " to a campaign whose email the giver clicked this link in."),
             "revenue": tables.money("Their revenue")})
         if given is not None:
-            st.caption(f"Donate links show the gifts credited by a click with the {window.label(window_hours)} "
+            st.caption(f"Donate links show the gifts credited by a click with the {window.describe(window_hours)} "
                        "(set on Donation attribution) from people who clicked that link.")

@@ -37,8 +37,8 @@ if pool.is_empty():
 labels = dict(zip(pool["campaign_id"].to_list(),
                   [f"{n} ({t:%b %d, %Y})" for n, t in zip(pool["name"].to_list(), pool["send_time"].to_list(),
                                                           strict=True)], strict=True))
-gifts = data.gift_times(page.db, page.version, window_hours) if core.has_gifts else None
-money_scope = (f"Gifts and revenue: gifts attributed to these campaigns with the {window.label(window_hours)} "
+gifts = data.gift_times(page.db, page.version, window_hours, window.lenient()) if core.has_gifts else None
+money_scope = (f"Gifts and revenue: gifts attributed to these campaigns with the {window.describe(window_hours)} "
                "(set on Donation attribution), revenue net of refunds and adjustments.")
 
 

@@ -64,7 +64,14 @@ if choice == "Custom":
 else:
     window_hours = float(attribution.WINDOW_CHOICES.get(choice or "48 hours", 48))
 window.remember(window_hours)
-loaded = data.attribution_page(page.db, page.version, window_hours, cfg.fiscal_year_start)
+lenient = st.toggle("Count likely machine opens and bounced sends as evidence", value=window.lenient(),
+                    key="attr_lenient",
+                    help="Off (the default): an open flagged as a likely machine open (Apple Mail Privacy Protection, "
+                         "scanners) is not an open, and a send that bounced is not a send, so a gift they would have "
+                         "earned falls to an earlier real touch or is unattributed. On: both count, as before "
+                         "December 2026. Clicks and coded gifts are never affected; every revenue figure follows.")
+window.remember_lenient(lenient)
+loaded = data.attribution_page(page.db, page.version, window_hours, cfg.fiscal_year_start, lenient)
 all_gifts, match = loaded.gifts, loaded.match
 filters = context.current_filters()
 chosen = apply_filters(page.core.campaigns, filters)
@@ -75,8 +82,8 @@ credited = all_gifts.filter(pl.col("campaign_id").is_in(chosen_ids))
 received = all_gifts.filter(in_period)
 gifts = pl.concat([credited, received]).unique("gift_id", keep="first").sort("gift_date", "gift_id")
 campaigns = loaded.campaigns.filter(pl.col("campaign_id").is_in(chosen_ids))
-scope = f"{window.label(window_hours)} · campaigns sent {period}"
-st.caption(f"**Scope:** gifts credited with the {window.label(window_hours)} to the {chosen.height:,} campaigns the "
+scope = f"{window.describe(window_hours)} · campaigns sent {period}"
+st.caption(f"**Scope:** gifts credited with the {window.describe(window_hours)} to the {chosen.height:,} campaigns the "
            f"sidebar selects (sent {period}), and every gift dated in that period. Overview's *Attributed revenue* "
            "is the same figure.")
 with st.expander("How is this computed?"):
@@ -156,7 +163,7 @@ st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)), hide_index=
                             "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
                             "revenue_per_1000": tables.money("Per 1,000 emails")})
 st.caption(f"{SERIES_HELP} One row per year (waves and resends together), never years added up; every year of "
-           f"the series, whatever the sidebar's dates (type, name and list filters apply). {window.label(window_hours)}"
+           f"the series, whatever the sidebar's dates (type, name and list filters apply). {window.describe(window_hours)}"
            ". Compare appeals shows the same years at equal age since the first send.")
 
 st.subheader("Donors matched to contacts")

@@ -15,7 +15,7 @@ if core.campaigns.is_empty() or filters.start is None:
     st.stop()
 
 window_hours = window.hours()
-revenue = data.campaign_revenue(page.db, page.version, window_hours) if core.has_gifts else None
+revenue = data.campaign_revenue(page.db, page.version, window_hours, window.lenient()) if core.has_gifts else None
 kpis = overview.period_kpis(core.campaigns, filters, human_opens_only=human,
                             revenue=revenue.select("campaign_id", "revenue") if revenue is not None else None)
 chosen = apply_filters(core.campaigns, filters)
@@ -27,7 +27,7 @@ st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filte
 LABELS = {"delivered": "Delivered", "revenue": f"Attributed revenue · {window.label(window_hours)}",
           "revenue_per_1000": "Revenue per 1,000 emails"}
 REVENUE_HELP = {
-    "revenue": f"Net revenue of the gifts credited with the {window.label(window_hours)} (chosen on Donation "
+    "revenue": f"Net revenue of the gifts credited with the {window.describe(window_hours)} (chosen on Donation "
                "attribution) to the campaigns sent in this period that the sidebar selects: the same figure as "
                "Donation attribution's Attributed revenue.",
     "revenue_per_1000": "Attributed revenue ÷ emails sent × 1,000 (M+R's definition; a primary email and its resend "

@@ -125,27 +125,30 @@ def timeline(db_path: str, version: str, contact_id: str) -> pl.DataFrame:  # no
 
 
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=4)
-def attributed_gifts(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:  # noqa: ARG001
+def attributed_gifts(db_path: str, version: str, window_hours: float = 48,  # noqa: ARG001
+                     lenient: bool = False) -> pl.DataFrame | None:
     """gift_attribution() for one window, computed once and shared by Overview, Compare appeals and Donation
-    attribution; None without gifts."""
+    attribution; None without gifts. `lenient` counts likely machine opens and bounced sends as evidence."""
     with read(Path(db_path)) as con:
         if row_count(con, "gifts") == 0:
             return None
-        return attribution.gift_attribution(con, window_hours=window_hours)
+        return attribution.gift_attribution(con, window_hours=window_hours, count_machine_opens=lenient,
+                                            count_bounced_sends=lenient)
 
 
-def campaign_revenue(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
+def campaign_revenue(db_path: str, version: str, window_hours: float = 48,
+                     lenient: bool = False) -> pl.DataFrame | None:
     """campaign_id, gifts, donors, revenue (and by tier) per attributed campaign, or None when unavailable."""
-    gifts = attributed_gifts(db_path, version, float(window_hours))
+    gifts = attributed_gifts(db_path, version, float(window_hours), lenient)
     if gifts is None:
         return None
     return attribution.revenue_by_campaign(gifts)
 
 
-def gift_times(db_path: str, version: str, window_hours: float = 48) -> pl.DataFrame | None:
+def gift_times(db_path: str, version: str, window_hours: float = 48, lenient: bool = False) -> pl.DataFrame | None:
     """campaign_id, gift_time, amount, donor_id, transaction_id, is_adjustment of the gifts attributed to a
     campaign, or None."""
-    gifts = attributed_gifts(db_path, version, float(window_hours))
+    gifts = attributed_gifts(db_path, version, float(window_hours), lenient)
     if gifts is None:
         return None
     return gifts.filter(pl.col("campaign_id").is_not_null()).select(
@@ -164,9 +167,10 @@ class AttributionPage:
 
 
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
-def attribution_page(db_path: str, version: str, window_hours: float, fiscal_start: int = 1) -> AttributionPage:
+def attribution_page(db_path: str, version: str, window_hours: float, fiscal_start: int = 1,
+                     lenient: bool = False) -> AttributionPage:
     """Everything Donation attribution shows for one window (call it only when Core.has_gifts)."""
-    gifts = attributed_gifts(db_path, version, float(window_hours))
+    gifts = attributed_gifts(db_path, version, float(window_hours), lenient)
     if gifts is None:
         raise ValueError("attribution_page needs gifts: check Core.has_gifts first")
     with read(Path(db_path)) as con:
@@ -216,9 +220,10 @@ def clear() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def link_gifts(db_path: str, version: str, window_hours: float, campaign_ids: tuple[str, ...]) -> pl.DataFrame | None:
+def link_gifts(db_path: str, version: str, window_hours: float, campaign_ids: tuple[str, ...],
+               lenient: bool = False) -> pl.DataFrame | None:
     """trends.link_gifts for the attributed gifts of a window, or None without gifts."""
-    gifts = attributed_gifts(db_path, version, float(window_hours))
+    gifts = attributed_gifts(db_path, version, float(window_hours), lenient)
     if gifts is None:
         return None
     with read(Path(db_path)) as con:

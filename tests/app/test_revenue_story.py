@@ -70,3 +70,18 @@ def test_one_gift_count_on_every_page(tmp_path, monkeypatch) -> None:
     assert by_what["Revenue gifts (one per transaction: the count every page shows)"] == 4
     assert by_what["Adjustments and refunds (change revenue, not the gift count)"] == 1
     assert by_what["All gift records imported"] == 6
+
+
+def test_the_evidence_toggle_is_followed_and_named_on_overview(tmp_path, monkeypatch) -> None:
+    db = build(tmp_path / "cc.duckdb")
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    at = app_test()
+    at.run()
+    open_page(at, "pages/donation_attribution.py")
+    at.toggle(key="attr_lenient").set_value(True).run()
+    assert not at.exception
+    assert any("machine opens and bounced sends counted" in c.value for c in at.caption)
+    open_page(at, "pages/overview.py")
+    revenue = next(m for m in at.metric if m.label.startswith("Attributed revenue"))
+    assert "machine opens and bounced sends counted" in (revenue.help or "")
