@@ -136,3 +136,23 @@ def test_queued_activities_are_waited_out_then_given_up_in_one_line(api):
     with pytest.raises(ActivitiesQueued) as err:
         activities.submit(client, "add", "L", ["x"], sleep=waits.append)
     assert "\n" not in str(err.value) and len(waits) == activities.QUEUE_TRIES
+
+
+def test_the_push_library_writes_only_through_the_list_endpoints():
+    """Every write cc_data/push makes goes through post_json to a list-membership or list-creation path (the
+    client has no PUT): never contacts_json_import, PUT /contacts/{id} or resubscribe."""
+    import ast
+    from pathlib import Path
+
+    root = Path(activities.__file__).parent
+    written = set()
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                assert node.func.attr not in ("put", "patch", "delete", "request"), (path.name, node.func.attr)
+                if node.func.attr == "post_json":
+                    written.add(ast.unparse(node.args[0]))
+    assert written == {"'/contact_lists'", "ENDPOINTS[action]"}
+    assert set(activities.ENDPOINTS.values()) == {"/activities/add_list_memberships",
+                                                  "/activities/remove_list_memberships"}
+    assert not hasattr(ApiClient, "put_json")
