@@ -71,8 +71,11 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
         columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in RATE), width="stretch",
                                     key=f"curve_{metric}")
     notes = ["Rates are unique openers or clickers so far ÷ unique people delivered so far, over all of a "
-             "campaign's emails (a resend to non-openers, marked ▲, adds emails, not people, so it does not "
-             "lower the rate)."]
+             "campaign's emails."]
+    resent = sorted({labels.get(c, c) for c in resends["campaign_id"].to_list()})
+    if resent:
+        notes.append(f"Resent to non-openers (marked ▲): {', '.join(resent)}. A resend adds emails, not people, so "
+                     "it does not lower the rate; its openers raise it.")
     if gifts is not None:
         notes.append(money_scope)
     st.caption(" ".join(notes))

@@ -51,11 +51,11 @@ def test_pages_explain_missing_database(tmp_path: Path, monkeypatch: pytest.Monk
                                                                       for i in at.sidebar.info)
 
 
-def test_compare_appeals_explains_the_dip_only_when_a_resend_went_out(app_env: Path, tmp_path: Path,
+def test_compare_appeals_names_a_resend_only_when_one_went_out(app_env: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("pages/compare_appeals.py")
     assert not at.exception, [e.value for e in at.exception]
-    assert not [c.value for c in at.caption if "resend" in c.value]   # the synthetic account has no resend
+    assert not [c.value for c in at.caption if "Resent to non-openers" in c.value]   # the synthetic account has none
 
     db = tmp_path / "cc.duckdb"
     with writer(db, before_publish=derived.refresh_all) as w:
@@ -74,6 +74,6 @@ def test_compare_appeals_explains_the_dip_only_when_a_resend_went_out(app_env: P
     monkeypatch.setenv("CC_DB_PATH", str(db))
     at = run_page("pages/compare_appeals.py")
     assert not at.exception, [e.value for e in at.exception]
-    notes = [c.value for c in at.caption if "resend" in c.value]
+    notes = [c.value for c in at.caption if "Resent to non-openers" in c.value]
     assert len(notes) == 1 and "Year-End Appeal 2024" in notes[0] and "Year-End Appeal 2023" not in notes[0]
-    assert "deliveries too" in notes[0] and "dips" in notes[0]
+    assert "adds emails, not people" in notes[0]
