@@ -55,6 +55,8 @@ def test_every_service_runs_a_valid_command_from_the_install_directory(path: Pat
         assert program.name == "streamlit" and argv[1:3] == ["run", "app.py"] and (ROOT / "app.py").exists()
         address = argv[argv.index("--server.address") + 1]
         assert is_loopback(address), f"{path.name}: the dashboard must listen on loopback behind the proxy"
+        export = argv[argv.index("--client.disableDataExport") + 1]
+        assert export == "true", f"{path.name}: tables' own CSV export would bypass the audited downloads"
 
 
 def test_the_nightly_sync_is_quiet() -> None:
@@ -95,6 +97,6 @@ def test_every_cc_data_command_in_the_install_docs_is_valid(doc: str) -> None:
     assert any(c.startswith("sync") for c in commands), doc
     for command in commands:
         argv = shlex.split(command)
-        if any(a.isupper() or a in ("N", "FILE", "STREAM", "SECONDS", "...") or "|" in a for a in argv):
-            continue   # a placeholder such as `--wait N` or `import|sync`
+        if any(a.isupper() or a in ("N", "FILE", "STREAM", "SECONDS", "...") or set(a) & set("|[<") for a in argv):
+            continue   # a placeholder such as `--wait N`, `import|sync` or `[--json]`
         assert_valid_cc_data(argv, doc)
