@@ -87,7 +87,7 @@ def commands_in(markdown: str) -> list[str]:
     for block in code:
         for line in block.splitlines():
             line = line.split("#")[0]
-            found += re.findall(r"(?:^\s*|bin/)cc-data ([a-z]+(?: [^&;|]*)?)", line)   # not `sudo -u cc-data`
+            found += re.findall(r"(?:^\s*|bin/)cc-data ([a-z]+(?: [^&;|<>]*)?)", line)   # not `sudo -u cc-data`
     return [c.strip() for c in found]
 
 
