@@ -63,13 +63,16 @@ def foreign_content(path: Path) -> str | None:
 
 
 @contextmanager
-def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float]) -> Iterator[tuple[Any, Any]]:
+def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float],
+               list_writes: list[dict] | tuple = ()) -> Iterator[tuple[Any, Any]]:
     from cc_data.sandbox.donorperfect import DonorPerfectSandbox
     from cc_data.sandbox.server import SandboxServer
 
     cc = SandboxServer(seed=seed, scale=scale, now=now, rate_limit_rps=DEMO_RATE_LIMIT_RPS, daily_quota=DEMO_QUOTA)
     for days in advances:
         cc.advance(days)
+    if list_writes:
+        cc.replay_list_writes(list(list_writes))
     cc.start()
     dp = DonorPerfectSandbox(cc.account).start()
     try:
@@ -183,20 +186,41 @@ class BuildStatus:
         self.path.unlink(missing_ok=True)
 
 
-def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,
-            only: list[str] | None = None) -> Any:
-    """Sync the demo again: the same sandbox, its clock moved to the present, so new activity arrives."""
+LIST_WRITES_KEY = "demo_list_writes"   # the sandbox's journal of pushes (cc_data.push), replayed on every start
+
+
+@contextmanager
+def current_sandboxes(settings: Settings, progress: Callable[[Any], None] | None = None) -> Iterator[tuple[Any, Any, Callable[..., Any]]]:
+    """The demo's sandboxes as they are now: its seed, scale and clock from `meta`, moved to the present, with the
+    list writes of earlier pushes replayed. Yields (cc, dp, sync); `sync(full=False, only=None)` syncs from them and
+    publishes, recording the advance. Needs a demo database (see demo_meta)."""
     meta = demo_meta(settings.db_path)
-    if not meta:
-        return build(settings, progress=progress)
     start = datetime.fromisoformat(meta["demo_now"])
     advances = [float(d) for d in json.loads(meta.get("demo_advances", "[]"))]
     behind = (_now_hour() - start).total_seconds() / 86_400 - sum(advances)
     if behind >= 1 / 24:
         advances.append(round(behind, 4))
-    with _sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
-        return _sync_from(settings, cc, dp, progress, full=full, only=only,
-                          also=lambda con: _write_meta(con, {"demo_advances": json.dumps(advances)}))
+    writes = json.loads(meta.get(LIST_WRITES_KEY, "[]"))
+    with _sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances, writes) as (cc, dp):
+        def sync(*, full: bool = False, only: list[str] | None = None) -> Any:
+            return _sync_from(settings, cc, dp, progress, full=full, only=only,
+                              also=lambda con: _write_meta(con, {"demo_advances": json.dumps(advances)}))
+
+        yield cc, dp, sync
+
+
+def refresh(settings: Settings, progress: Callable[[Any], None] | None = None, *, full: bool = False,
+            only: list[str] | None = None) -> Any:
+    """Sync the demo again: the same sandbox, its clock moved to the present, so new activity arrives."""
+    if not demo_meta(settings.db_path):
+        return build(settings, progress=progress)
+    with current_sandboxes(settings, progress) as (_cc, _dp, sync):
+        return sync(full=full, only=only)
+
+
+def store_list_writes(con: Any, journal: list[dict]) -> None:
+    """Keep the demo sandbox's list writes (a push) so every later start replays them."""
+    _write_meta(con, {LIST_WRITES_KEY: json.dumps(journal)})
 
 
 def _write_meta(con: Any, values: dict[str, str]) -> None:

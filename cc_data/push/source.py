@@ -8,11 +8,9 @@ reproducible: a demo sync that replays the journal the same way sees the new lis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from cc_data import datasource, demo
@@ -20,7 +18,6 @@ from cc_data.config import Settings
 from cc_data.errors import UserError
 
 PRESYNC = ["lists", "contacts"]          # the lists (new ones, ids) and the incremental contact passes
-JOURNAL_KEY = "demo_list_writes"
 
 
 @dataclass
@@ -39,33 +36,20 @@ def connect(settings: Settings, progress: Callable[[Any], None] | None = None) -
         yield Link(settings, lambda: run_sync(settings, only=PRESYNC, progress=progress,
                                               before_publish=refresh_changed))
         return
-    meta = demo.demo_meta(settings.db_path)
-    if not meta:
+    if not demo.demo_meta(settings.db_path):
         raise UserError("There is no demo data to push from yet: run `cc-data demo` (or `make run`) first.")
-    start = datetime.fromisoformat(meta["demo_now"])
-    advances = [float(d) for d in json.loads(meta.get("demo_advances", "[]"))]
-    behind = (demo._now_hour() - start).total_seconds() / 86_400 - sum(advances)
-    if behind >= 1 / 24:
-        advances.append(round(behind, 4))
-    with demo._sandboxes(int(meta["demo_seed"]), meta["demo_scale"], start, advances) as (cc, dp):
-        if not cc.lists_api.journal:   # unless the demo's own start already replayed them
-            cc.replay_list_writes(json.loads(meta.get(JOURNAL_KEY, "[]")))
+    with demo.current_sandboxes(settings, progress) as (cc, _dp, sync):
         token_file = settings.db_path.parent / "demo-push-tokens.json"
         token_file.unlink(missing_ok=True)   # a restarted sandbox does not know earlier tokens
         api = settings.with_(client_id=cc.client_id, client_secret=cc.client_secret,
                              refresh_token=cc.mint_refresh_token(), api_base_url=cc.api_base_url,
                              oauth_base_url=cc.oauth_base_url, token_file=token_file,
                              rate_limit_rps=demo.DEMO_RATE_LIMIT_RPS, daily_quota=demo.DEMO_QUOTA)
-
-        def presync() -> Any:
-            return demo._sync_from(settings, cc, dp, progress, only=PRESYNC,
-                                   also=lambda con: demo._write_meta(con, {"demo_advances": json.dumps(advances)}))
-
         try:
-            yield Link(api, presync, lambda: list(cc.lists_api.journal))
+            yield Link(api, lambda: sync(only=PRESYNC), lambda: list(cc.lists_api.journal))
         finally:
             token_file.unlink(missing_ok=True)
 
 
 def store_journal(con: Any, journal: list[dict]) -> None:
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [JOURNAL_KEY, json.dumps(journal)])
+    demo.store_list_writes(con, journal)

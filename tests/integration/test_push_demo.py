@@ -12,10 +12,10 @@ import pytest
 
 from cc_data import demo
 from cc_data.config import load_settings
+from cc_data.demo import LIST_WRITES_KEY as JOURNAL_KEY
 from cc_data.push import activities
 from cc_data.push.run import Target, push
 from cc_data.push.saved import DEFAULT_SEGMENT
-from cc_data.push.source import JOURNAL_KEY
 from cc_data.sandbox.server import SandboxServer
 from cc_data.store.db import read
 
@@ -56,8 +56,6 @@ def test_a_demo_push_is_recorded_for_replay_and_the_next_push_sees_the_list(sett
     assert set(again.plan.already_on) == set(result.plan.to_add)
 
 
-@pytest.mark.xfail(strict=True, reason="needs cc_data/demo.py to replay meta.demo_list_writes into its sandbox "
-                                       "(the change is described in the issue 13 report)")
 def test_a_demo_sync_after_a_push_keeps_the_pushed_list(settings):
     demo.build(settings, scale="small")
     result = push(settings, Target(DEFAULT_SEGMENT), LIST)
