@@ -133,6 +133,10 @@ def gate(cfg: Settings) -> Identity:
         return current(cfg) or Identity(access.LOCAL_USER, "admin", False)
     claims = _claims()
     if not claims.get("is_logged_in"):
+        if not _authlib_installed():
+            st.error("Sign-in is configured ([auth] in .streamlit/secrets.toml) but needs the Authlib package: "
+                     "run `.venv/bin/pip install Authlib` and restart the dashboard.")
+            st.stop()
         _sign_in_screen()
         st.stop()
     email = access.email_of(claims)
@@ -147,6 +151,12 @@ def gate(cfg: Settings) -> Identity:
     st.sidebar.caption(f"Signed in as **{identity.who}** ({identity.role})")
     _sign_out_button(st.sidebar, cfg, identity.who)
     return identity
+
+
+def _authlib_installed() -> bool:
+    from streamlit.auth_util import is_authlib_installed
+
+    return is_authlib_installed()
 
 
 def _bind_address() -> str | None:

@@ -201,3 +201,10 @@ def test_admins_see_who_did_what_and_that_the_last_sync_failed(team_db: Path,
     log = at.dataframe[-1].value
     downloads = log[log["action"] == "download"]
     assert list(downloads["who"]) == [VIEWER] and list(downloads["rows"]) == [57]
+
+
+def test_sign_in_without_authlib_says_what_to_install(team_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signin, "_authlib_installed", lambda: False)
+    at = session(None)
+    at.run()
+    assert len(at.error) == 1 and "pip install Authlib" in at.error[0].value and not at.button
