@@ -58,10 +58,10 @@ def test_default_segment_holds_only_inactive_emailable_contacts() -> None:
 def test_no_blocked_contact_ever_reaches_a_download_even_with_the_loosest_criteria() -> None:
     con = build()
     loosest = segment(con, inactive_days=3650, min_emails=1, min_tenure_days=0)
-    downloaded = list(csv.DictReader(io.StringIO(export.to_csv_bytes(loosest).decode())))
-    ids = {row["contact_id"] for row in downloaded}
+    downloaded = list(csv.DictReader(io.StringIO(export.to_csv_bytes(loosest).decode("utf-8-sig"))))
+    ids = {row["Contact ID"] for row in downloaded}
     assert ids and ids.isdisjoint({"deleted", "bounced", *BLOCKED})
-    assert {row["permission_to_send"] for row in downloaded} <= {"explicit", "implicit"}
+    assert {row["Permission to send"] for row in downloaded} <= {"explicit", "implicit"}
     with zipfile.ZipFile(io.BytesIO(export.to_excel_bytes(loosest))) as book:
         strings = set(re.findall(r"<t[^>]*>([^<]*)</t>", book.read("xl/sharedStrings.xml").decode()))
     assert ids <= strings and strings.isdisjoint({"deleted", "bounced", *BLOCKED})
@@ -76,9 +76,9 @@ def test_a_bounce_followed_by_engagement_is_not_hard_bounced() -> None:
 
 def test_formula_cells_are_neutralised_and_file_names_say_segment_and_date() -> None:
     con = build()
-    rows = {r["contact_id"]: r for r in csv.DictReader(io.StringIO(export.to_csv_bytes(segment(con)).decode()))}
-    assert rows["quiet"]["first_name"] == "'=HYPERLINK(\"x\")"
-    assert rows["quiet2"]["last_name"] == "'-2+3"
+    rows = {r["Contact ID"]: r for r in csv.DictReader(io.StringIO(export.to_csv_bytes(segment(con)).decode("utf-8-sig")))}
+    assert rows["quiet"]["First name"] == "'=HYPERLINK(\"x\")"
+    assert rows["quiet2"]["Last name"] == "'-2+3"
     assert export.neutralise("@SUM(A1)") == "'@SUM(A1)" and export.neutralise("plain") == "plain"
     assert export.export_filename("Re-engagement: inactive 180 days", date(2025, 12, 15), "csv") == \
         "re-engagement-inactive-180-days-2025-12-15.csv"

@@ -54,7 +54,9 @@ def test_compare_appeals_and_donation_attribution_group_the_same_names_together(
     acct = Account()
     for i, name in enumerate(names):
         acct.campaign(f"K{i}", name, sends=10)
-    by_attribution = {row["series"]: row["campaigns"] for row in series_revenue(acct.con).to_dicts()}
+    by_attribution: dict[str, int] = {}
+    for row in series_revenue(acct.con).to_dicts():   # one row per series and year: add the years up here
+        by_attribution[row["series"]] = by_attribution.get(row["series"], 0) + row["campaigns"]
     frame = pl.DataFrame({"name": names, "send_time": [None] * len(names)},
                          schema={"name": pl.Utf8, "send_time": pl.Datetime})
     by_compare = compare.with_series(frame).group_by("series").len()
