@@ -59,3 +59,9 @@ def test_differences_come_first_largest_first_with_their_reason() -> None:
     assert rec["difference"].to_list() == [9, 3, 1, 0]
     assert rec["reason"].to_list()[0] == reconcile.REASONS["no_tracking"]
     assert rec["reason"].to_list()[3] is None
+
+
+def test_charts_get_only_post_mpp_benchmarks() -> None:
+    assert [b.source for b in benchmarks.benchmarks_for("click_rate")] == ["M+R Benchmarks 2025"]
+    assert benchmarks.benchmarks_for("open_rate") == []   # only a 2019 (pre-MPP) open rate is on file
+    assert [b.year for b in benchmarks.benchmarks_for("open_rate", current_only=False)] == [2019]
