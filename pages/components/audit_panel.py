@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from cc_data import audit
@@ -28,8 +29,11 @@ def render(cfg: Settings) -> None:
     if rows.is_empty():
         st.caption("Nothing recorded yet.")
         return
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+    shown = rows.with_columns(   # empty cells, not "None"
+        pl.col("rows").map_elements(lambda n: f"{n:,}", return_dtype=pl.Utf8).fill_null(""),
+        *(pl.col(c).fill_null("") for c in ("what", "outcome", "detail")))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "at_utc": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm:ss"),
         "who": "Who", "action": "Action", "what": "What",
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "rows": "Rows",
         "outcome": "Outcome", "detail": "Detail"})

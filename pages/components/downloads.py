@@ -36,7 +36,7 @@ def recorded(build: Callable[[], bytes], db_path: Path, who: str, what: str, row
 
     def build_and_record() -> bytes:
         content = build()
-        audit.record(db_path, who, "download", what=what, rows=rows)
+        audit.record(db_path, who, "download", what=what, rows=rows, outcome=None)
         return content
 
     return build_and_record

@@ -10,6 +10,8 @@ browser could set.
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,12 +144,13 @@ def gate(cfg: Settings) -> Identity:
     email = access.email_of(claims)
     identity = current(cfg)
     if identity is None:
-        _once(email or "unverified", lambda: record("refused", who=email or "unverified address", cfg=cfg))
+        _once(email or "unverified", claims,
+              lambda: record("refused", who=email or "unverified address", cfg=cfg, outcome=None))
         st.warning(access.refusal(email, cfg))
         _sign_out_button(st, cfg, email or "unverified address")
         st.stop()
         raise AssertionError("st.stop() returned")
-    _once(identity.who, lambda: record("sign_in", who=identity.who, cfg=cfg, what=identity.role))
+    _once(identity.who, claims, lambda: record("sign_in", who=identity.who, cfg=cfg, what=identity.role, outcome=None))
     st.sidebar.caption(f"Signed in as **{identity.who}** ({identity.role})")
     _sign_out_button(st.sidebar, cfg, identity.who)
     return identity
@@ -170,14 +173,28 @@ def _host() -> str | None:
         return None
 
 
-def _once(who: str, write: Any) -> None:
+@st.cache_resource
+def _recorded_sign_ins() -> tuple[set[tuple[str, str]], threading.Lock]:
+    return set(), threading.Lock()
+
+
+def _once(who: str, claims: dict[str, Any], write: Any) -> None:
+    """Record a sign-in once: once per session, and once per sign-in at the provider (its ID token's `iat`) across
+    the sessions it opens, since every new tab or reload is a new session with the same identity cookie."""
     if st.session_state.get(_RECORDED) == who:
         return
-    try:
-        write()
-    except UserError as err:
-        log.error("audit log: could not record the sign-in of %s: %s", who, err)
-        return
+    seen, lock = _recorded_sign_ins()
+    key = (who, str(claims.get("iat") or st.session_state.setdefault("_cc_session_id", uuid.uuid4().hex)))
+    with lock:
+        if key in seen:
+            st.session_state[_RECORDED] = who
+            return
+        try:
+            write()
+        except UserError as err:
+            log.error("audit log: could not record the sign-in of %s: %s", who, err)
+            return
+        seen.add(key)
     st.session_state[_RECORDED] = who
 
 
@@ -195,7 +212,7 @@ def _sign_in_screen() -> None:
 
 def _sign_out_button(where: Any, cfg: Settings, who: str) -> None:
     if where.button("Sign out", key="signin_sign_out"):
-        _safe_record("sign_out", who=who, cfg=cfg)
+        _safe_record("sign_out", who=who, cfg=cfg, outcome=None)
         st.session_state.pop(_RECORDED, None)
         st.logout()   # the browser goes on to the provider's sign-out; this session shows the sign-in screen meanwhile
         st.rerun()

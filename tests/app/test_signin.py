@@ -200,7 +200,7 @@ def test_admins_see_who_did_what_and_that_the_last_sync_failed(team_db: Path,
     assert "Who did what" in [s.value for s in at.subheader]
     log = at.dataframe[-1].value
     downloads = log[log["action"] == "download"]
-    assert list(downloads["who"]) == [VIEWER] and list(downloads["rows"]) == [57]
+    assert list(downloads["who"]) == [VIEWER] and list(downloads["rows"]) == ["57"]
 
 
 def test_sign_in_without_authlib_says_what_to_install(team_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,3 +208,14 @@ def test_sign_in_without_authlib_says_what_to_install(team_db: Path, monkeypatch
     at = session(None)
     at.run()
     assert len(at.error) == 1 and "pip install Authlib" in at.error[0].value and not at.button
+
+
+def test_one_sign_in_is_recorded_once_however_many_tabs_it_opens(team_db: Path) -> None:
+    for _ in range(2):   # two tabs (two sessions) of the same sign-in: the same ID token
+        tab = session(VIEWER)
+        tab.user["iat"] = 1_900_000_000
+        tab.run()
+    again = session(VIEWER)
+    again.user["iat"] = 1_900_003_600   # signed in again an hour later
+    again.run()
+    assert audit.recent(team_db)["action"].to_list() == ["sign_in", "sign_in"]

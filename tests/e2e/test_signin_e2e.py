@@ -167,5 +167,5 @@ def test_an_address_outside_the_allow_list_is_refused(browser, signed_in_app):
     goto(page, f"{url}/reengagement")
     assert page.get_by_role("button", name="Download CSV").count() == 0
     refused = audit.recent(db, actions=("refused",))
-    assert refused["who"].to_list() == [STRANGER, STRANGER]   # once per browser session: two page loads
+    assert refused["who"].to_list() == [STRANGER]   # once per sign-in, though it opened two pages (sessions)
     page.close()
