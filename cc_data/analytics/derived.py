@@ -12,7 +12,8 @@ The store only knows how to publish; a writer passes one of these as `before_pub
 per_send: one row per (campaign activity, contact) with the default machine-open rule (cc_data.analytics.sends),
 `meta.per_send_rule` records that rule and the rows' version (sends.rule_stamp): a file built by older code is
 rebuilt whole at its next publish. campaign_devices and campaign_links: per-campaign device and link counts
-(cc_data.analytics.trends). Then cc_data.analytics.attribution.refresh_stored and cc_data.analytics.precomputed.
+(cc_data.analytics.trends). Then cc_data.analytics.attribution.refresh_stored, cc_data.analytics.precomputed and
+cc_data.analytics.donors_store (the Donors page's inputs, after gifts, contacts, tracking or the mapping changed).
 Each runs in one transaction with the marks it consumed.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import duckdb
 
-from cc_data.analytics import precomputed
+from cc_data.analytics import donors_store, precomputed
 from cc_data.analytics.attribution import refresh_stored as refresh_attribution
 from cc_data.analytics.sends import (
     PER_SEND_TABLE,
@@ -45,6 +46,7 @@ def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
         refresh_attribution(con)
         _campaign_tables(con, None)
         precomputed.refresh(con)
+        donors_store.refresh_stored(con)
         upserts.clear_changed(con)
 
 
@@ -67,6 +69,8 @@ def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
             refresh_attribution(con, gifts_only=True)   # the baseline rates do not read the mapping
         if activities or marks & {"contacts", "gifts"}:
             precomputed.refresh(con)
+        if activities or marks & {"contacts", "gifts", "mapping"}:   # the mapping decides which emails are appeals
+            donors_store.refresh_stored(con)
         upserts.clear_changed(con)
 
 

@@ -10,11 +10,12 @@ are out of scope: a donor is a DonorPerfect donor_id. Everything here reads Duck
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import polars as pl
 
+from cc_data.analytics import donors_store, precomputed
 from cc_data.analytics.attribution_match import donor_contacts
 from cc_data.analytics.donors_email import (
     EMAIL_GROUPS,
@@ -61,6 +62,7 @@ class DonorFile:
     contacts: pl.DataFrame     # attribution's donor_contacts(): donor_id, names, email, contact_id, ...
     facts: pl.DataFrame        # gift_facts(): last gift, largest gift, lifetime giving
     firsts: pl.DataFrame       # first_gifts(): each donor's first gift and the email touch before it
+    stored: bool = False       # the donors_store tables hold this database's rows
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -75,9 +77,11 @@ class DonorFile:
 
 def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> DonorFile:
     """What every figure on the page shares, read once per database and fiscal year start."""
-    rows = gift_rows(con)
+    stored = donors_store.is_stored(con)
+    rows = donors_store.stored_gift_rows(con) if stored else gift_rows(con)
+    touches = donors_store.stored_first_touch(con) if stored else None
     return DonorFile(start_month, fiscal_year(today, start_month), years_from_rows(rows, start_month),
-                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month))
+                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month, touches), stored)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,11 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
     contact_id, tier (the engagement scores as of the latest activity), or None."""
     per_donor = gain_loss(donor_file.years, year)
     matched = donor_file.contacts.filter(pl.col("contact_id").is_not_null())
-    emails = email_year(con, year, donor_file.start_month)
+    if donor_file.stored:
+        first, last = fiscal_year_span(year, donor_file.start_month)
+        emails = donors_store.stored_email_year(con, first, last + timedelta(days=1))
+    else:
+        emails = email_year(con, year, donor_file.start_month)
     per_donor = with_email(per_donor, matched, emails, tiers).join(
         donor_file.contacts.select("donor_id", "first_name", "last_name"), on="donor_id", how="left")
     trend_years = list(range(year - TREND_YEARS + 1, year + 1))
@@ -109,12 +117,18 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
                     conversion(emails, donor_file.firsts, year, donor_file.start_month, tiers))
 
 
-def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, audience: pl.DataFrame,
-                  as_of: datetime) -> tuple[DonorList, DonorList]:
-    """(LYBUNT, SYBUNT) for the current fiscal year, each split into emailable and phone-or-mail rows."""
+def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, as_of: datetime,
+                  audience: pl.DataFrame | None = None) -> tuple[DonorList, DonorList]:
+    """(LYBUNT, SYBUNT) for the current fiscal year, each split into emailable and phone-or-mail rows. `audience`:
+    audience.audience() (read from the store when not given)."""
     lybunt, sybunt = lapsing(donor_file.years, donor_file.current_year)
-    ids = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
-           .filter(pl.col("contact_id").is_not_null())["contact_id"].unique().to_list())
-    engagement = engagement_facts(con, ids)
+    if donor_file.stored and audience is None:
+        facts = donors_store.stored_contact_facts(con)
+        engagement, audience = facts.select("contact_id", "last_open_at", "last_click_at"), facts
+    else:
+        ids = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
+               .filter(pl.col("contact_id").is_not_null())["contact_id"].unique().to_list())
+        engagement = engagement_facts(con, ids)
+        audience = precomputed.stored_audience(con) if audience is None else audience
     return tuple(build_list(d, donor_file.contacts, donor_file.facts, engagement, audience, as_of)  # type: ignore[return-value]
                  for d in (lybunt, sybunt))

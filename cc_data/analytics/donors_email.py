@@ -86,18 +86,20 @@ def retention_by(per_donor: pl.DataFrame, column: str, order: tuple[str, ...] = 
 
 
 def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month: int,
-                window_hours: int = FIRST_GIFT_WINDOW_HOURS) -> pl.DataFrame:
+                touches: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per donor with a positive gift, from donors_years.gift_rows(): donor_id, contact_id, first_gift_id,
     first_gift_date, fiscal_year (of the first gift), amount, touch (click, open, send: the best email touch within
-    the window before the first gift, as attribution finds it before codes; null: none)."""
+    the window before the first gift, as attribution finds it before codes; null: none). `touches`: first_gift_id,
+    touch as stored at publish (donors_store); read from attribution's touches when not given."""
     firsts = (rows.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0))
               .sort("donor_id", "gift_day", "gift_time", "gift_id").group_by("donor_id", maintain_order=True).first()
               .select("donor_id", "contact_id", pl.col("gift_id").alias("first_gift_id"),
                       pl.col("gift_day").alias("first_gift_date"), fiscal_year_expr("gift_day", start_month),
                       "amount"))
-    touches = stored_or_live(con, TOUCHES_TABLE, ATTRIBUTION_TOUCHES, window_hours, "gift_id")
-    return firsts.join(touches.select(pl.col("gift_id").alias("first_gift_id"), pl.col("tier").alias("touch")),
-                       on="first_gift_id", how="left")
+    if touches is None:
+        touches = stored_or_live(con, TOUCHES_TABLE, ATTRIBUTION_TOUCHES, FIRST_GIFT_WINDOW_HOURS, "gift_id").select(
+            pl.col("gift_id").alias("first_gift_id"), pl.col("tier").alias("touch"))
+    return firsts.join(touches, on="first_gift_id", how="left")
 
 
 def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
