@@ -76,9 +76,8 @@ def year_view(db: str, version: str, start_month: int, today: date, year: int, a
 @st.cache_resource(show_spinner="Building the LYBUNT and SYBUNT lists…", max_entries=4)
 def lapsing(db: str, version: str, start_month: int, today: date,
             as_of: datetime) -> tuple[donors.DonorList, donors.DonorList]:
-    people = data.audience_frame(db, version)
-    with read(Path(db)) as con:
-        return donors.lapsing_lists(con, donor_file(db, version, start_month, today), people, as_of)
+    with read(Path(db)) as con:   # the audience columns come from the store (or are computed once here)
+        return donors.lapsing_lists(con, donor_file(db, version, start_month, today), as_of)
 
 
 page = open_data_page("Donors", "donor retention")

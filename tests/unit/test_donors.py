@@ -168,7 +168,7 @@ def test_conversion_of_subscribers_who_never_gave(con: duckdb.DuckDBPyConnection
 def test_lybunt_and_sybunt_never_put_an_unsubscribed_contact_on_the_email_list(con: duckdb.DuckDBPyConnection) -> None:
     donor_file = donors.load(con, 1, date(2025, 12, 1))
     everyone = audience.audience(con)
-    lybunt, sybunt = donors.lapsing_lists(con, donor_file, everyone, datetime(2025, 12, 1))
+    lybunt, sybunt = donors.lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone)
     assert sorted(lybunt.emailable["donor_id"]) == ["D9"]
     assert sorted(lybunt.offline["donor_id"]) == ["D6", "D7", "D8"]
     assert sybunt.emailable["donor_id"].to_list() == ["D12"] and sybunt.offline.is_empty()
@@ -185,8 +185,8 @@ def test_lybunt_and_sybunt_never_put_an_unsubscribed_contact_on_the_email_list(c
 def test_lists_rank_recent_clickers_first(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE contacts SET permission_to_send = 'implicit'")
     con.execute("DELETE FROM tracking_events WHERE tracking_activity_type = 'em_optouts'")
-    lybunt, _ = donors.lapsing_lists(con, donors.load(con, 1, date(2025, 12, 1)), audience.audience(con),
-                                     datetime(2025, 12, 1))
+    lybunt, _ = donors.lapsing_lists(con, donors.load(con, 1, date(2025, 12, 1)), datetime(2025, 12, 1),
+                                     audience.audience(con))
     # D9 clicked on Nov 20 (within 90 days); D7 and D8 never engaged: by lifetime giving, D8 $200 before D7 $60
     assert lybunt.emailable["donor_id"].to_list() == ["D9", "D8", "D7"]
     d8 = lybunt.emailable.row(1, named=True)
