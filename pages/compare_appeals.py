@@ -65,7 +65,8 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
                                 marker={"symbol": "triangle-up", "size": 11, "color": colour_of[cid]},
                                 hovertemplate=f"Resend to non-openers of {name} goes out at {hour:.0f} h"
                                               "<extra></extra>")
-        fig.update_layout(title=f"{title} · x: hours since the first send")
+        fig.update_layout(title=title)
+        fig.update_xaxes(title="hours since the first send")
         if metric == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
         columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in RATE), width="stretch",

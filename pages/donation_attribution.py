@@ -113,7 +113,9 @@ if date_only:
     st.caption(f"{date_only:,} of {gifts.height:,} gift rows have a date but no time: their windows are calendar days.")
 
 st.subheader("Attributed revenue by tier")
-by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()], dtype=pl.Utf8))
+TIER_WORDS = {"coded": "Coded (gift code)", "click": "Clicked", "open": "Opened", "send": "Sent only"}
+by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()], dtype=pl.Utf8),
+                             tier=pl.col("tier").replace_strict(TIER_WORDS, default=pl.col("tier")))
 st.plotly_chart(
     px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
            labels={"tier": "Tier", "revenue": "Revenue", "label": "Gifts"})
@@ -170,12 +172,23 @@ st.subheader("Donors matched to contacts")
 st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
            + ", ".join(f"{method}: {count:,}" for method, count in sorted(match.by_method.items())) + ".")
 with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
-    st.dataframe(match.unmatched, hide_index=True, width="stretch")
+    st.dataframe(match.unmatched, hide_index=True, width="stretch", column_config={
+        "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name", "email": "Email address",
+        "cc_contact_id": "Constant Contact ID", "unmatched_reason": "Why not matched"})
 
 st.subheader("Gift codes → campaigns")
 st.caption("Map DonorPerfect codes to the campaign they belong to; a mapped code makes a gift **coded**, "
            "the strongest rule. Codes found on gifts:")
-st.dataframe(loaded.codes, hide_index=True, width="stretch")
+FIELD_WORDS = {"sub_solicit_code": "Sub-solicit code", "solicit_code": "Solicit code", "campaign": "Campaign code",
+               "gl_code": "GL code"}
+campaign_names = dict(zip(loaded.campaign_names["campaign_id"].to_list(), loaded.campaign_names["name"].to_list(),
+                          strict=True))
+st.dataframe(loaded.codes.with_columns(
+    pl.col("code_field").replace_strict(FIELD_WORDS, default=pl.col("code_field")),
+    pl.col("campaign_id").replace_strict(campaign_names, default=pl.col("campaign_id")).fill_null("–")),
+    hide_index=True, width="stretch", column_config={
+        "code_field": "Code field", "code": "Code", "gifts": tables.count("Gift rows"),
+        "revenue": tables.money("Revenue"), "campaign_id": "Mapped to campaign"})
 names = loaded.campaign_names
 labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), strict=True))
 edited = st.data_editor(

@@ -20,7 +20,9 @@ def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         con,
         """
         SELECT c.campaign_id, coalesce(c.name, c.campaign_id) AS name,
-               coalesce(c.type, s.campaign_type, 'Unknown') AS type,
+               -- the API's codes (NEWSLETTER, BUSINESS_LETTER) in words: "Newsletter", "Business letter"
+               (SELECT upper(t[1]) || lower(replace(t[2:], '_', ' '))
+                FROM (SELECT coalesce(c.type, s.campaign_type, 'Unknown') AS t)) AS type,
                coalesce(list_distinct(flatten(list(a.contact_list_ids) FILTER (WHERE a.contact_list_ids IS NOT NULL))),
                         []::VARCHAR[]) AS list_ids
         FROM campaigns c

@@ -54,12 +54,13 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
                          pl.col(f"change_{metric}").map_elements(lambda v: f" ({change.format(v)})", return_dtype=pl.Utf8,
                                                                  skip_nulls=True).fill_null(""))
 
-    shown = rows.select(
-        pl.col("year").cast(pl.Utf8), "campaigns", "emails_sent", "people_reached", "openers",
+    shown = rows.select(   # money first: at 1024 px the table scrolls sideways
+        pl.col("year").cast(pl.Utf8), with_change("revenue", "${:,.2f}", "{:+.0%}").alias("revenue"),
+        with_change("gifts", "{:,}", "{:+.0%}").alias("gifts"), "donors", "average_gift", "revenue_per_1000",
+        "emails_sent", "people_reached", "openers",
         with_change("open_rate", "{:.1%}", "{:+.1%}").str.replace(r"%\)$", " pts)").alias("open_rate"),
         "clickers", with_change("click_rate", "{:.2%}", "{:+.2%}").str.replace(r"%\)$", " pts)").alias("click_rate"),
-        with_change("gifts", "{:,}", "{:+.0%}").alias("gifts"), "donors",
-        with_change("revenue", "${:,.2f}", "{:+.0%}").alias("revenue"), "average_gift", "revenue_per_1000",
+        "campaigns",
     )
     labels = appeal_years.LABELS
     change = " In brackets: the change against the previous year at the same age."
