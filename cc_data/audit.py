@@ -90,7 +90,8 @@ def recent(db_path: Path | str, limit: int = 500, actions: tuple[str, ...] = ())
     return pl.DataFrame(pl.from_arrow(table))
 
 
-def last_sync(db_path: Path | str) -> dict | None:
-    """The newest finished sync (from the app or `cc-data sync`), as a dict, or None."""
-    rows = recent(db_path, limit=20, actions=("sync",)).filter(pl.col("outcome") != "started")
+def last_sync(db_path: Path | str, action: str = "sync") -> dict | None:
+    """The newest finished sync (from the app or `cc-data sync`; `donations_sync` for DonorPerfect), as a dict,
+    or None."""
+    rows = recent(db_path, limit=20, actions=(action,)).filter(pl.col("outcome") != "started")
     return rows.row(0, named=True) if rows.height else None

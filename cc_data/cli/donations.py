@@ -7,11 +7,13 @@ import argparse
 from pathlib import Path
 
 from cc_data.analytics.derived import refresh_changed
+from cc_data.cli.output import record_command
 from cc_data.config import Settings
 from cc_data.donations.dp_client import DonorPerfectClient
 from cc_data.donations.dp_sync import sync_donorperfect
 from cc_data.donations.importer import ImportFileError, load_mapping_file
 from cc_data.donations.imports import import_gifts
+from cc_data.errors import UserError
 from cc_data.store.db import lock_wait
 
 WAIT_HELP = "if another sync or import is writing, wait up to this many seconds for it (default: no wait)"
@@ -48,8 +50,14 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:
-    client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
-    with lock_wait(args.wait):
-        result = sync_donorperfect(settings.db_path, client, full=args.full, before_publish=refresh_changed)
+    what = "DonorPerfect (cc-data donations sync)"
+    try:
+        client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
+        with lock_wait(args.wait):
+            result = sync_donorperfect(settings.db_path, client, full=args.full, before_publish=refresh_changed)
+    except UserError as err:   # recorded so Data & sync can show that the nightly DonorPerfect run failed, and why
+        record_command(settings, "donations_sync", what, "failed", str(err))
+        raise
+    record_command(settings, "donations_sync", what, "ok", result.summary())
     print(result.summary())
     return 0

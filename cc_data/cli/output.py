@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from cc_data import audit
+from cc_data.config import Settings
+from cc_data.errors import UserError
 from cc_data.sync.engine import ProgressEvent
 
 if TYPE_CHECKING:
@@ -44,3 +48,16 @@ def text_table(frame: pl.DataFrame) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(frame.columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
+
+
+def record_command(settings: Settings, action: str, what: str, outcome: str | None, detail: str | None) -> None:
+    """A command's run in the audit log (Data & sync shows "last sync failed" and why from it). A failure to record
+    is said on stderr and never changes the command's own result."""
+    try:
+        who = f"command line ({getpass.getuser()})"
+    except (OSError, KeyError):   # no name for this uid (a container)
+        who = "command line"
+    try:
+        audit.record(settings.db_path, who, action, what=what, outcome=outcome, detail=detail)
+    except UserError as err:
+        print(f"cc-data: {err}", file=sys.stderr)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cc_data import audit, datasource
+from cc_data import datasource
 from cc_data.api import auth
-from cc_data.cli.output import ProgressPrinter, text_table
+from cc_data.cli.output import ProgressPrinter, record_command, text_table
 from cc_data.config import Settings
 from cc_data.errors import UserError
 from cc_data.store.db import lock_wait
@@ -42,9 +41,9 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         with lock_wait(args.wait):
             result = datasource.sync_now(settings, progress, full=args.full, only=args.only)
     except UserError as err:   # recorded so Data & sync can say "last sync failed" and why; then exit 2
-        _record(settings, "failed", str(err))
+        record_command(settings, "sync", "Constant Contact (cc-data sync)", "failed", str(err))
         raise
-    _record(settings, result.outcome, result.message)
+    record_command(settings, "sync", "Constant Contact (cc-data sync)", result.outcome, result.message)
     if args.json:
         print(json.dumps(asdict(result), default=str))
     elif not args.quiet:
@@ -66,18 +65,6 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cc-data: {result.message}", file=sys.stderr)
         return codes[result.outcome]
     return 0
-
-
-def _record(settings: Settings, outcome: str, detail: str | None) -> None:
-    try:
-        who = f"command line ({getpass.getuser()})"
-    except (OSError, KeyError):   # no name for this uid (a container)
-        who = "command line"
-    try:
-        audit.record(settings.db_path, who, "sync", what="Constant Contact (cc-data sync)", outcome=outcome,
-                     detail=detail)
-    except UserError as err:   # the sync's own result matters more than its audit row
-        print(f"cc-data: {err}", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,6 +33,11 @@ def inside_app() -> Iterator[None]:
         _IN_APP.reset(token)
 
 
+def in_app() -> bool:
+    """True while app.py runs this page (its sign-in gate, sidebar and banner ran first)."""
+    return _IN_APP.get()
+
+
 def run_through_app() -> None:
     """Until some session has called st.navigation, Streamlit runs a file in pages/ on its own (its older
     multipage mode): a bookmarked /reengagement opened first after a restart would lose the sidebar filters, the

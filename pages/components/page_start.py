@@ -9,7 +9,7 @@ import streamlit as st
 
 from cc_data.analytics.campaigns import Filters
 from cc_data.config import Settings
-from pages.components import context, data
+from pages.components import context, data, signin
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class DataPage:
 def open_page(title: str) -> PageStart:
     """Title and settings; the data when there is a database (a page that can work without one)."""
     context.run_through_app()
+    if not context.in_app():   # a page run as the entry script itself: app.py's sign-in gate did not run
+        signin.gate(context.settings())
     st.title(title)
     return current(context.settings())
 

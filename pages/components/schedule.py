@@ -51,17 +51,19 @@ def installed_timers() -> list[Timer]:
     return parse_list_timers(done.stdout) if done.returncode == 0 else []
 
 
-def last_sync_problem(db_path: Path) -> str | None:
-    """'Last sync failed' with its one-line reason, when the newest sync (app or command line) did not succeed."""
+def last_sync_problem(db_path: Path, action: str = "sync") -> str | None:
+    """'Last sync failed' with its one-line reason, when the newest sync (app or command line) did not succeed;
+    `action="donations_sync"` for the DonorPerfect sync."""
     try:
-        last = audit.last_sync(db_path)
+        last = audit.last_sync(db_path, action)
     except UserError:
         return None
     if last is None or last["outcome"] in SUCCEEDED:
         return None
     word = "failed" if last["outcome"] == "failed" else f"did not finish ({last['outcome']})"
     reason = f": {last['detail']}" if last["detail"] else "."
-    return f"**Last sync {word}** {time_ago(last['at_utc'])} ({last['who']}){reason}"
+    name = "DonorPerfect sync" if action == "donations_sync" else "sync"
+    return f"**Last {name} {word}** {time_ago(last['at_utc'])} ({last['who']}){reason}"
 
 
 def render(cfg: Settings, admin: bool) -> None:
@@ -69,6 +71,7 @@ def render(cfg: Settings, admin: bool) -> None:
         if timer.next:
             what = "DonorPerfect sync" if "donations" in timer.unit else "sync"
             st.caption(f"Next scheduled {what}: {timer.next} ({timer.unit}).")
-    problem = last_sync_problem(cfg.db_path) if admin else None
-    if problem:
-        st.error(problem)
+    for action in ("sync", "donations_sync"):
+        problem = last_sync_problem(cfg.db_path, action) if admin else None
+        if problem:
+            st.error(problem)

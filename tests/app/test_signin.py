@@ -219,3 +219,11 @@ def test_one_sign_in_is_recorded_once_however_many_tabs_it_opens(team_db: Path) 
     again.user["iat"] = 1_900_003_600   # signed in again an hour later
     again.run()
     assert audit.recent(team_db)["action"].to_list() == ["sign_in", "sign_in"]
+
+
+def test_a_page_run_as_the_entry_script_is_gated_too(team_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signin, "_bind_address", lambda: "0.0.0.0")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages" / "reengagement.py"), default_timeout=60)
+    at.run()   # `streamlit run pages/reengagement.py` on another address, no sign-in configured
+    assert len(at.error) == 1 and "secrets.toml" in at.error[0].value
+    assert not at.dataframe and not at.metric

@@ -53,3 +53,17 @@ def test_last_sync_is_the_newest_finished_one(tmp_path: Path) -> None:
     audit.record(db, "ed@riverbend.org", "sync", outcome="started")
     last = audit.last_sync(db)
     assert last is not None and last["outcome"] == "failed" and last["detail"] == "Login expired: run `cc-data auth`."
+
+
+def test_a_failed_donorperfect_sync_from_the_command_line_is_recorded(tmp_path: Path, monkeypatch) -> None:
+    from cc_data.cli import main
+    from pages.components.schedule import last_sync_problem
+
+    db = tmp_path / "cc.duckdb"
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.setenv("DP_API_KEY", "")   # no key: the command says how to set one, in one line
+    monkeypatch.chdir(tmp_path)
+    assert main(["donations", "sync"]) == 2
+    problem = last_sync_problem(db, "donations_sync")
+    assert problem and problem.startswith("**Last DonorPerfect sync failed**") and "DP_API_KEY" in problem
+    assert last_sync_problem(db, "sync") is None   # the Constant Contact sync has no failure on record
