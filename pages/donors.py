@@ -18,6 +18,7 @@ from cc_data.store.db import read
 from pages.components import charts, data
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page
+from pages.components.push_panel import push_panel
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -215,7 +216,7 @@ st.caption(f"For the current fiscal year {donors.fiscal_year_label(loaded.curren
            f"{as_of:%b %d, %Y}, the latest activity), then opened in them, then by the latest open or click, then by "
            "lifetime giving. Only contacts you may email (explicit or implicit permission, not unsubscribed, "
            "bounced or deleted) are in the email list; everyone else is listed to reach by phone or mail.")
-email_config = {"rank": "Rank", "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name",
+email_config = {"rank": "Rank", "donor_id": "Donor ID", "contact_id": None, "first_name": "First name", "last_name": "Last name",
                 "email": "Email", "permission_to_send": "Permission", "why_not_email": "Why not email",
                 "last_year_amount": money_column("Gave last year", format="dollar"),
                 "last_gift_date": st.column_config.DateColumn("Last gift", format="MMM D, YYYY"),
@@ -241,6 +242,9 @@ for tab, (name, found) in zip(st.tabs([f"LYBUNT ({lybunt.total:,})", f"SYBUNT ({
                            file_name=export.export_filename(file_name, today, "xlsx"), mime=XLSX_MIME,
                            key=f"donors_{slug}_xlsx", what=f"{name}, emailable", rows=found.emailable.height,
                            disabled=found.emailable.is_empty())
+    if name == "LYBUNT":
+        with tab:
+            push_panel(f"LYBUNT {loaded.current_year}", found.emailable.select("contact_id"), key="donors_lybunt_push")
     tab.markdown(f"**Reach by phone or mail: {found.offline.height:,} donors** (no email address in this list)")
     tab.dataframe(found.offline.head(500), hide_index=True, width="stretch", height=240, column_config=email_config)
     personal_data_download(tab, "Download phone-or-mail list (CSV)", lambda f=found: export.to_csv_bytes(f.offline),

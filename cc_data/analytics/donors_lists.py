@@ -23,7 +23,7 @@ from cc_data.analytics.sends import per_send_source
 from cc_data.store.query import frame
 
 RECENT_DAYS = 90
-EMAILABLE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "email", "permission_to_send",
+EMAILABLE_COLUMNS = ("rank", "donor_id", "contact_id", "first_name", "last_name", "email", "permission_to_send",
                      "last_year_amount", "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving",
                      "last_open_at", "last_click_at", "clicked_last_90_days")
 OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "why_not_email", "last_year_amount",

@@ -64,6 +64,7 @@ def test_donors_page_shows_retention_and_email_safe_lists(donor_db: Path) -> Non
     assert list(lybunt_email["donor_id"]) == ["D0"]            # D1 unsubscribed: phone or mail only
     lybunt_offline = at.tabs[0].dataframe[1].value
     assert list(lybunt_offline["donor_id"]) == ["D1"] and "email" not in lybunt_offline.columns
+    assert [e.label for e in at.tabs[0].expander] == ["Send to Constant Contact"]   # the emailable LYBUNT list
 
 
 def test_picking_a_category_lists_its_donors(donor_db: Path) -> None:
