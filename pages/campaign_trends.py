@@ -76,7 +76,7 @@ if notes:
 
 devices, links = data.devices_and_links(page.db, page.version)
 ids = chosen["campaign_id"].to_list()
-col1, col2 = st.columns(2)
+col1, col2 = st.container(), st.container()   # stacked: beside the devices, link addresses hid the counts
 with col1:
     st.subheader("Devices", help="Unique contacts per device type who opened or clicked, over the chosen campaigns.")
     split = trends.device_split(devices, ids)
@@ -108,7 +108,8 @@ with col2:
         st.dataframe(top.select("link_url", "donate", "clickers", "clicks", "campaigns",
                                 *(["gifts", "revenue"] if given is not None else [])),
                      hide_index=True, width="stretch", column_config={
-            "link_url": st.column_config.LinkColumn("Link"), "donate": st.column_config.CheckboxColumn("Donate link"),
+            "link_url": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?([^?]*)",
+                                                    help="Address without its tracking tags (hover for all of it)."), "donate": st.column_config.CheckboxColumn("Donate link"),
             "clickers": tables.count("Unique clickers"), "clicks": tables.count("All clicks"),
             "campaigns": tables.count("Campaigns"),
             "gifts": tables.count("Gifts from its clickers", f"Gifts credited by a click ({window.describe(window_hours)})"

@@ -56,9 +56,10 @@ st.subheader("Month by month")
 fig = go.Figure()
 for tier in scoring.TIERS:
     part = history.filter(pl.col("tier") == tier)
-    fig.add_bar(x=part["as_of"].to_list(), y=part["contacts"].to_list(), name=tier,
+    fig.add_bar(x=[f"{t:%b %Y}" for t in part["as_of"].to_list()], y=part["contacts"].to_list(), name=tier,
                 marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
-fig.update_layout(barmode="stack")
+fig.update_layout(barmode="stack")   # months as categories: timestamps made the bars a millisecond wide
+fig.update_xaxes(type="category")
 st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
 
 st.subheader("Contacts")

@@ -3,6 +3,7 @@
 from dataclasses import astuple
 from datetime import date, datetime
 
+import polars as pl
 import streamlit as st
 
 from cc_data.analytics import export, segments
@@ -67,10 +68,14 @@ push_panel("Re-engagement", segment, criteria=criteria, key="seg_push")
 if segment.is_empty():
     st.info("Nobody matches. Shorten the inactivity window, lower the minimum emails, or clear list and tag filters.")
 else:
-    st.dataframe(segment.head(200), hide_index=True, width="stretch", column_config={
-        "contact_id": None, "email": "Email", "first_name": "First name", "last_name": "Last name",
-        "permission_to_send": "Permission", "emails_received": "Emails in window",
-        "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
+    first = segment.head(200)
+    shown = first.with_columns(   # words, not "None": never engaged, never gave
+        pl.col("last_engaged_at").dt.strftime("%b %d, %Y").fill_null("Never"),
+        *([pl.col("last_gift_date").dt.strftime("%b %d, %Y").fill_null("No gift")]
+          if "last_gift_date" in first.columns else []))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "contact_id": None, "email": "Email address", "first_name": "First name", "last_name": "Last name",
+        "permission_to_send": "Permission", "emails_received": "Emails in window", "last_engaged_at": "Last engaged",
         "list_names": "Lists", "last_gift_date": "Last gift"})
     if segment.height > 200:
         st.caption(f"Showing the first 200 of {segment.height:,}; the downloads hold all of them.")
