@@ -7,7 +7,7 @@ from cc_data import datasource
 from cc_data.analytics.reconcile import OPENS_NOTE, RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
-from pages.components import audit_panel, context, data, oauth, schedule, signin
+from pages.components import audit_panel, context, data, oauth, schedule, signin, tables
 from pages.components.donations_upload import render_donations_upload
 from pages.components.page_start import current, open_page
 from pages.components.push_panel import pushes_section
@@ -96,7 +96,8 @@ else:
               "difference": "Size of difference", "reason": "Likely reason"}
     for count in RECONCILED:
         word = count.replace("optouts", "opt-outs").capitalize()
-        labels |= {f"{count}_ours": f"{word} (ours)", f"{count}_cc": f"{word} (CC)", f"{count}_diff": f"{word} diff."}
+        labels |= {f"{count}_ours": tables.count(f"{word} (ours)"), f"{count}_cc": tables.count(f"{word} (CC)"),
+                   f"{count}_diff": tables.count(f"{word} diff.")}
     styled = shown.drop("campaign_id").to_pandas().style.map(
         highlight, subset=diff_cols + ["mismatches", "difference"])
     st.dataframe(styled, hide_index=True, width="stretch", column_config=labels)
