@@ -142,7 +142,9 @@ else:
     picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
     at = compare.rates_at_ages(compare.equal_age_curves(picked_sends, pool, picked, 168, human_opens_only=human,
                                                         gifts=gifts))
-    table = tables.campaign_ages_table(at.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id"))
+    table = tables.campaign_ages_table(tables.local_times(
+        at.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id"), ("send_time",),
+        core.source.time_zone))
     st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
     st.caption("A campaign younger than an age shows its figures so far at that age (they can still rise)."
                + (f" {money_scope}" if gifts is not None else ""))

@@ -219,11 +219,14 @@ adjustments = gifts.filter(~positive).height
 st.caption(f"{gifts.filter(positive)['transaction_id'].n_unique():,} gifts in {gifts.height:,} rows ({adjustments:,} "
            "adjustments or refunds, and split-gift parts, are rows of their own): each with its tier, campaign and the "
            "touch that earned it, to audit any number above.")
-st.dataframe(gifts.select("gift_date", "amount", "donor_id", "tier", "campaign_name", "touch_time", "time_basis",
-                          "record_type", "is_adjustment", "attribution_note", "gift_id"),
+shown_gifts = tables.local_times(gifts.join(loaded.donor_names, on="donor_id", how="left"), ("touch_time",),
+                                  page.core.source.time_zone)
+st.dataframe(shown_gifts.select("gift_date", "amount", "donor_name", "tier", "campaign_name", "touch_time",
+                                "time_basis", "record_type", "is_adjustment", "attribution_note", "donor_id", "gift_id"),
              hide_index=True, width="stretch", column_config={
                  "gift_date": tables.day("Gift date"), "amount": tables.money("Amount"), "donor_id": "Donor ID",
-                 "tier": "Tier", "campaign_name": "Campaign", "touch_time": tables.moment("Email touch"),
+                 "donor_name": "Donor", "tier": "Tier", "campaign_name": "Campaign",
+                 "touch_time": tables.moment("Email touch", tables.zone_name(page.core.source.time_zone)),
                  "time_basis": "Window counted in", "record_type": "Record type",
                  "is_adjustment": "Adjustment or refund", "attribution_note": "Note", "gift_id": "Gift ID"})
 personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),

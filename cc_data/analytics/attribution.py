@@ -29,7 +29,7 @@ from cc_data.store.schema import CODE_FIELDS
 
 __all__ = [
     "CODE_FIELDS", "GIFTS_TABLE", "RATES_TABLE", "STORED_WINDOWS", "STORE_META_KEY", "TIERS", "WINDOW_CHOICES",
-    "MatchReport", "campaign_revenue", "donor_contacts", "gift_attribution", "match_report", "refresh_stored",
+    "MatchReport", "campaign_revenue", "donor_contacts", "donor_names", "gift_attribution", "match_report", "refresh_stored",
     "revenue_by_campaign", "series_revenue", "stored_windows", "tier_breakdown",
 ]
 
@@ -129,6 +129,13 @@ def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gif
         .with_columns(revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000))
         .sort(["series", "year"], descending=[False, True])
     )
+
+
+def donor_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """donor_id, donor_name ("First Last", else the organisation or email) for every donor."""
+    return frame(con, """
+        SELECT donor_id, coalesce(nullif(trim(concat_ws(' ', first_name, last_name)), ''), email, donor_id) AS donor_name
+        FROM donors""", own_cursor=True)
 
 
 def tier_breakdown(gifts: pl.DataFrame) -> pl.DataFrame:

@@ -164,6 +164,7 @@ class AttributionPage:
     codes: pl.DataFrame            # gift codes found on gifts
     mapping: pl.DataFrame          # the gift-code mapping as stored
     campaign_names: pl.DataFrame   # campaign_id, name: what a code can be mapped to
+    donor_names: pl.DataFrame      # donor_id, donor_name: who gave, for the gift table
 
 
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=6)
@@ -179,7 +180,7 @@ def attribution_page(db_path: str, version: str, window_hours: float, fiscal_sta
         series = attribution.series_revenue(con, window_hours, gifts, per_campaign, fiscal_start, first_sends)
         return AttributionPage(gifts, per_campaign, series,
                                attribution.match_report(con), gift_codes(con), code_mapping(con),
-                               campaign_choices(con))
+                               campaign_choices(con), attribution.donor_names(con))
 
 
 @st.cache_resource(show_spinner="Scoring contacts…", max_entries=8)

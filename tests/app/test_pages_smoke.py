@@ -77,3 +77,6 @@ def test_compare_appeals_names_a_resend_only_when_one_went_out(app_env: Path, tm
     notes = [c.value for c in at.caption if "Resent to non-openers" in c.value]
     assert len(notes) == 1 and "Year-End Appeal 2024" in notes[0] and "Year-End Appeal 2023" not in notes[0]
     assert "adds emails, not people" in notes[0]
+    years = next(d.value for d in at.dataframe if "people_reached" in d.value.columns)
+    assert list(years["year"]) == ["2024", "2023"]   # one row per year, waves and the resend together
+    assert list(years["people_reached"]) == [4, 4] and list(years["emails_sent"]) == [7, 4]
