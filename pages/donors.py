@@ -149,7 +149,8 @@ clicked = points[0].get("customdata") if points else None
 if clicked and clicked != st.session_state.get("_donors_clicked"):
     st.session_state["_donors_clicked"] = clicked
     st.session_state["donors_list_pick"] = clicked
-pick = st.segmented_control("Donors in", list(donors.CATEGORIES), default="lapsed_repeat", required=True,
+st.session_state.setdefault("donors_list_pick", "lapsed_repeat")   # set here, not as a default: a bar click sets it
+pick = st.segmented_control("Donors in", list(donors.CATEGORIES), required=True,
                             format_func=lambda c: f"{donors.LABELS[c]} ({s.counts[c]:,})", key="donors_list_pick")
 chosen = view.per_donor.filter(pl.col("category") == pick).sort("previous_amount", "amount", descending=True).select(
     "donor_id", "first_name", "last_name", "amount", "previous_amount", "email_group", "tier")
