@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> None:
         ids = campaigns.apply_filters(counts, changed)["campaign_id"].to_list()
         picked = ids[-4:] or counts["campaign_id"].to_list()[-4:]
         t_picked, picked_rows = timed(lambda: sends.per_send(
-            con, columns=("campaign_id", "sent_at", "bounced", "first_open_at", "first_human_open_at",
-                          "first_click_at"), where="campaign_id IN (SELECT unnest($ids))", params={"ids": picked}), 1)
+            con, columns=("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced", "first_open_at",
+                          "first_human_open_at", "first_click_at"),   # what pages/components/data.campaign_sends loads
+            where="campaign_id IN (SELECT unnest($ids))", params={"ids": picked}), 1)
     cases = {
         "Overview (KPIs, weekly series)": lambda: (overview.period_kpis(counts, changed),
                                                    overview.weekly_series(campaigns.apply_filters(counts, changed))),
