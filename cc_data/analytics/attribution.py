@@ -22,7 +22,7 @@ from cc_data.analytics.attribution_store import (
     stored_or_live,
     stored_windows,
 )
-from cc_data.analytics.compare import fiscal_year
+from cc_data.analytics.donors_years import fiscal_year_expr
 from cc_data.analytics.series import appeal_series, name_year
 from cc_data.store.query import frame
 from cc_data.store.schema import CODE_FIELDS
@@ -113,7 +113,7 @@ def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gif
     series_of = per_campaign.with_columns(
         pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
         pl.coalesce(pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
-                    fiscal_year("send_time", fiscal_start)).alias("year"),
+                    fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year"),
     ).select("campaign_id", "series", "year", "sends")
     positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
     keys = ["series", "year"]

@@ -9,18 +9,10 @@ from __future__ import annotations
 import polars as pl
 
 from cc_data.analytics.appeal_years import people
+from cc_data.analytics.donors_years import fiscal_year_expr
 from cc_data.analytics.series import appeal_series, name_wave, name_year
 
 AGES_HOURS = (24, 48, 168)
-
-
-def fiscal_year(column: str, start_month: int = 1) -> pl.Expr:
-    """The fiscal year a timestamp falls in, named by the calendar year it ends in (a July start: Jul 2024 – Jun
-    2025 is FY2025), as the IRS and the Fundraising Effectiveness Project name them."""
-    year = pl.col(column).dt.year().cast(pl.Int64)
-    if start_month == 1:
-        return year
-    return year + (pl.col(column).dt.month() >= start_month).cast(pl.Int64)
 
 
 def with_series(campaigns: pl.DataFrame, fiscal_start: int = 1) -> pl.DataFrame:
@@ -30,7 +22,8 @@ def with_series(campaigns: pl.DataFrame, fiscal_start: int = 1) -> pl.DataFrame:
         pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
         pl.Series("wave", [name_wave(n) for n in names], dtype=pl.Int64),
         pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
-    ).with_columns(pl.coalesce("_year", fiscal_year("send_time", fiscal_start)).alias("year")).drop("_year")
+    ).with_columns(pl.coalesce("_year", fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year")
+                   ).drop("_year")
 
 
 def _cumulative(ages: pl.DataFrame, campaign_ids: list[str], hours: int, name: str,

@@ -59,3 +59,15 @@ def test_a_resend_to_non_openers_does_not_drag_the_rate_down() -> None:
     assert curves.filter(hours=120)["delivered_so_far"].item() == 10
     assert curves.filter(hours=168)["open_rate"].item() == pytest.approx(6 / 10)
     assert compare.resend_hours(per, counts).to_dicts() == [{"campaign_id": "Y", "hours": 120.0}]
+
+
+def test_a_campaign_without_a_year_in_its_name_takes_the_fiscal_year_of_its_send() -> None:
+    from datetime import datetime
+
+    import polars as pl
+
+    frame = pl.DataFrame({"name": ["Back to School Drive", "Back to School Drive", "Year-End Appeal 2025"],
+                          "send_time": [datetime(2025, 6, 30), datetime(2025, 7, 1), datetime(2025, 8, 1)]})
+    assert compare.with_series(frame)["year"].to_list() == [2025, 2025, 2025]
+    # a July fiscal year: Jul 2025 - Jun 2026 is FY2026; a year in the name always wins
+    assert compare.with_series(frame, fiscal_start=7)["year"].to_list() == [2025, 2026, 2025]
