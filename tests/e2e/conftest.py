@@ -34,15 +34,14 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def serve(db: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port against `db`; yields its URL once healthy."""
-    port = _free_port()
-    env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": "",
-           "CC_TOKEN_FILE": str(db.parent / "tokens.json")}  # never a developer's real login
+def run_app(env: dict[str, str], port: int | None = None, cwd: Path = ROOT) -> Iterator[str]:
+    """`streamlit run app.py` with `env` on a loopback port (a free one by default), from `cwd` (its .streamlit/ is
+    the configuration); yields its URL once healthy and stops it afterwards."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -57,6 +56,15 @@ def serve(db: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serve(db: Path) -> Iterator[str]:
+    """The dashboard against `db` (the demo's way: no credentials), on a free loopback port."""
+    env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": "",
+           "CC_TOKEN_FILE": str(db.parent / "tokens.json")}  # never a developer's real login
+    with run_app(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +12,7 @@ import numpy as np
 import pytest
 
 from cc_data.sync.runner import run_sync
-from tests.e2e.conftest import ROOT, _free_port
+from tests.e2e.conftest import _free_port, run_app
 from tests.e2e.test_dashboard_e2e import open_page, settle
 from tests.integration.conftest import settings_for
 
@@ -34,24 +30,8 @@ def serve_account(settings) -> Iterator[str]:
            "CC_OAUTH_BASE_URL": settings.oauth_base_url, "CC_DB_PATH": str(settings.db_path),
            "CC_TOKEN_FILE": str(settings.token_file), "CC_ANCHOR_DATE": settings.anchor_date.isoformat(),
            "CC_RATE_LIMIT_RPS": "150"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError("streamlit did not start")
+    with run_app(env, port) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _members(sandbox, name: str) -> set[str]:

@@ -8,11 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +17,7 @@ import pytest
 
 from cc_data import audit, demo
 from cc_data.config import load_settings
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import _free_port, run_app
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("authlib", reason="st.login needs Authlib (a dependency in pyproject.toml)")
@@ -59,23 +55,8 @@ def dashboard(db: Path, issuer: str, workdir: Path) -> Iterator[str]:
     env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": "", "DP_API_KEY": "",
            "CC_TOKEN_FILE": str(db.parent / "tokens.json"), "CC_ADMINS": ADMIN, "CC_ALLOWED_DOMAINS": "riverbend.org",
            "CC_ALLOWED_USERS": "", "CC_ALLOW_OPEN_DASHBOARD": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError("streamlit did not start")
+    with run_app(env, port, cwd=workdir) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
