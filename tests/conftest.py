@@ -33,3 +33,16 @@ def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
 def sandbox(sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
     """A started small-scale sandbox with the clock at SANDBOX_NOW."""
     return sandbox_factory()
+
+
+@pytest.fixture(scope="session")
+def synced_file(tmp_path_factory: pytest.TempPathFactory):
+    """One full sync of the small sandbox, shared by the tests that copy it (every sandbox of one seed and day is
+    the same): the push tests start from it."""
+    from cc_data.sync.runner import run_sync
+    from tests.integration.conftest import settings_for
+
+    where = tmp_path_factory.mktemp("synced")
+    with SandboxServer(seed=7, scale="small", rate_limit_rps=200.0) as server:
+        assert run_sync(settings_for(server, where)).outcome == "success"
+    return where / "cc.duckdb"

@@ -9,22 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cc_data.sync.runner import run_sync
 from tests.app.harness import app_test, open_page
 from tests.integration.conftest import settings_for
 
 LIST = "Lapsed 2026 (app test)"
-
-
-@pytest.fixture(scope="module")
-def synced_file(tmp_path_factory):
-    """One full sync of the small sandbox; each test copies it (every sandbox of one seed and day is the same)."""
-    from cc_data.sandbox.server import SandboxServer
-
-    where = tmp_path_factory.mktemp("synced")
-    with SandboxServer(seed=7, scale="small", rate_limit_rps=200.0) as sandbox:
-        assert run_sync(settings_for(sandbox, where)).outcome == "success"
-    return where / "cc.duckdb"
 
 
 @pytest.fixture

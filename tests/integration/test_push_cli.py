@@ -11,20 +11,9 @@ import pytest
 from cc_data.cli import main
 from cc_data.errors import QuotaExceeded
 from cc_data.push import activities
-from cc_data.sync.runner import run_sync
 from tests.integration.conftest import settings_for
 
 LIST = "Lapsed donors 2026"
-
-
-@pytest.fixture(scope="module")
-def synced_file(tmp_path_factory):
-    from cc_data.sandbox.server import SandboxServer
-
-    where = tmp_path_factory.mktemp("synced")
-    with SandboxServer(seed=7, scale="small", rate_limit_rps=200.0) as sandbox:
-        assert run_sync(settings_for(sandbox, where)).outcome == "success"
-    return where / "cc.duckdb"
 
 
 @pytest.fixture

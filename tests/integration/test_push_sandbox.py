@@ -23,17 +23,6 @@ WRITES = ("POST /v3/contact_lists", "POST /v3/activities/add_list_memberships",
           "POST /v3/activities/remove_list_memberships")
 
 
-@pytest.fixture(scope="module")
-def synced_file(tmp_path_factory):
-    """One full sync of the small sandbox; each test copies it (every sandbox of one seed and day is the same)."""
-    from cc_data.sandbox.server import SandboxServer
-
-    where = tmp_path_factory.mktemp("synced")
-    with SandboxServer(seed=7, scale="small", rate_limit_rps=200.0) as sandbox:
-        assert run_sync(settings_for(sandbox, where)).outcome == "success"
-    return where / "cc.duckdb"
-
-
 @pytest.fixture
 def synced(start_sandbox, synced_file):
     def make(tmp_path, **kw):
