@@ -11,8 +11,8 @@ The store only knows how to publish; a writer passes one of these as `before_pub
 
 per_send: one row per (campaign activity, contact) with the default machine-open rule (cc_data.analytics.sends),
 `meta.per_send_rule` records that rule and the rows' version (sends.rule_stamp): a file built by older code is
-rebuilt whole at its next publish. campaign_devices and campaign_links: per-campaign device and link counts
-(cc_data.analytics.trends). Then cc_data.analytics.attribution.refresh_stored, cc_data.analytics.precomputed and
+rebuilt whole at its next publish. campaign_counts (cc_data.analytics.campaigns: what Overview and every page
+start from), campaign_devices and campaign_links (cc_data.analytics.trends): per campaign. Then cc_data.analytics.attribution.refresh_stored, cc_data.analytics.precomputed and
 cc_data.analytics.donors_store (the Donors page's inputs, after gifts, contacts, tracking or the mapping changed).
 Each runs in one transaction with the marks it consumed.
 """
@@ -23,6 +23,7 @@ import duckdb
 
 from cc_data.analytics import donors_store, precomputed
 from cc_data.analytics.attribution import refresh_stored as refresh_attribution
+from cc_data.analytics.campaigns import COUNTS_TABLE, counts_sql
 from cc_data.analytics.sends import (
     PER_SEND_TABLE,
     RULE_META_KEY,
@@ -92,10 +93,12 @@ def _per_send_of_contacts_in(con: duckdb.DuckDBPyConnection, activities: list[st
 
 
 def _campaign_tables(con: duckdb.DuckDBPyConnection, activities: list[str] | None) -> None:
-    """Device and link counts, per campaign: all of them, or those of the changed activities' campaigns."""
+    """Campaign counts, device and link counts, per campaign: all of them, or those of the changed activities'
+    campaigns (after the per-send rows they are computed from)."""
     if activities is None:
         con.execute(f"CREATE OR REPLACE TABLE {DEVICES_TABLE} AS {DEVICE_ACTIVITY_SQL} ORDER BY ALL")
         con.execute(f"CREATE OR REPLACE TABLE {LINKS_TABLE} AS {LINK_CLICKS_SQL} ORDER BY ALL")
+        con.execute(f"CREATE OR REPLACE TABLE {COUNTS_TABLE} AS {counts_sql(con)}")
         return
     campaigns = [r[0] for r in con.execute(
         "SELECT DISTINCT campaign_id FROM campaign_activities WHERE campaign_activity_id IN (SELECT unnest(?))",
@@ -103,3 +106,6 @@ def _campaign_tables(con: duckdb.DuckDBPyConnection, activities: list[str] | Non
     for table, sql in ((DEVICES_TABLE, DEVICE_ACTIVITY_SQL), (LINKS_TABLE, LINK_CLICKS_SQL)):
         con.execute(f"DELETE FROM {table} WHERE campaign_id IN (SELECT unnest(?))", [campaigns])
         con.execute(f"INSERT INTO {table} SELECT * FROM ({sql}) WHERE campaign_id IN (SELECT unnest(?))", [campaigns])
+    # Every campaign's counts, not only these campaigns': a contact's new emails can change whether their opens
+    # elsewhere look like machine opens (human_opens of other campaigns).
+    con.execute(f"CREATE OR REPLACE TABLE {COUNTS_TABLE} AS {counts_sql(con)}")

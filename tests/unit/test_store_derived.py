@@ -142,11 +142,28 @@ def test_device_and_link_tables_equal_their_live_queries(published: Path) -> Non
             con.sql(f"SELECT * FROM {trends.DEVICES_TABLE}").to_arrow_table()))
 
 
+def test_stored_campaign_counts_equal_the_computed_ones_and_are_what_pages_read(published: Path,
+                                                                                tmp_path: Path) -> None:
+    from cc_data.analytics import campaigns
+
+    db = tmp_path / "cc.duckdb"
+    db.write_bytes(published.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        computed = campaigns.campaign_counts(sends.per_send(con), campaigns.campaign_catalog(con))
+        read_back = campaigns.campaign_counts_in_db(con)
+        assert read_back.height > 0
+        assert_frame_equal(read_back, computed, check_row_order=False)
+        con.execute("UPDATE campaign_counts SET opens = -1")   # the reader takes the stored rows, not a recount
+        assert set(campaigns.campaign_counts_in_db(con)["opens"].to_list()) == {-1}
+        other_rule = replace(sends.MachineOpenRule(), min_emails=3)   # another rule is computed
+        assert -1 not in campaigns.campaign_counts_in_db(con, other_rule)["opens"].to_list()
+
+
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     from cc_data.analytics import trends
 
-    names = ("per_send", trends.DEVICES_TABLE, trends.LINKS_TABLE, "contact_scores", "default_segment", "audience",
-             "attribution_gifts")
+    names = ("per_send", "campaign_counts", trends.DEVICES_TABLE, trends.LINKS_TABLE, "contact_scores",
+             "default_segment", "audience", "attribution_gifts")
     return {n: pl.from_arrow(con.sql(f"SELECT * FROM {n}").to_arrow_table()).sort(pl.all()) for n in names
             if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [n]).fetchall()[0][0]}
 
