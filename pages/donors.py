@@ -117,7 +117,7 @@ cols[1].metric("Donor retention", percent(s.donor_retention),
 cols[2].metric("Dollar retention", percent(s.dollar_retention),
                help=f"This year's giving by retained donors ÷ all of last year's giving = "
                     f"{money(sum(s.amounts[c] for c in donors.RETAINED))} ÷ {money(s.previous_amount)}.")
-cols[3].metric("Giving this year", money(s.amount), help="Net giving (gifts less refunds and adjustments) of every "
+cols[3].metric("Giving this year", charts.fmt("revenue", s.amount), help=f"{money(s.amount)}: net giving (gifts less refunds and adjustments) of every "
                f"donor in the fiscal year; last year {money(s.previous_amount)}.")
 cols[4].metric("New-donor retention", percent(s.new_donor_retention),
                help=f"Last year's first-time donors who gave again ÷ last year's first-time donors = {s.new_retained:,}"
