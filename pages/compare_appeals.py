@@ -83,18 +83,22 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
 
 
 RATE = {"open_rate", "click_rate"}
+FUNDRAISING = ("Fundraiser", "Fundraising", "Donation")   # campaign types (in words) that ask for money
 
 if mode.startswith("An appeal"):
-    sizes = pool.group_by("series").agg(pl.col("year").n_unique().alias("years"), pl.len().alias("n"),
-                                        pl.col("send_time").max()).sort(["years", "n", "send_time"], descending=True)
+    # Appeals first (the board asks about this year's Year-End Appeal, not the weekly newsletter), then by years
+    sizes = pool.group_by("series").agg(pl.col("year").n_unique().alias("years"),
+                                        pl.col("type").is_in(list(FUNDRAISING)).any().alias("appeal"),
+                                        pl.col("send_time").max()).sort(["appeal", "years", "send_time"],
+                                                                        descending=True)
     options = sizes.filter(pl.col("years") > 1)["series"].to_list() or sizes["series"].to_list()
     series = st.selectbox("Appeal series", options, help=SERIES_HELP, key="cmp_series")
     in_series = pool.filter(pl.col("series") == series).sort("send_time")
     age = st.segmented_control("Compare at", list(appeal_years.AGES), default="7 days", required=True,
                                key="cmp_age", help="Time since each year's first send.") or "7 days"
-    sends_of_series = data.campaign_sends(page.db, page.version, tuple(in_series["campaign_id"].to_list()))
-    rows = appeal_years.year_rows(sends_of_series, in_series, gifts, as_of,
-                                  open_column="first_human_open_at" if human else "first_open_at")
+    rows = data.appeal_year_rows(page.db, page.version, tuple(in_series["campaign_id"].to_list()),
+                                 tuple(in_series["year"].to_list()), tuple(in_series["send_time"].to_list()),
+                                 window_hours, window.lenient(), human, as_of)
     at_age = rows.filter(pl.col("age") == age).sort("year", descending=True)
     latest = at_age.row(0, named=True)
     young = "" if latest["complete"] else f" ({latest['year']} is younger than {age}: its figures so far)"

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import duckdb
 import polars as pl
+
+from cc_data.analytics.sends import per_send_source
+from cc_data.store.query import frame
 
 AGES: dict[str, int] = {"24 h": 24, "48 h": 48, "7 days": 168, "30 days": 720}
 COUNTS = ("emails_sent", "people_reached", "openers", "clickers", "gifts", "donors")
@@ -44,36 +48,63 @@ def people(sends: pl.DataFrame, open_column: str = "first_open_at") -> pl.DataFr
         opened_at=pl.col(open_column).min(), clicked_at=pl.col("first_click_at").min())
 
 
-def year_rows(sends: pl.DataFrame, campaigns: pl.DataFrame, gifts: pl.DataFrame | None, as_of: datetime, *,
-              ages: dict[str, int] = AGES, open_column: str = "first_open_at") -> pl.DataFrame:
+# Per year of the series: emails sent, and per person their first delivery, open and click, as hours since the
+# year's first send, so every age is a count of rows under a cut-off (no distinct counts over millions of rows).
+PEOPLE_SQL = """
+WITH r AS (
+    SELECT c.year, p.contact_id, date_diff('second', c.first_send, p.sent_at) / 3600.0 AS sent_h,
+           CASE WHEN NOT p.bounced THEN date_diff('second', c.first_send, p.sent_at) / 3600.0 END AS delivered_h,
+           date_diff('second', c.first_send, p.{open_column}) / 3600.0 AS opened_h,
+           date_diff('second', c.first_send, p.first_click_at) / 3600.0 AS clicked_h
+    FROM {source} p JOIN _series_years c USING (campaign_id)
+),
+emails AS (SELECT year, {emails} FROM r GROUP BY year),
+people AS (SELECT year, contact_id, min(delivered_h) AS d, min(opened_h) AS o, min(clicked_h) AS c
+           FROM r GROUP BY year, contact_id)
+SELECT * FROM emails JOIN (SELECT year, {reach} FROM people GROUP BY year) USING (year)
+"""
+
+
+def year_rows(con: duckdb.DuckDBPyConnection, campaigns: pl.DataFrame, gifts: pl.DataFrame | None, as_of: datetime,
+              *, ages: dict[str, int] = AGES, open_column: str = "first_open_at",
+              source: str | None = None) -> pl.DataFrame:
     """One row per year of the campaigns given (one series: compare.with_series rows with campaign_id, year,
-    send_time) and per age. `sends`: per-send rows of those campaigns (see people()); `gifts`: attributed gifts
-    (campaign_id, gift_time, amount, donor_id, transaction_id, is_adjustment) or None."""
+    send_time) and per age, from the per-send rows in `source` (a FROM item; default: the database's, see
+    sends.per_send_source); `gifts`: attributed gifts (campaign_id, gift_time, amount, donor_id, transaction_id,
+    is_adjustment) or None."""
+    if open_column not in ("first_open_at", "first_human_open_at"):
+        raise ValueError(f"no open column {open_column!r}")
     years = campaigns.group_by("year").agg(first_send=pl.col("send_time").min(), campaigns=pl.len())
     of_year = campaigns.select("campaign_id", "year")
-    contacts = people(sends, open_column).join(of_year, on="campaign_id")
+    n = range(len(ages))
+    hours = list(ages.values())
+    sql = PEOPLE_SQL.format(
+        source=source or per_send_source(con), open_column=open_column,
+        emails=", ".join(f"count(*) FILTER (WHERE sent_h <= {hours[i]}) AS emails_sent_{i}" for i in n),
+        reach=", ".join(f"count(*) FILTER (WHERE {col} <= {hours[i]}) AS {name}_{i}" for i in n
+                        for col, name in (("d", "people_reached"), ("o", "openers"), ("c", "clickers"))))
+    con.register("_series_years", of_year.join(years.select("year", "first_send"), on="year").to_arrow())
+    try:
+        counted = frame(con, sql)
+    finally:
+        con.unregister("_series_years")
     gift_rows = (gifts.join(of_year, on="campaign_id") if gifts is not None
                  else pl.DataFrame(schema={"year": pl.Int64, "gift_time": pl.Datetime, "amount": pl.Float64,
                                            "donor_id": pl.Utf8, "transaction_id": pl.Utf8, "is_adjustment": pl.Boolean}))
     out = []
-    for label, hours in ages.items():
-        at = years.with_columns(cutoff=pl.col("first_send") + timedelta(hours=hours))
-        cut = at.select("year", "cutoff")
-        emails = sends.join(of_year, on="campaign_id").join(cut, on="year").group_by("year").agg(
-            emails_sent=(pl.col("sent_at") <= pl.col("cutoff")).sum())
-        people_side = contacts.join(cut, on="year").group_by("year").agg(
-            people_reached=pl.col("contact_id").filter(pl.col("delivered_at") <= pl.col("cutoff")).n_unique(),
-            openers=pl.col("contact_id").filter(pl.col("opened_at") <= pl.col("cutoff")).n_unique(),
-            clickers=pl.col("contact_id").filter(pl.col("clicked_at") <= pl.col("cutoff")).n_unique(),
-        )
-        gift_side = gift_rows.join(cut, on="year").filter(
+    for i, (label, age_hours) in enumerate(ages.items()):
+        at = years.with_columns(cutoff=pl.col("first_send") + timedelta(hours=age_hours))
+        people_side = counted.select(
+            pl.col("year").cast(years.schema["year"]),
+            *[pl.col(f"{name}_{i}").alias(name) for name in ("emails_sent", "people_reached", "openers", "clickers")])
+        gift_side = gift_rows.join(at.select("year", "cutoff"), on="year").filter(
             pl.col("gift_time") <= pl.col("cutoff")).group_by("year").agg(
             gifts=pl.col("transaction_id").filter(_positive()).n_unique(),
             donors=pl.col("donor_id").filter(_positive()).n_unique(),
             revenue=pl.col("amount").cast(pl.Float64).sum().round(2),
         )
-        out.append(at.join(emails, on="year", how="left").join(people_side, on="year", how="left").join(gift_side, on="year", how="left").with_columns(
-            age=pl.lit(label), hours=pl.lit(hours), complete=pl.col("cutoff") <= as_of))
+        out.append(at.join(people_side, on="year", how="left").join(gift_side, on="year", how="left").with_columns(
+            age=pl.lit(label), hours=pl.lit(age_hours), complete=pl.col("cutoff") <= as_of))
     rows = pl.concat(out, how="diagonal_relaxed").with_columns(
         [pl.col(c).fill_null(0) for c in (*COUNTS, "revenue")])
     return _with_change(rows.with_columns(

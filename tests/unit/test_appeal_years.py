@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import duckdb
 import polars as pl
 import pytest
 
-from cc_data.analytics.appeal_years import year_rows
+from cc_data.analytics import appeal_years
 
 Y24, Y25 = datetime(2024, 12, 1), datetime(2025, 12, 1)
 
@@ -35,6 +36,13 @@ def frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         "amount": [100.0, -20.0, 50.0, 150.0], "donor_id": ["d1", "d1", "d1", "d2"],
         "transaction_id": ["t1", "t1", "t2", "t3"], "is_adjustment": [False, True, False, False]})
     return sends, campaigns, gifts
+
+
+def year_rows(sends: pl.DataFrame, campaigns: pl.DataFrame, gifts: pl.DataFrame | None, as_of: datetime) -> pl.DataFrame:
+    """appeal_years.year_rows over these per-send rows (registered in an in-memory DuckDB, as the stored table)."""
+    con = duckdb.connect()
+    con.register("hand_worked_sends", sends.to_arrow())
+    return appeal_years.year_rows(con, campaigns, gifts, as_of, source="hand_worked_sends")
 
 
 def row(rows: pl.DataFrame, year: int, age: str) -> dict:
