@@ -214,5 +214,5 @@ def _sign_out_button(where: Any, cfg: Settings, who: str) -> None:
     if where.button("Sign out", key="signin_sign_out"):
         _safe_record("sign_out", who=who, cfg=cfg, outcome=None)
         st.session_state.pop(_RECORDED, None)
-        st.logout()   # the browser goes on to the provider's sign-out; this session shows the sign-in screen meanwhile
-        st.rerun()
+        st.logout()   # queues the browser's redirect to the provider's sign-out
+        st.stop()     # end the run so the redirect is sent: a rerun here could drop it (seen as a flaky e2e sign-out)

@@ -107,7 +107,9 @@ def test_an_address_outside_the_allow_list_is_refused_politely(team_db: Path) ->
 def test_sign_out_ends_the_session_and_is_recorded(team_db: Path) -> None:
     at = session(VIEWER)
     at.run()
-    next(b for b in at.button if b.label == "Sign out").click().run()
+    next(b for b in at.button if b.label == "Sign out").click().run()   # the run ends so the redirect goes out
+    assert not at.dataframe and not at.metric
+    at.run()   # what the session shows afterwards
     assert buttons(at) == ["Sign in"]
     assert audit.recent(team_db)["action"].to_list() == ["sign_out", "sign_in"]
 

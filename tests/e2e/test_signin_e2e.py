@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -63,8 +64,10 @@ def dashboard(db: Path, issuer: str, workdir: Path) -> Iterator[str]:
 def signed_in_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     base = tmp_path_factory.mktemp("signin")
     db = base / "data" / "cc.duckdb"
-    demo.build(load_settings(env={"CC_DB_PATH": str(db), "CC_TOKEN_FILE": str(base / "data" / "tokens.json")}),
-               scale="small")   # a demo account, so Sync now really syncs (the sandbox, on loopback)
+    with pytest.MonkeyPatch.context() as patch:   # a fixed clock: the small demo's default segment depends on the day
+        patch.setattr(demo, "_now_hour", lambda: datetime(2026, 6, 15, 12))
+        demo.build(load_settings(env={"CC_DB_PATH": str(db), "CC_TOKEN_FILE": str(base / "data" / "tokens.json")}),
+                   scale="small")   # a demo account, so Sync now really syncs (the sandbox, on loopback)
     with identity_provider() as issuer, dashboard(db, issuer, base / "app") as url:
         yield url, db
 
@@ -114,6 +117,7 @@ def test_a_viewer_signs_in_sees_the_pages_but_no_admin_control_and_signs_out(bro
     rows = saved.read_text().count("\n") - 1
     took = audit.recent(db, actions=("download",)).row(0, named=True)
     assert took["who"] == VIEWER and took["rows"] == rows and "csv" in took["what"]
+    settle(page)   # the download's click reruns the page: a click on Sign out during that rerun can be lost
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="End session").click(timeout=60_000)   # the provider's sign-out page
     page.wait_for_url(f"{url}/**", timeout=60_000)

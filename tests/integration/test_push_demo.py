@@ -20,6 +20,7 @@ from cc_data.sandbox.server import SandboxServer
 from cc_data.store.db import read
 
 LIST = "Demo lapsed"
+DEMO_NOW = datetime(2026, 6, 15, 12)
 
 
 @pytest.fixture
@@ -28,6 +29,9 @@ def settings(tmp_path, monkeypatch):
     for name in ("CONSTANT_CONTACT_CLIENT_ID", "CC_DB_PATH", "CC_TOKEN_FILE", "DP_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(activities.poll, "__kwdefaults__", {**activities.poll.__kwdefaults__, "first_s": 0.0})
+    # A fixed demo clock: at small scale the default segment depends on the day (on 2026-12-01 a Giving Tuesday
+    # sent that hour made "as of" today, with no one sent 3 emails in the 180 days before, so nobody was in it).
+    monkeypatch.setattr(demo, "_now_hour", lambda: DEMO_NOW)
     return load_settings(env={"CC_DB_PATH": str(tmp_path / "data" / "cc.duckdb")})
 
 
