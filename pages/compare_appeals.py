@@ -65,8 +65,7 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
                                 marker={"symbol": "triangle-up", "size": 11, "color": colour_of[cid]},
                                 hovertemplate=f"Resend to non-openers of {name} goes out at {hour:.0f} h"
                                               "<extra></extra>")
-        fig.update_layout(title=title)
-        fig.update_xaxes(title="hours since the first send")
+        fig.update_layout(title=title)   # x is hours since the first send (the section caption says so)
         if metric == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
         columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in RATE), width="stretch",
@@ -89,8 +88,8 @@ if mode.startswith("An appeal"):
     # Appeals first (the board asks about this year's Year-End Appeal, not the weekly newsletter), then by years
     sizes = pool.group_by("series").agg(pl.col("year").n_unique().alias("years"),
                                         pl.col("type").is_in(list(FUNDRAISING)).any().alias("appeal"),
-                                        pl.col("send_time").max()).sort(["appeal", "years", "send_time"],
-                                                                        descending=True)
+                                        pl.len().alias("campaigns"), pl.col("send_time").max()).sort(
+        ["appeal", "years", "campaigns", "send_time"], descending=True)   # multi-wave appeals (Year-End) first
     options = sizes.filter(pl.col("years") > 1)["series"].to_list() or sizes["series"].to_list()
     series = st.selectbox("Appeal series", options, help=SERIES_HELP, key="cmp_series")
     in_series = pool.filter(pl.col("series") == series).sort("send_time")
@@ -130,7 +129,8 @@ if mode.startswith("An appeal"):
     dash_of = dict(zip(order["campaign_id"].to_list(), [dashes[(n - 1) % 4] for n in order["n"].to_list()],
                        strict=True))
     st.subheader("Day by day")
-    st.caption("Colour: year; line style: wave within the year (solid first, dashed second, dotted third).")
+    st.caption("x: hours since each campaign's first send. Colour: year; line style: wave within the year (solid "
+               "first, dashed second, dotted third).")
     curve_charts(picked, {"24 h": 48, "48 h": 72, "7 days": 168, "30 days": 720}[age], colour_of, dash_of)
 else:
     default = pool.sort("send_time", descending=True)["campaign_id"].to_list()[:2]
