@@ -131,9 +131,9 @@ st.caption(f"Bar height is the revenue credited to each tier ({scope}); the labe
            "would dwarf the tiers).")
 
 st.subheader("Revenue per campaign")
-per_campaign = tables.as_percent(campaigns.filter(pl.col("revenue") != 0).select(
+per_campaign = campaigns.filter(pl.col("revenue") != 0).select(
     "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
-    "open_revenue", "send_revenue"), ())
+    "open_revenue", "send_revenue")
 st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
     "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),

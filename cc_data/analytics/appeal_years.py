@@ -39,15 +39,6 @@ LABELS = {
 }
 
 
-def people(sends: pl.DataFrame, open_column: str = "first_open_at") -> pl.DataFrame:
-    """One row per campaign and contact from per-send rows (campaign_id, contact_id, sent_at, bounced, the open
-    column, first_click_at): first delivered, first open and first click over all of the campaign's activities."""
-    delivered = pl.when(~pl.col("bounced")).then(pl.col("sent_at"))
-    return sends.group_by("campaign_id", "contact_id").agg(
-        delivered_at=delivered.min(),
-        opened_at=pl.col(open_column).min(), clicked_at=pl.col("first_click_at").min())
-
-
 # Per year of the series: emails sent, and per person their first delivery, open and click, as hours since the
 # year's first send, so every age is a count of rows under a cut-off (no distinct counts over millions of rows).
 PEOPLE_SQL = """

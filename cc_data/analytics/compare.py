@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from cc_data.analytics.appeal_years import people
 from cc_data.analytics.donors_years import fiscal_year_expr
 from cc_data.analytics.series import appeal_series, name_wave, name_year
 
@@ -24,6 +23,15 @@ def with_series(campaigns: pl.DataFrame, fiscal_start: int = 1) -> pl.DataFrame:
         pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
     ).with_columns(pl.coalesce("_year", fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year")
                    ).drop("_year")
+
+
+def people(sends: pl.DataFrame, open_column: str = "first_open_at") -> pl.DataFrame:
+    """One row per campaign and contact from per-send rows (campaign_id, contact_id, sent_at, bounced, the open
+    column, first_click_at): first delivered, first open and first click over all of the campaign's activities."""
+    delivered = pl.when(~pl.col("bounced")).then(pl.col("sent_at"))
+    return sends.group_by("campaign_id", "contact_id").agg(
+        delivered_at=delivered.min(),
+        opened_at=pl.col(open_column).min(), clicked_at=pl.col("first_click_at").min())
 
 
 def _cumulative(ages: pl.DataFrame, campaign_ids: list[str], hours: int, name: str,
