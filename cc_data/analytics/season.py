@@ -1,0 +1,226 @@
+"""Season to date against last year on the same date: is this year's appeal on pace?
+
+An appeal is a series of campaigns (cc_data.analytics.series) and each campaign has the year Compare appeals gives
+it (the year in its name, else the fiscal year of its first send). The chosen year is the latest whose first send
+fell on or before `as_of`. Its **season** runs from the first day of the month of its first send to the last day
+of the month of its last send, in the account's time zone, widened to hold the sends of the years compared (moved
+onto this year's calendar); the seasons before are the same calendar dates one and two years earlier.
+
+Per year, through the same calendar date (`as_of`, or the season's last day once it is over; February 29 is
+February 28 in a year without one):
+- **appeal**: every revenue gift coded to one of that year's campaigns of the appeal (attribution's `coded` tier:
+  a DonorPerfect code mapped to the campaign, whatever the channel), net of refunds. Unknown (None), not $0, when
+  the appeal had no campaign that year;
+- **season**: every revenue gift dated in the season so far, whatever it was for, net of refunds;
+- **email**: the season's gifts that attribution credits to an email by EMAIL_TIERS (the window is the caller's).
+
+Pure functions over polars frames: the caller passes the attributed gifts, the campaigns, the account's time zone,
+the fiscal year start and the as-of date; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from cc_data.analytics.compare import with_series
+
+EMAIL_TIERS = ("coded", "click", "open")   # a sent-but-not-opened email earns no credit here
+YEARS_BACK = 2
+FUNDRAISING_TYPES = ("Fundraiser", "Fundraising", "Donation")   # campaign types (in words) that ask for money
+
+
+@dataclass(frozen=True)
+class SeasonYear:
+    year: int                     # the appeal's year
+    start: date                   # the season's first day that year
+    end: date                     # its last day
+    through: date                 # counted through this day (the same calendar date every year)
+    campaigns: int                # the appeal's campaigns that year; 0: its total is unknown
+    appeal_revenue: float | None
+    appeal_gifts: int | None
+    season_revenue: float
+    season_gifts: int
+    season_donors: int
+    email_revenue: float
+
+    @property
+    def email_share(self) -> float | None:
+        """Email-credited revenue ÷ the season's revenue so far."""
+        return self.email_revenue / self.season_revenue if self.season_revenue > 0 else None
+
+
+@dataclass(frozen=True)
+class SeasonPacing:
+    appeal: str
+    as_of: date
+    years: tuple[SeasonYear, ...]   # this year first, then one and two years before
+    curve: pl.DataFrame             # year, day (on this season's calendar), appeal, season: cumulative revenue
+    giving_tuesday: date | None     # this year's, when it falls in the season
+    window_hours: float
+
+    @property
+    def current(self) -> SeasonYear:
+        return self.years[0]
+
+    @property
+    def previous(self) -> SeasonYear | None:
+        return self.years[1] if len(self.years) > 1 else None
+
+    @property
+    def over(self) -> bool:
+        return self.current.through >= self.current.end
+
+
+def shift_years(day: date, years: int) -> date:
+    """The same calendar date `years` later (earlier when negative); February 29 becomes February 28."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def giving_tuesday(year: int) -> date:
+    """The Tuesday after US Thanksgiving (the fourth Thursday of November)."""
+    first = date(year, 11, 1)
+    thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    return thanksgiving + timedelta(days=5)
+
+
+def local_sends(campaigns: pl.DataFrame, time_zone: str, fiscal_start: int) -> pl.DataFrame:
+    """campaigns (campaign_id, name, type, send_time in UTC) with series, year and sent_on: the first send's date
+    in the account's time zone."""
+    return with_series(campaigns, fiscal_start).with_columns(
+        pl.col("send_time").dt.replace_time_zone("UTC").dt.convert_time_zone(time_zone).dt.date().alias("sent_on"))
+
+
+def appeal_choices(campaigns: pl.DataFrame, fiscal_start: int = 1) -> list[str]:
+    """Series sent in more than one year (all series when none is), appeals that ask for money first, then the most
+    years, the most campaigns and the latest send: Compare appeals' order, so the Year-End Appeal leads."""
+    if campaigns.is_empty():
+        return []
+    sizes = with_series(campaigns, fiscal_start).group_by("series").agg(
+        pl.col("type").is_in(list(FUNDRAISING_TYPES)).any().alias("appeal"), pl.col("year").n_unique().alias("years"),
+        pl.len().alias("campaigns"), pl.col("send_time").max()).sort(
+        ["appeal", "years", "campaigns", "send_time", "series"], descending=[True, True, True, True, False])
+    repeated = sizes.filter(pl.col("years") > 1)["series"].to_list()
+    return repeated or sizes["series"].to_list()
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_of: date, *, time_zone: str,
+                  fiscal_start: int = 1, window_hours: float = 48,
+                  years_back: int = YEARS_BACK) -> SeasonPacing | None:
+    """The appeal's season to date against the same dates in earlier years; None when none of its campaigns was
+    sent by `as_of`. `gifts`: attribution.gift_attribution() (gift_id, donor_id, amount, gift_date, tier,
+    campaign_id, is_adjustment, transaction_id) for `window_hours`; `campaigns`: campaign_id, name, type, send_time
+    (the first send, naive UTC), as the campaign counts give them."""
+    sends = local_sends(campaigns, time_zone, fiscal_start).filter(pl.col("series") == appeal)
+    by_year = sends.group_by("year").agg(pl.col("sent_on").min().alias("first"), pl.col("sent_on").max().alias("last"),
+                                         pl.col("campaign_id"))
+    started = by_year.filter(pl.col("first") <= as_of)
+    if started.is_empty():
+        return None
+    year = int(started["year"].max())
+    compared = by_year.filter(pl.col("year").is_between(year - years_back, year)
+                              & (pl.col("first") <= as_of)).iter_rows(named=True)
+    spans = [(shift_years(r["first"], year - r["year"]), shift_years(r["last"], year - r["year"]),
+              r["year"], r["campaign_id"]) for r in compared]
+    start = _month_start(min(s[0] for s in spans))
+    end = _month_end(max(s[1] for s in spans))
+    through = min(as_of, end)
+    ids_of = {y: ids for _, _, y, ids in spans}
+    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    years, curves = [], []
+    for back in range(years_back + 1):
+        y_start, y_end, y_through = (shift_years(d, -back) for d in (start, end, through))
+        ids = ids_of.get(year - back, [])
+        coded = gifts.filter((pl.col("tier") == "coded") & pl.col("campaign_id").is_in(ids))
+        season = gifts.filter(pl.col("gift_date").is_between(y_start, y_end))
+        so_far = season.filter(pl.col("gift_date") <= y_through)
+        coded_so_far = coded.filter(pl.col("gift_date") <= y_through)
+        years.append(SeasonYear(
+            year=year - back, start=y_start, end=y_end, through=y_through, campaigns=len(ids),
+            appeal_revenue=_money(coded_so_far) if ids else None,
+            appeal_gifts=coded_so_far.filter(positive)["transaction_id"].n_unique() if ids else None,
+            season_revenue=_money(so_far), season_gifts=so_far.filter(positive)["transaction_id"].n_unique(),
+            season_donors=so_far.filter(positive)["donor_id"].n_unique(),
+            email_revenue=_money(so_far.filter(pl.col("tier").is_in(list(EMAIL_TIERS))))))
+        last_day = y_through if back == 0 else y_end   # earlier years are drawn whole; this one never past today
+        curves.append(_cumulative(season, coded if ids else None, y_start, last_day, back, year - back))
+    gt = giving_tuesday(start.year if start.month <= 11 else end.year)
+    return SeasonPacing(appeal, as_of, tuple(years), pl.concat(curves), gt if start <= gt <= end else None,
+                        window_hours)
+
+
+def _money(rows: pl.DataFrame) -> float:
+    return round(float(rows["amount"].sum() or 0.0), 2)
+
+
+def _cumulative(season: pl.DataFrame, coded: pl.DataFrame | None, first: date, last: date, back: int,
+                year: int) -> pl.DataFrame:
+    """Day by day from `first` to `last`: the season's revenue so far and the appeal's (coded gifts dated up to that
+    day, earlier ones included), on this season's calendar (`back` years later)."""
+    days = pl.DataFrame({"gift_date": pl.date_range(first, last, "1d", eager=True)})
+    daily = season.group_by("gift_date").agg(pl.col("amount").sum().alias("season_day"))
+    out = days.join(daily, on="gift_date", how="left").with_columns(
+        pl.col("season_day").fill_null(0.0).cum_sum().round(2).alias("season"))
+    if coded is None:
+        out = out.with_columns(pl.lit(None, pl.Float64).alias("appeal"))
+    else:
+        before = float(coded.filter(pl.col("gift_date") < first)["amount"].sum() or 0.0)
+        coded_daily = coded.group_by("gift_date").agg(pl.col("amount").sum().alias("appeal_day"))
+        out = out.join(coded_daily, on="gift_date", how="left").with_columns(
+            (pl.col("appeal_day").fill_null(0.0).cum_sum() + before).round(2).alias("appeal"))
+    return out.select(pl.lit(year, pl.Int64).alias("year"),
+                      pl.col("gift_date").dt.offset_by(f"{back}y").alias("day"), "appeal", "season")
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return (now - before) / before if now is not None and before else None
+
+
+def answer(pacing: SeasonPacing) -> str:
+    """The board's question in one sentence, with the dates it covers."""
+    cur, prev = pacing.current, pacing.previous
+    span = f"{cur.start:%b} {cur.start.day} – {cur.through:%b} {cur.through.day}, {cur.through.year}"
+    so_far = "this season" if not pacing.over else f"in its {cur.year} season"
+    if cur.appeal_revenue is None:
+        lead = f"{pacing.appeal} has no campaign coded for {cur.year}"
+    else:
+        lead = f"{pacing.appeal} has raised {_dollars(cur.appeal_revenue)} in coded gifts {so_far} ({span})"
+    if prev is None or prev.appeal_revenue is None or cur.appeal_revenue is None:
+        compare_appeal = f"; there is no {cur.year - 1} campaign on record to compare with"
+    else:
+        compare_appeal = (f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} by "
+                          f"{prev.through:%b} {prev.through.day}, {prev.through.year} ({_dollars(prev.appeal_revenue)})")
+    season = ""
+    if prev is not None:
+        season = (f"; all gifts in the season total {_dollars(cur.season_revenue)}, "
+                  f"{_versus(cur.season_revenue, prev.season_revenue)}")
+        if cur.email_share is not None:
+            season += f", and email is credited with {cur.email_share:.0%} of them"
+    return f"{lead}{compare_appeal}{season}."
+
+
+def _versus(now: float, before: float) -> str:
+    change = _change(now, before)
+    if change is None:
+        return "against nothing at this point last year"
+    if abs(change) < 0.005:
+        return "level with last year"
+    return f"{abs(change):.0%} {'ahead of' if change > 0 else 'behind'} last year"
+
+
+def _dollars(value: float) -> str:
+    return f"${value:,.0f}"

@@ -1,0 +1,113 @@
+"""Season to date against the same date last year (cc_data.analytics.season), worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+
+from cc_data.analytics import season
+
+DENVER = "America/Denver"
+CAMPAIGNS = pl.DataFrame({
+    "campaign_id": ["ye25", "ye25w2", "ye24", "gt25", "news"],
+    "name": ["Year-End Appeal 2025 – Wave 1", "Year-End Appeal 2025 – Wave 2", "Year-End Appeal 2024",
+             "Giving Tuesday 2025", "December 2025 Newsletter"],
+    "type": ["Fundraising", "Fundraising", "Fundraising", "Fundraising", "Newsletter"],
+    "send_time": [datetime(2025, 12, 3, 17), datetime(2025, 12, 17, 17), datetime(2024, 12, 10, 17),
+                  datetime(2025, 12, 2, 15), datetime(2025, 12, 9, 17)],
+})
+
+
+def gift(gift_id: str, day: date, amount: float, tier: str, campaign: str | None, donor: str = "d1",
+         adjustment: bool = False) -> dict:
+    return {"gift_id": gift_id, "donor_id": donor, "amount": amount, "gift_date": day, "tier": tier,
+            "campaign_id": campaign, "is_adjustment": adjustment, "transaction_id": gift_id}
+
+
+GIFTS = pl.DataFrame([
+    gift("g1", date(2025, 12, 4), 100, "coded", "ye25", "d1"),
+    gift("g2", date(2025, 12, 9), 50, "click", "ye25", "d2"),          # credited by a click: email, not coded
+    gift("g3", date(2025, 12, 11), 500, "coded", "ye25", "d3"),        # after the as-of date
+    gift("g4", date(2025, 11, 30), 70, "unattributed", None, "d4"),   # before the season
+    gift("g5", date(2025, 12, 5), -20, "coded", "ye25", "d1", adjustment=True),   # a refund of part of g1
+    gift("g9", date(2025, 12, 6), 30, "send", "news", "d5"),           # sent, not opened: no email credit
+    gift("g6", date(2024, 12, 10), 200, "coded", "ye24", "d1"),        # on the same calendar date last year
+    gift("g7", date(2024, 12, 11), 300, "send", "ye24", "d6"),         # the day after it
+    gift("g8", date(2024, 12, 2), 40, "open", "ye24", "d7"),
+])
+
+
+def pacing(as_of: date = date(2025, 12, 10), campaigns: pl.DataFrame = CAMPAIGNS) -> season.SeasonPacing:
+    found = season.season_pacing(GIFTS, campaigns, "Year-End Appeal", as_of, time_zone=DENVER)
+    assert found is not None
+    return found
+
+
+def test_season_to_date_against_the_same_date_in_earlier_years() -> None:
+    p = pacing()
+    this, last, before = p.years
+    assert (this.year, this.start, this.end, this.through) == (2025, date(2025, 12, 1), date(2025, 12, 31),
+                                                                 date(2025, 12, 10))
+    assert (last.start, last.through) == (date(2024, 12, 1), date(2024, 12, 10))
+    # coded to the appeal's 2025 campaigns through Dec 10: g1 net of its refund g5; g3 comes later
+    assert (this.appeal_revenue, this.appeal_gifts) == (80.0, 1)
+    # every gift in the season so far: g1, g2, g5, g9 (g4 is in November, g3 after Dec 10)
+    assert (this.season_revenue, this.season_gifts, this.season_donors) == (160.0, 3, 3)
+    # email: coded and click, not the send-only g9
+    assert this.email_revenue == 130.0 and this.email_share == 130 / 160
+    assert (last.appeal_revenue, last.season_revenue, last.email_revenue) == (200.0, 240.0, 240.0)
+    assert before.year == 2023 and before.campaigns == 0 and before.appeal_revenue is None   # unknown, not $0
+    assert before.season_revenue == 0.0
+
+
+def test_the_curve_never_draws_the_future_and_lays_years_on_this_calendar() -> None:
+    curve = pacing().curve
+    now = curve.filter(pl.col("year") == 2025)
+    assert now["day"].max() == date(2025, 12, 10)
+    assert now.filter(pl.col("day") == date(2025, 12, 5))["appeal"].item() == 80.0
+    assert now.filter(pl.col("day") == date(2025, 12, 10))["season"].item() == 160.0
+    last = curve.filter(pl.col("year") == 2024)
+    assert (last["day"].min(), last["day"].max()) == (date(2025, 12, 1), date(2025, 12, 31))   # the whole season
+    assert last.filter(pl.col("day") == date(2025, 12, 11))["season"].item() == 540.0
+    assert curve.filter(pl.col("year") == 2023)["appeal"].null_count() == 31
+
+
+def test_the_season_is_in_the_accounts_time_zone() -> None:
+    # 05:00 UTC on December 1 is the evening of November 30 in Denver: the season starts in November
+    early = pl.concat([CAMPAIGNS, pl.DataFrame({"campaign_id": ["ye25w0"], "name": ["Year-End Appeal 2025 – Wave 0"],
+                                                "type": ["Fundraising"], "send_time": [datetime(2025, 12, 1, 5)]})])
+    p = pacing(campaigns=early)
+    assert p.current.start == date(2025, 11, 1) and p.years[1].start == date(2024, 11, 1)
+    in_utc = season.season_pacing(GIFTS, early, "Year-End Appeal", date(2025, 12, 10), time_zone="UTC")
+    assert in_utc is not None and in_utc.current.start == date(2025, 12, 1)
+
+
+def test_a_season_that_is_over_counts_to_its_last_day() -> None:
+    p = pacing(as_of=date(2026, 3, 1))
+    assert p.over and p.current.through == date(2025, 12, 31) and p.years[1].through == date(2024, 12, 31)
+    assert p.current.appeal_revenue == 580.0
+
+
+def test_nothing_sent_yet_is_none() -> None:
+    assert season.season_pacing(GIFTS, CAMPAIGNS, "Year-End Appeal", date(2024, 12, 1), time_zone=DENVER) is None
+    assert season.season_pacing(GIFTS, CAMPAIGNS, "No such appeal", date(2025, 12, 10), time_zone=DENVER) is None
+
+
+def test_giving_tuesday_and_leap_days() -> None:
+    assert season.giving_tuesday(2025) == date(2025, 12, 2) and season.giving_tuesday(2024) == date(2024, 12, 3)
+    assert season.giving_tuesday(2026) == date(2026, 12, 1)
+    assert pacing().giving_tuesday == date(2025, 12, 2)
+    assert season.shift_years(date(2024, 2, 29), -1) == date(2023, 2, 28)
+
+
+def test_the_answer_names_the_dates_and_compares_like_with_like() -> None:
+    text = season.answer(pacing())
+    assert "Year-End Appeal has raised $80 in coded gifts this season (Dec 1 – Dec 10, 2025)" in text
+    assert "60% behind last year by Dec 10, 2024 ($200)" in text
+    assert "all gifts in the season total $160, 33% behind last year" in text
+    assert "email is credited with 81% of them" in text
+
+
+def test_appeals_that_ask_for_money_and_repeat_come_first() -> None:
+    assert season.appeal_choices(CAMPAIGNS) == ["Year-End Appeal"]
