@@ -12,7 +12,8 @@ February 28 in a year without one):
   a DonorPerfect code mapped to the campaign, whatever the channel), net of refunds. Unknown (None), not $0, when
   the appeal had no campaign that year;
 - **season**: every revenue gift dated in the season so far, whatever it was for, net of refunds;
-- **email**: the season's gifts that attribution credits to an email by EMAIL_TIERS (the window is the caller's).
+- **email**: the season's gifts that attribution credits to an email by EMAIL_TIERS (the window is the caller's);
+  unknown (None) for a season that began before `tracked_from`, the first send the tracking rows hold.
 
 Pure functions over polars frames: the caller passes the attributed gifts, the campaigns, the account's time zone,
 the fiscal year start and the as-of date; nothing here reads the clock.
@@ -44,12 +45,14 @@ class SeasonYear:
     season_revenue: float
     season_gifts: int
     season_donors: int
-    email_revenue: float
+    email_revenue: float | None   # unknown when the season began before the first tracked send
 
     @property
     def email_share(self) -> float | None:
         """Email-credited revenue ÷ the season's revenue so far."""
-        return self.email_revenue / self.season_revenue if self.season_revenue > 0 else None
+        if self.email_revenue is None or self.season_revenue <= 0:
+            return None
+        return self.email_revenue / self.season_revenue
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def _month_end(day: date) -> date:
 
 
 def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_of: date, *, time_zone: str,
-                  fiscal_start: int = 1, window_hours: float = 48,
+                  fiscal_start: int = 1, window_hours: float = 48, tracked_from: date | None = None,
                   years_back: int = YEARS_BACK) -> SeasonPacing | None:
     """The appeal's season to date against the same dates in earlier years; None when none of its campaigns was
     sent by `as_of`. `gifts`: attribution.gift_attribution() (gift_id, donor_id, amount, gift_date, tier,
@@ -155,7 +158,8 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
             appeal_gifts=coded_so_far.filter(positive)["transaction_id"].n_unique() if ids else None,
             season_revenue=_money(so_far), season_gifts=so_far.filter(positive)["transaction_id"].n_unique(),
             season_donors=so_far.filter(positive)["donor_id"].n_unique(),
-            email_revenue=_money(so_far.filter(pl.col("tier").is_in(list(EMAIL_TIERS))))))
+            email_revenue=(None if tracked_from is not None and y_start < tracked_from
+                           else _money(so_far.filter(pl.col("tier").is_in(list(EMAIL_TIERS)))))))
         last_day = y_through if back == 0 else y_end   # earlier years are drawn whole; this one never past today
         curves.append(_cumulative(season, coded if ids else None, y_start, last_day, back, year - back))
     gt = giving_tuesday(start.year if start.month <= 11 else end.year)
@@ -194,32 +198,32 @@ def answer(pacing: SeasonPacing) -> str:
     """The board's question in one sentence, with the dates it covers."""
     cur, prev = pacing.current, pacing.previous
     span = f"{cur.start:%b} {cur.start.day} – {cur.through:%b} {cur.through.day}, {cur.through.year}"
-    so_far = "this season" if not pacing.over else f"in its {cur.year} season"
+    so_far = "so far this season" if not pacing.over else f"in its {cur.year} season"
+    same_day = f"by {prev.through:%b} {prev.through.day} last year" if prev else ""
     if cur.appeal_revenue is None:
-        lead = f"{pacing.appeal} has no campaign coded for {cur.year}"
+        text = f"{pacing.appeal} has no campaign for {cur.year} on record"
     else:
-        lead = f"{pacing.appeal} has raised {_dollars(cur.appeal_revenue)} in coded gifts {so_far} ({span})"
-    if prev is None or prev.appeal_revenue is None or cur.appeal_revenue is None:
-        compare_appeal = f"; there is no {cur.year - 1} campaign on record to compare with"
-    else:
-        compare_appeal = (f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} by "
-                          f"{prev.through:%b} {prev.through.day}, {prev.through.year} ({_dollars(prev.appeal_revenue)})")
-    season = ""
+        text = f"{pacing.appeal} has raised {_dollars(cur.appeal_revenue)} in coded gifts {so_far} ({span})"
+        if prev is None or prev.appeal_revenue is None:
+            text += f", with no {cur.year - 1} campaign on record to compare with"
+        else:
+            text += f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} {_dollars(prev.appeal_revenue)} {same_day}"
     if prev is not None:
-        season = (f"; all gifts in the season total {_dollars(cur.season_revenue)}, "
-                  f"{_versus(cur.season_revenue, prev.season_revenue)}")
+        text += (f"; every gift in the season totals {_dollars(cur.season_revenue)}, "
+                 f"{_versus(cur.season_revenue, prev.season_revenue)} {_dollars(prev.season_revenue)}")
         if cur.email_share is not None:
-            season += f", and email is credited with {cur.email_share:.0%} of them"
-    return f"{lead}{compare_appeal}{season}."
+            text += f", and email is credited with {cur.email_share:.0%} of it"
+    return f"{text}."
 
 
 def _versus(now: float, before: float) -> str:
+    """"12% behind" or "5% ahead of" (then the earlier figure)."""
     change = _change(now, before)
     if change is None:
-        return "against nothing at this point last year"
+        return "against"
     if abs(change) < 0.005:
-        return "level with last year"
-    return f"{abs(change):.0%} {'ahead of' if change > 0 else 'behind'} last year"
+        return "level with"
+    return f"{abs(change):.0%} {'ahead of' if change > 0 else 'behind'}"
 
 
 def _dollars(value: float) -> str:
