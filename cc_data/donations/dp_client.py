@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from urllib.parse import quote, quote_plus, unquote_plus, urljoin, urlsplit
@@ -17,6 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from cc_data.donations.dp_answer import NotXml, RefusedAnswer, UnreadableAnswer, read_records
 from cc_data.errors import ApiError, ConfigError
 
 PAGE_SIZE = 500
@@ -112,23 +112,19 @@ class DonorPerfectClient:
 
     def _parse(self, body: bytes, action: str) -> list[dict[str, str]]:
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError:
+            return read_records(body)
+        except (RefusedAnswer, UnreadableAnswer) as err:
+            problem = err
+        # raised outside the except block, so the error chains nothing (the answer may echo the key)
+        what, words = repr(self.redact(action)[:80]), self.redact(str(problem))
+        if isinstance(problem, RefusedAnswer):
+            raise DonorPerfectError(f"DonorPerfect refused {what}: {words}")
+        if isinstance(problem, NotXml):
             raise DonorPerfectError(
-                f"DonorPerfect's answer to {self.redact(action)[:80]!r} is not XML; check DP_API_URL "
-                "(it should end in xmlrequest.asp)."
-            ) from None
-        error = root.find(".//error")
-        if error is not None or root.tag == "error":
-            message = (error if error is not None else root).text or "unknown error"
-            raise DonorPerfectError(f"DonorPerfect refused {self.redact(action)[:80]!r}: {self.redact(message.strip())}")
-        records = []
-        for record in root.iter("record"):
-            fields = {f.get("name", "").lower(): f.get("value", "") for f in record.iter("field")}
-            if set(fields) == {"error"}:
-                raise DonorPerfectError(f"DonorPerfect refused {self.redact(action)[:80]!r}: {self.redact(fields['error'])}")
-            records.append(fields)
-        return records
+                f"DonorPerfect's answer to {what} is not XML ({words}); check DP_API_URL (it should end in "
+                "xmlrequest.asp)."
+            )
+        raise DonorPerfectError(f"DonorPerfect's answer to {what} could not be read: {words}.")
 
     def keyset(self, table: str, key: str, fields: tuple[str, ...], since: date | None = None,
                after: int = 0) -> Iterator[list[dict[str, str]]]:
@@ -137,14 +133,35 @@ class DonorPerfectClient:
         while True:
             where = f"{key} > {last}"
             if since is not None:
-                where += f" AND modified_date >= '{since.strftime('%m/%d/%Y')}'"
-            page = self.query(f"SELECT TOP {PAGE_SIZE} {', '.join(fields)} FROM {table} WHERE {where} ORDER BY {key}")
+                # a record never edited has no modified_date: its entry date counts (the manual's own example)
+                where += f" AND COALESCE(modified_date, created_date) >= '{since.strftime('%m/%d/%Y')}'"
+            action = f"SELECT TOP {PAGE_SIZE} {', '.join(fields)} FROM {table} WHERE {where} ORDER BY {key}"
+            page = self.query(action)
             if not page:
                 return
+            last = self._checked(page, fields, key, last, action)
             yield page
-            last = max(int(float(row[key])) for row in page)
             if len(page) < PAGE_SIZE:
                 return
+
+    def _checked(self, page: list[dict[str, str]], fields: tuple[str, ...], key: str, last: int,
+                 action: str) -> int:
+        """The page's highest key, once every record carries every field asked for and a key above `last`:
+        a field left out is not an empty one, and a page that is not what was asked for ends the sync."""
+        highest = last
+        for n, row in enumerate(page, start=1):
+            missing = [name for name in fields if name not in row]
+            try:
+                number = float(row.get(key, ""))
+            except ValueError:
+                number = float("nan")
+            if missing or not (number > last and number.is_integer()):
+                problem = f"lacks {', '.join(missing)}" if missing else f"has {key} {row.get(key)!r}"
+                raise DonorPerfectError(
+                    f"DonorPerfect's answer to {self.redact(action)[:80]!r} could not be read: record {n} {problem}."
+                )
+            highest = max(highest, int(number))
+        return highest
 
     def gifts(self, since: date | None = None) -> Iterator[list[dict[str, str]]]:
         return self.keyset("DPGIFT", "gift_id", GIFT_FIELDS, since)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,8 +55,11 @@ def store_donorperfect(con: duckdb.DuckDBPyConnection, client: DonorPerfectClien
     writer's working copy), marking the gifts changed for the derived tables."""
     today = today or datetime.now(UTC).date()
     since = None if full else _cursor(con)
-    gift_rows = [gift_from_dp(row) for page in client.gifts(since) for row in page]
-    donor_rows = [donor_from_dp(row) for page in client.donors(since) for row in page]
+    try:
+        gift_rows = [gift_from_dp(row) for page in client.gifts(since) for row in page]
+        donor_rows = [donor_from_dp(row) for page in client.donors(since) for row in page]
+    except DonorPerfectError as err:   # nothing is written before every answer was read whole
+        raise DonorPerfectError(f"{err} Nothing was stored; the next sync starts from the same point.") from None
     with transaction(con):
         upsert_gifts(con, gifts_frame(gift_rows), "dp_api", f"dp-{uuid.uuid4().hex[:12]}")
         _upsert_dp_donors(con, donor_rows)
@@ -86,11 +89,14 @@ def _text(value: str | None) -> str | None:
 
 
 def _stamp(value: str | None, keep_midnight: bool) -> datetime | None:
+    """A timestamp; without keep_midnight a midnight is a date without a time of day (None): DonorPerfect sets
+    entry dates without one (manual: "Setting time values is not supported") and writes them as the date alone
+    or with 00:00:00, so both must store the same."""
     text = _text(value)
     if text is None:
         return None
     stamp, _ = parse_timestamp(text)
-    return stamp if keep_midnight or has_time_of_day(text) else None
+    return stamp if keep_midnight or (has_time_of_day(text) and stamp.time() != time(0)) else None
 
 
 def gift_from_dp(row: dict[str, str]) -> dict[str, object]:

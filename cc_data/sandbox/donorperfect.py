@@ -3,20 +3,23 @@
 It answers as DonorPerfect does: `GET /prod/xmlrequest.asp?apikey=KEY&action=SELECT ...`, XML
 `<result><record><field name=".." value=".."/>...</record></result>`, at most 500 rows per query, a small
 SELECT dialect (TOP n, WHERE with =, >, >=, <, <= joined by AND, ORDER BY), `MM/DD/YYYY` date filters,
-and errors as XML with HTTP 200 (bad key, bad SQL).
+and errors as XML with HTTP 200 (bad key, bad SQL). Answers take the plain form unless `forms` fixes some of
+the documented alternatives or `variants` picks among them per request (cc_data/sandbox/dp_forms.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
-from xml.sax.saxutils import quoteattr
 
 import polars as pl
+
+from cc_data.sandbox import dp_forms
 
 ROW_CAP = 500
 PATH = "/prod/xmlrequest.asp"
@@ -25,7 +28,10 @@ _SELECT = re.compile(
     r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+)(?:\s+(?P<dir>ASC|DESC))?)?\s*;?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
-_CONDITION = re.compile(r"^\s*(\w+)\s*(>=|<=|=|>|<)\s*('(?:[^']*)'|-?\d+(?:\.\d+)?)\s*$")
+_CONDITION = re.compile(
+    r"^\s*(COALESCE\(\s*\w+(?:\s*,\s*\w+)+\s*\)|\w+)\s*(>=|<=|=|>|<)\s*('(?:[^']*)'|-?\d+(?:\.\d+)?)\s*$",
+    re.IGNORECASE,
+)
 _OPS = {
     "=": lambda c, v: c == v, ">": lambda c, v: c > v, ">=": lambda c, v: c >= v,
     "<": lambda c, v: c < v, "<=": lambda c, v: c <= v,
@@ -39,13 +45,21 @@ class SqlError(ValueError):
 class DonorPerfectSandbox:
     """`with DonorPerfectSandbox(account) as dp: dp.url` -> the xmlrequest.asp URL to use as DP_API_URL."""
 
-    def __init__(self, account: Any, host: str = "127.0.0.1", port: int = 0, api_key: str = "sandbox-dp-key") -> None:
+    def __init__(self, account: Any, host: str = "127.0.0.1", port: int = 0, api_key: str = "sandbox-dp-key", *,
+                 forms: dict[str, str] | None = None, variants: int | None = None,
+                 blank_unmodified: bool | None = None) -> None:
         self.account = account
+        self.choice = dp_forms.Choice(forms, variants)
+        # DonorPerfect leaves modified_date NULL until a record is edited (v7.1 p. 73); on with variants
+        self.blank_unmodified = variants is not None if blank_unmodified is None else blank_unmodified
+        self._requests = itertools.count(1)
         self._tables: dict[str, pl.DataFrame] = {}
         self._served: tuple[Any, Any] = (None, None)   # the frames _tables was built from
         self.api_key = api_key
         self.request_log: list[dict[str, str]] = []
-        self.fail_next: list[int] = []  # HTTP statuses to answer with before serving normally (retry tests)
+        # the next answers, before serving normally: HTTP statuses, refusals named in dp_forms.ERROR_FORMS,
+        # or None for a normal answer (so a refusal can land on a later page)
+        self.fail_next: list[int | str | None] = []
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -80,20 +94,31 @@ class DonorPerfectSandbox:
             if now is not None:   # nothing entered after the sandbox clock exists yet
                 cutoff = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
                 gifts = gifts.filter(pl.col("created_date").is_null() | (pl.col("created_date") <= cutoff))
-            self._tables = {"DP": _with_numeric_ids(donors, "donor_id"),
-                            "DPGIFT": _with_numeric_ids(gifts, "gift_id")}
+            self._tables = {"DP": self._as_stored(_with_numeric_ids(donors, "donor_id")),
+                            "DPGIFT": self._as_stored(_with_numeric_ids(gifts, "gift_id"))}
             self._served = (donors, self.account.gifts)
         return self._tables
 
-    def answer(self, query: dict[str, str]) -> str:
-        """The XML body for one request's query parameters."""
+    def _as_stored(self, table: pl.DataFrame) -> pl.DataFrame:
+        if not self.blank_unmodified or "modified_date" not in table.columns:
+            return table
+        edited = pl.col("modified_date") != pl.col("created_date")
+        return table.with_columns(modified_date=pl.when(edited | pl.col("created_date").is_null())
+                                  .then(pl.col("modified_date")))
+
+    def answer(self, query: dict[str, str], refusal: str | None = None) -> str:
+        """The XML body for one request's query parameters (`refusal`: answer with that error form)."""
+        form = self.choice.options(next(self._requests))
+        if refusal is not None and refusal != "truncated":
+            return dp_forms.error_answer(refusal, "Incorrect syntax near the keyword 'ORDER'.")
         if query.get("apikey") != self.api_key:
             return _error("Invalid API key. Check the apikey parameter.")
         action = query.get("action", "")
         try:
-            return _records(self.select(action))
+            body = dp_forms.render(self.select(action).iter_rows(named=True), form)
         except SqlError as err:
             return _error(str(err))
+        return dp_forms.cut(body) if refusal == "truncated" else body
 
     def select(self, sql: str) -> pl.DataFrame:
         match = _SELECT.match(sql)
@@ -131,11 +156,12 @@ def _predicate(table: pl.DataFrame, condition: str) -> pl.Expr:
     match = _CONDITION.match(condition)
     if not match:
         raise SqlError(f"Incorrect syntax near '{condition.strip()[:40]}'.")
-    column, op, literal = match.groups()
-    column = column.lower()
-    if column not in table.columns:
-        raise SqlError(f"Invalid column name '{column}'.")
-    dtype = table.schema[column]
+    expression, op, literal = match.groups()
+    columns = [name.strip().lower() for name in re.findall(r"\w+", expression) if name.upper() != "COALESCE"]
+    for column in columns:
+        if column not in table.columns:
+            raise SqlError(f"Invalid column name '{column}'.")
+    dtype = table.schema[columns[0]]
     value: Any
     if literal.startswith("'"):
         value = literal[1:-1]
@@ -151,29 +177,7 @@ def _predicate(table: pl.DataFrame, condition: str) -> pl.Expr:
         value = float(literal) if "." in literal else int(literal)
         if not dtype.is_numeric():
             value = str(value)
-    return _OPS[op](pl.col(column), value)
-
-
-def _format(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%m/%d/%Y %H:%M:%S")
-    if isinstance(value, date):
-        return value.strftime("%m/%d/%Y")
-    return str(value)
-
-
-def _records(frame: pl.DataFrame) -> str:
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<result>"]
-    for row in frame.iter_rows(named=True):
-        fields = "".join(
-            f"<field name={quoteattr(name)} id={quoteattr(name)} value={quoteattr(_format(value))}/>"
-            for name, value in row.items()
-        )
-        parts.append(f"<record>{fields}</record>")
-    parts.append("</result>")
-    return "".join(parts)
+    return _OPS[op](pl.coalesce(*columns) if len(columns) > 1 else pl.col(columns[0]), value)
 
 
 def _error(message: str) -> str:
@@ -193,10 +197,11 @@ def _handler_for(sandbox: DonorPerfectSandbox) -> type[BaseHTTPRequestHandler]:
                 return
             query = _parse_query(parts.query)
             sandbox.request_log.append({"action": query.get("action", ""), "path": parts.path})
-            if sandbox.fail_next:
-                self._send(sandbox.fail_next.pop(0), "<html><body>Server error</body></html>", "text/html")
+            failure = sandbox.fail_next.pop(0) if sandbox.fail_next else None
+            if isinstance(failure, int):
+                self._send(failure, "<html><body>Server error</body></html>", "text/html")
                 return
-            self._send(200, sandbox.answer(query), "text/xml")
+            self._send(200, sandbox.answer(query, failure), "text/xml")
 
         def date_time_string(self, timestamp: float | None = None) -> str:
             # a synthetic account's answers are dated by its clock, as the Constant Contact sandbox's are

@@ -100,7 +100,8 @@ def test_incremental_sync_asks_only_for_recent_changes_and_never_duplicates(dp, 
     )
     result = sync_donorperfect(db, client_for(dp), today=date(2024, 6, 5))
     assert result.since == date(2024, 5, 31)
-    assert "WHERE gift_id > 0 AND modified_date >= '05/31/2024' ORDER BY gift_id" in dp.request_log[0]["action"]
+    assert ("WHERE gift_id > 0 AND COALESCE(modified_date, created_date) >= '05/31/2024' ORDER BY gift_id"
+            in dp.request_log[0]["action"])
     # gifts created from 05/31 on (every 5 hours) plus the two edited ones
     recent = gifts.filter(pl.col("modified_date") >= datetime(2024, 5, 31)).height
     assert result.gifts == recent + 2
