@@ -14,10 +14,12 @@ SandboxServer = pytest.importorskip("cc_data.sandbox.server").SandboxServer
 
 
 @pytest.fixture
-def start_sandbox() -> Iterator[Callable[..., SandboxServer]]:
+def start_sandbox(test_now) -> Iterator[Callable[..., SandboxServer]]:
+    """Sandboxes on the test's clock (tests/clock.py) unless a test gives `now`."""
     started = []
 
     def start(**kw) -> SandboxServer:
+        kw.setdefault("now", test_now)
         kw.setdefault("seed", 7)
         kw.setdefault("scale", "small")
         kw.setdefault("rate_limit_rps", 200.0)
