@@ -194,3 +194,26 @@ def test_an_ampersand_that_looks_like_an_entity_cannot_be_recovered_and_is_repor
 def test_an_unknown_form_is_refused_when_the_sandbox_is_made():
     with pytest.raises(ValueError, match="unknown DonorPerfect answer form"):
         DonorPerfectSandbox(account(), forms={"dates": "iso"})
+
+
+def test_the_sync_command_survives_mixed_forms_and_says_in_one_line_when_an_answer_was_refused(
+        tmp_path, monkeypatch, capsys):
+    from cc_data.cli import main
+
+    db = tmp_path / "cc.duckdb"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CC_DB_PATH", str(db))
+    monkeypatch.setenv("DP_API_KEY", KEY)
+    with DonorPerfectSandbox(account(), api_key=KEY, variants=11) as dp:
+        monkeypatch.setenv("DP_API_URL", dp.url)
+        assert main(["donations", "sync"]) == 0
+        assert f"{GIFTS} gifts and {DONORS} donors" in capsys.readouterr().out
+        before = stored(db)
+        dp.fail_next = [None, "success_false"]
+        assert main(["donations", "sync", "--full"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("cc-data: DonorPerfect refused 'SELECT TOP 7 gift_id")
+    assert error.endswith("user not authorized for this api call. Nothing was stored; the next sync starts from "
+                          "the same point.")
+    assert "\n" not in error and KEY not in error and "DP_API_URL" not in error
+    assert stored(db) == before
