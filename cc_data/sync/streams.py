@@ -46,18 +46,27 @@ def mark_campaign_details(ctx: Context, ids: list[str]) -> None:
 
 
 TRACKED_SQL = f"""
-    SELECT a.campaign_activity_id, s.last_sent_date, c.updated_at
+    SELECT a.campaign_activity_id, s.last_sent_date, c.updated_at, upper(a.current_status)
     FROM campaign_activities a
     JOIN campaign_summaries s USING (campaign_id)
     JOIN campaigns c USING (campaign_id)
     WHERE a.role IN {TRACKED_ROLES} AND s.last_sent_date >= ?
 """
+# An activity its details call DRAFT or SCHEDULED has not gone out: no stats, no tracking to ask for (a resend
+# scheduled days after the first send, say). One whose status is not known yet is asked about.
+NOT_SENT = ("DRAFT", "SCHEDULED")
+
+
+def emailed_activities(ctx: Context) -> list[tuple[str, datetime, datetime | None, str | None]]:
+    """(id, campaign last sent, campaign updated, status) of the emailed activities (primary_email, resend) of
+    campaigns last sent on/after the anchor date, whether they went out or not."""
+    anchor = datetime.combine(ctx.settings.effective_anchor_date, datetime.min.time())
+    return ctx.con.execute(TRACKED_SQL + " ORDER BY s.last_sent_date DESC, 1", [anchor]).fetchall()
 
 
 def tracked_activities(ctx: Context) -> list[tuple[str, datetime, datetime | None]]:
-    """Sent activities (primary_email, resend) of campaigns last sent on/after the anchor date."""
-    anchor = datetime.combine(ctx.settings.effective_anchor_date, datetime.min.time())
-    return ctx.con.execute(TRACKED_SQL + " ORDER BY s.last_sent_date DESC, 1", [anchor]).fetchall()
+    """The emailed activities that went out (or may have): the ones stats and tracking are asked for."""
+    return [(aid, sent, updated) for aid, sent, updated, status in emailed_activities(ctx) if status not in NOT_SENT]
 
 
 def settled(ctx: Context, last_sent: datetime, fetched_at: str | None) -> bool:
@@ -68,7 +77,7 @@ def settled(ctx: Context, last_sent: datetime, fetched_at: str | None) -> bool:
 
 def activities_needing_details(ctx: Context) -> list[str]:
     done = upserts.get_states(ctx.con, "activity_details")
-    return [aid for aid, _, updated in tracked_activities(ctx) if done.get(aid) != str(updated)]
+    return [aid for aid, _, updated, _ in emailed_activities(ctx) if done.get(aid) != str(updated)]
 
 
 def mark_activity_details(ctx: Context, ids: list[str]) -> None:
@@ -115,6 +124,10 @@ def rescan_moved_campaigns(ctx: Context, rows: dict) -> None:
         [moved]).fetchall()]
     ctx.con.execute("DELETE FROM sync_state WHERE stream IN ('activity_stats', 'tracking') "
                     "AND key IN (SELECT unnest(?))", [activities])
+    # a resend that has gone out since moves its campaign's counts: its details (status) are read again
+    ctx.con.execute(f"""DELETE FROM sync_state WHERE stream = 'activity_details' AND key IN (
+        SELECT campaign_activity_id FROM campaign_activities
+        WHERE campaign_activity_id IN (SELECT unnest(?)) AND upper(current_status) IN {NOT_SENT})""", [activities])
 
 
 # --- the streams --------------------------------------------------------------------------------
