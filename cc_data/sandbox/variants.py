@@ -97,6 +97,12 @@ class Variants:
             for item in body.get("campaigns", []):
                 if rng.random() < 0.3:
                     item.pop("updated_at", None)   # the /emails/{id} detail still carries it
+        if endpoint == "emails/{id}" and rng.random() < 0.5:   # issue 19: the listing carried them
+            body.pop("type_code", None)
+            body.pop("created_at", None)
+        if endpoint == "reports/stats/email_campaign_activities/{id}" and rng.random() < 0.5:
+            for result in body.get("results", []):
+                result["stats"] = dotted_stats(result.get("stats", {}))
         if isinstance(body, dict) and isinstance(body.get("aggregate_percents"), dict) and rng.random() < 0.5:
             body["aggregate_percents"] = [body["aggregate_percents"]]          # §0.5
         if endpoint == "segments" and rng.random() < 0.5:
@@ -109,6 +115,19 @@ class Variants:
         _links(body, rng, endpoint)
         response.body = body
         return response
+
+
+def dotted_stats(stats: dict) -> dict:
+    """The guide page's names ("Get an Email Campaign Activities Stats Report"): `em_opens.all`,
+    `em_clicks.all.mobile`, ... where the spec has `em_opens_all`, `em_clicks_all_mobile`; other names unchanged."""
+    out = {}
+    for key, value in stats.items():
+        for stem in ("em_opens_all", "em_clicks_all"):
+            if key.startswith(stem):
+                key = stem.replace("_all", ".all") + key[len(stem):].replace("_", ".")
+                break
+        out[key] = value
+    return out
 
 
 def processing_body(rng: random.Random) -> dict:

@@ -20,7 +20,7 @@ from cc_data.clock import naive_utc
 from cc_data.config import Settings
 from cc_data.store import upserts
 from cc_data.store.transaction import transaction
-from cc_data.sync.records import CONTACT_CHILDREN, MissingId, Rows
+from cc_data.sync.records import CARRIED, CONTACT_CHILDREN, MissingId, Rows
 
 
 @dataclass
@@ -68,18 +68,25 @@ class Context:
         if self.after_commit is not None:
             self.after_commit()
 
-    def write(self, rows: Rows, replace_children_of: list[str] | None = None) -> int:
+    def write(self, rows: Rows) -> int:
+        """Upsert each table's rows; a contact's child lists (memberships, taggings, ...) are replaced for the
+        contacts whose answer carried that list, and kept for the others."""
         written = 0
+        carried: dict[str, list[str]] = {}
+        for mark in rows.get(CARRIED, []):
+            carried.setdefault(mark["table"], []).append(mark["contact_id"])
         for table, table_rows in rows.items():
+            if table == CARRIED:
+                continue
             if table in CONTACT_CHILDREN:
                 written += upserts.replace_children(
-                    self.con, table, "contact_id", replace_children_of or [], table_rows, CONTACT_CHILDREN[table])
+                    self.con, table, "contact_id", carried.get(table, []), table_rows, CONTACT_CHILDREN[table])
             elif table == "account":
                 written += upserts.upsert(self.con, table, table_rows, ())
             else:
                 written += upserts.upsert(self.con, table, table_rows, upserts.primary_key(self.con, table))
             self.rows[table] += len(table_rows)
-        self.stream_rows += sum(len(r) for r in rows.values())
+            self.stream_rows += len(table_rows)
         return written
 
     # --- progress ---
@@ -110,10 +117,9 @@ def merge_rows(parts: list[Rows]) -> Rows:
 
 @dataclass
 class Batch:
-    """What one page (or one item's body) holds: its rows, its records' ids, and records skipped without an id."""
+    """What one page (or one item's body) holds: its rows and the records skipped without an id."""
 
     rows: Rows
-    ids: list[str]
     skipped: int = 0
 
 
@@ -136,23 +142,18 @@ class Stream:
     cursor_param: str | None = None                  # incremental: query parameter ...
     cursor_value: Callable[[Context], str | None] | None = None   # ... and its value from stored data
     before_write: Callable[[Context, Rows], None] | None = None   # sees a page's rows before they replace stored ones
-    children: bool = False                           # rows include contact children to replace
-    id_field: str | None = None                      # the record's id (contact children are replaced per id)
     needs: tuple[str, ...] = ()                      # streams it chooses its ids from (not run if one failed)
 
     def read(self, body: dict, now: datetime) -> Batch:
         """A body's records as rows; a record without its id is skipped and counted. Raises parse.Unreadable."""
         recs = [body] if self.records is None else parse.items(body, self.records)
-        parts, ids, skipped = [], [], 0
+        parts, skipped = [], 0
         for rec in recs:
             try:
                 parts.append(self.to_rows(rec, now))
             except MissingId:
                 skipped += 1
-                continue
-            if self.id_field:
-                ids.append(str(rec[self.id_field]))
-        return Batch(merge_rows(parts), ids, skipped)
+        return Batch(merge_rows(parts), skipped)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], 
                 on_page(ctx, now)
             if stream.before_write is not None:
                 stream.before_write(ctx, batch.rows)
-            ctx.write(batch.rows, batch.ids if stream.children else None)
+            ctx.write(batch.rows)
             upserts.set_state(ctx.con, stream.name, state_key, None if stop else page.next_href)
             _remember_page_size(ctx, stream, params)
         ctx.skipped[stream.name] += batch.skipped

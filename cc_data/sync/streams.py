@@ -30,13 +30,22 @@ def _max_minus_overlap(ctx: Context, sql: str) -> str | None:
 # --- selections: which ids a per-item stream calls for ------------------------------------------
 
 def campaigns_needing_details(ctx: Context) -> list[str]:
-    """Campaigns never fetched, or changed since (the /emails list may omit `updated_at`: then fetched once)."""
+    """Campaigns never fetched, or changed since, or listed without `updated_at` (forget_undated_details)."""
     return [r[0] for r in ctx.con.execute(
         """SELECT c.campaign_id FROM campaigns c
            LEFT JOIN sync_state s ON s.stream = 'campaign_details' AND s.key = c.campaign_id
            WHERE s.key IS NULL OR s.value IS DISTINCT FROM coalesce(CAST(c.updated_at AS VARCHAR), '')
            ORDER BY c.updated_at DESC NULLS FIRST, 1"""
     ).fetchall()]
+
+
+def forget_undated_details(ctx: Context, rows: dict) -> None:
+    """A listed campaign without `updated_at` may have changed, and nothing says it did not: its detail is asked
+    for again (unknown is not "unchanged")."""
+    undated = [r["campaign_id"] for r in rows.get("campaigns") or [] if "updated_at" not in r]
+    if undated:
+        ctx.con.execute("DELETE FROM sync_state WHERE stream = 'campaign_details' AND key IN (SELECT unnest(?))",
+                        [undated])
 
 
 def mark_campaign_details(ctx: Context, ids: list[str]) -> None:
@@ -116,7 +125,8 @@ def rescan_moved_campaigns(ctx: Context, rows: dict) -> None:
     stored = ctx.con.execute(
         f"SELECT campaign_id, {', '.join(records.SUMMARY_COUNTS)} FROM campaign_summaries "
         "WHERE campaign_id IN (SELECT unnest(?))", [list(fresh)]).fetchall()
-    moved = [row[0] for row in stored if tuple(row[1:]) != fresh[row[0]]]
+    # a count the listing did not carry is unknown: the campaign may have moved, so it is asked about
+    moved = [row[0] for row in stored if tuple(row[1:]) != fresh[row[0]] or None in fresh[row[0]]]
     if not moved:
         return
     activities = [r[0] for r in ctx.con.execute(
@@ -163,7 +173,7 @@ SEGMENTS = Stream("segments", "GET /segments", "/segments", records.segment, rec
                   page_size=1000, snapshot="segments")
 
 _CONTACTS = dict(endpoint="GET /contacts", path="/contacts", to_rows=records.contact, records="contacts",
-                 page_size=CONTACTS_PAGE, default_page_size=50, children=True, id_field="contact_id", before_write=note_contact_changes)
+                 page_size=CONTACTS_PAGE, default_page_size=50, before_write=note_contact_changes)
 CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "status": "all",
                                                 "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden
@@ -179,7 +189,7 @@ CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and
 
 # /emails: the spec's text says 1-500, its schema sets no maximum, V2 capped it at 50 (reference §0.3).
 CAMPAIGNS = Stream("campaigns", "GET /emails", "/emails", records.campaign, records="campaigns",
-                   page_size=500, default_page_size=50, cursor_param="after_date",
+                   page_size=500, default_page_size=50, cursor_param="after_date", before_write=forget_undated_details,
                    cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM campaigns"))
 CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}", records.campaign_detail,
                           items=campaigns_needing_details, item_done=mark_campaign_details, needs=("campaigns",))

@@ -43,14 +43,22 @@ def pending_work(ctx: Context, entry: Tracking) -> list[tuple[str, str, int | No
     }
     fresh = fresh_stats(ctx)
     work = []
+    unknown: Counter = Counter()   # counts the stats answer did not carry: asked for, never taken as 0
     for aid in pending:
         for kind, (ttype, col) in entry.kinds.items():
             state = json.loads(states.get(f"{aid}:{kind}") or "{}")
             expected = stats.get(aid, {}).get(col) if aid in fresh else None
+            if expected is None and aid in fresh and aid in stats:
+                unknown[col] += 1
             have = stored.get((aid, ttype), 0)
             if not state.get("next") and expected is not None and expected == have:
                 continue  # the API's own count says nothing new: skip the call
             work.append((aid, kind, None if expected is None else max(expected - have, 0)))
+    if unknown:
+        note = ("activity stats: counts unknown (not in the answer), so those tracking reports were fetched: "
+                + ", ".join(f"{col} for {n} activit{'y' if n == 1 else 'ies'}" for col, n in sorted(unknown.items())))
+        if note not in ctx.notes:
+            ctx.notes.append(note)
     return work
 
 

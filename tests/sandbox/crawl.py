@@ -127,7 +127,7 @@ def canonical(template: str, body: object) -> object:
             elif key in COUNT_KEYS:
                 node[key] = _int(value)
             elif key in ("stats", "unique_counts") and isinstance(value, dict):
-                node[key] = {k: _int(v) for k, v in value.items() if _int(v) != 0}
+                node[key] = {k.replace(".", "_"): _int(v) for k, v in value.items() if _int(v) != 0}
             elif key == "tracking_activity_type" and value == "em_unique_opens":
                 node[key] = "em_opens"
             elif isinstance(value, dict | list):
@@ -142,4 +142,7 @@ def canonical(template: str, body: object) -> object:
         if template == "/emails":
             for item in body.get("campaigns", []):
                 item.pop("updated_at", None)
+        if template == "/emails/{campaign_id}":   # the detail may omit them (issue 19); the listing carries them
+            body.pop("type_code", None)
+            body.pop("created_at", None)
     return body

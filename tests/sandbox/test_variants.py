@@ -63,6 +63,7 @@ def _forms(client: Client, pages: list[tuple[str, dict]]) -> set[str]:
         for item in body.get("results", []):
             seen |= {"stats str" for v in item["stats"].values() if isinstance(v, str)}
             seen |= {"stats zero absent" for k in ("em_opens_all_none", "em_abuse") if k not in item["stats"]}
+            seen |= {"stats dotted names" for k in item["stats"] if k.startswith("em_opens.all")}
         if isinstance(body.get("contacts_count"), str):
             seen.add("contacts_count str")
         seen |= {"membership_count str" for x in body.get("lists", []) if isinstance(x.get("membership_count"), str)}
@@ -72,6 +73,8 @@ def _forms(client: Client, pages: list[tuple[str, dict]]) -> set[str]:
             seen.add("aggregate_percents array")
         if template == "/emails" and any("updated_at" not in c for c in body.get("campaigns", [])):
             seen.add("emails updated_at absent")
+        if template == "/emails/{campaign_id}":
+            seen |= {f"detail {k} absent" for k in ("type_code", "created_at") if k not in body}
         if any(r["tracking_activity_type"] == "em_unique_opens" for r in body.get("tracking_activities", [])):
             seen.add("em_unique_opens")
         for text in re.findall(r"'(\d{4}-\d\d-\d\dT[^']+)'", repr(body)):
@@ -93,12 +96,12 @@ def test_every_documented_form_is_sent(crawls):
                 "contacts_count str", "membership_count str", "tag contacts_count str", "segment_id str",
                 "aggregate_percents array", "emails updated_at absent", "em_unique_opens", "time no millis",
                 "time millis", "time Z", "time offset", "fault 401", "fault 429", "fault 503", "fault 202",
-                "202 without contacts"}
+                "202 without contacts", "stats dotted names", "detail type_code absent", "detail created_at absent"}
     assert expected - seen == set()
     assert "fault 429 with Retry-After" not in seen
     plain_pages, plain_client = crawls[None]
     plain = _forms(plain_client, plain_pages)
-    assert plain & {"time no millis", "time offset", "unique_counts str", "aggregate_percents array",
+    assert plain & {"stats dotted names", "detail type_code absent", "time no millis", "time offset", "unique_counts str", "aggregate_percents array",
                     "fault 401", "fault 429", "fault 503", "end {'next': None}"} == set()
 
 

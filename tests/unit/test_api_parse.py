@@ -93,9 +93,9 @@ def test_unique_opens_rows_read_as_opens():
     assert row["tracking_activity_type"] == "em_opens" and row["created_time"] == NOON_UTC
 
 
-def test_absent_stats_and_unique_counts_keys_in_a_present_object_are_zero():
+def test_absent_stats_and_unique_counts_keys_in_a_present_object_are_unknown():
     from cc_data.sync.records import activity_stats, campaign_summary
     stats = activity_stats({"campaign_activity_id": "A", "stats": {"em_sends": "10"}}, NOON_UTC)["activity_stats"][0]
-    assert stats["em_sends"] == 10 and stats["em_clicks"] == 0
+    assert stats["em_sends"] == 10 and stats["em_clicks"] is None   # unknown, never 0 (issue 19)
     summary = campaign_summary({"campaign_id": "C"}, NOON_UTC)["campaign_summaries"][0]
     assert summary["opens"] is None  # no unique_counts object at all: unknown
