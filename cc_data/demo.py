@@ -153,12 +153,13 @@ def building_path(db_path: Path) -> Path:
 
 def building_status(db_path: Path, max_age_s: float = 120.0) -> dict | None:
     """{"fraction": 0..1 of the current step, "text": ...} of a demo build under way, or None (none, or one that stopped writing)."""
-    path = building_path(db_path)
     try:
-        if time.time() - path.stat().st_mtime > max_age_s:
+        status = json.loads(building_path(db_path).read_text())
+        # the build's own clock, not the file's mtime: both sides of the age read the same clock
+        if time.time() - float(status.pop("written_at")) > max_age_s:
             return None
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return status
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -179,7 +180,7 @@ class BuildStatus:
     def _write(self, status: dict) -> None:
         self.last = time.monotonic()
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(status))
+        tmp.write_text(json.dumps({**status, "written_at": time.time()}))
         os.replace(tmp, self.path)
 
     def close(self) -> None:

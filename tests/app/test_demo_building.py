@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -42,8 +41,9 @@ def test_a_build_under_way_shows_its_progress_instead_of_the_empty_state(tmp_pat
 
 def test_a_status_file_left_by_a_killed_build_is_ignored(tmp_path: Path) -> None:
     path = demo.building_path(tmp_path / "cc.duckdb")
-    path.write_text(json.dumps({"fraction": 0.5, "text": "contacts"}))
+    path.write_text(json.dumps({"fraction": 0.5, "text": "contacts", "written_at": time.time()}))
     assert demo.building_status(tmp_path / "cc.duckdb") == {"fraction": 0.5, "text": "contacts"}
-    old = time.time() - 600
-    os.utime(path, (old, old))
+    path.write_text(json.dumps({"fraction": 0.5, "text": "contacts", "written_at": time.time() - 600}))
+    assert demo.building_status(tmp_path / "cc.duckdb") is None
+    path.write_text(json.dumps({"fraction": 0.5, "text": "contacts"}))   # an older build's file: no time in it
     assert demo.building_status(tmp_path / "cc.duckdb") is None
