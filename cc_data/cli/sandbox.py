@@ -54,7 +54,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as err:
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.port} ({err.strerror}); pick another --port.") from None
     try:
-        dp = DonorPerfectSandbox(server.account, port=args.dp_port).start()
+        dp = DonorPerfectSandbox(server.account, port=args.dp_port, variants=variants).start()
     except OSError as err:
         server.stop()
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.dp_port} ({err.strerror}); pick another --dp-port.") from None
