@@ -128,6 +128,28 @@ def _date(setting: Setting, raw: str) -> date:
         raise ConfigError(f"{setting.env}={raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-01.") from None
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _send_days(setting: Setting, raw: str) -> frozenset[str]:
+    """Weekday names (or their first three letters) and days of the month 1-31, comma- or space-separated."""
+    days = set()
+    for part in raw.replace(",", " ").lower().split():
+        weekday = next((w for w in WEEKDAYS if part in (w, w[:3])), None)
+        if weekday is None and not (part.isdigit() and 1 <= int(part) <= 31):
+            raise ConfigError(f"{setting.env}: {part!r} is neither a weekday nor a day of the month; write e.g. "
+                              "monday, or 1 for the first of each month (31: each month's last day).")
+        days.add(weekday or str(int(part)))
+    return frozenset(days)
+
+
+def _period(setting: Setting, raw: str) -> str:
+    if raw not in ("12m", "fytd", "season"):
+        raise ConfigError(f"{setting.env}={raw!r} is not a period; set it to 12m (the last 12 months), fytd (the "
+                          "fiscal year to date) or season (the appeal's season).")
+    return raw
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("client_id", "CONSTANT_CONTACT_CLIENT_ID", None, _text,
             "your Constant Contact V3 application's client id (the 'API key'); empty: the demo sandbox"),
@@ -161,6 +183,21 @@ SETTINGS: tuple[Setting, ...] = (
             "with sign-in configured: email addresses with the admin role (sync, connect, import, mapping, pushes)"),
     Setting("allow_open_dashboard", "CC_ALLOW_OPEN_DASHBOARD", False, _flag,
             "1: serve on a non-loopback address without sign-in (anyone who reaches it can do everything)"),
+    Setting("report_dir", "CC_REPORT_DIR", Path("data/reports"), _path,
+            "where `cc-data report --scheduled` writes the board report (one PDF a day)"),
+    Setting("report_appeal", "CC_REPORT_APPEAL", None, _text,
+            "the appeal the board report follows; empty: the first one Compare appeals lists"),
+    Setting("report_period", "CC_REPORT_PERIOD", "12m", _period,
+            "the board report's period: 12m, fytd (fiscal year to date) or season (the appeal's)"),
+    Setting("report_send_on", "CC_REPORT_SEND_ON", frozenset(), _send_days,
+            "when the scheduled report is emailed: weekdays and/or days of the month; empty: never"),
+    Setting("smtp_host", "CC_SMTP_HOST", None, _text, "the mail server that sends the board report"),
+    Setting("smtp_port", "CC_SMTP_PORT", 587, _number(int, 1), "its port: 587 with STARTTLS, 465 for TLS from the start"),
+    Setting("smtp_starttls", "CC_SMTP_STARTTLS", True, _flag, "1: STARTTLS before logging in (port 587); 0: none"),
+    Setting("smtp_user", "CC_SMTP_USER", None, _text, "the mail server login; empty: no login"),
+    Setting("smtp_password", "CC_SMTP_PASSWORD", None, _text, "its password (never logged)", secret=True),
+    Setting("report_from", "CC_REPORT_FROM", None, _text, "the board report's sender, e.g. Reports <data@example.org>"),
+    Setting("report_to", "CC_REPORT_TO", frozenset(), _emails, "who receives the board report, comma-separated"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -192,6 +229,17 @@ class Settings:
     allowed_domains: frozenset[str] = _default("allowed_domains")
     admins: frozenset[str] = _default("admins")
     allow_open_dashboard: bool = _default("allow_open_dashboard")
+    report_dir: Path = _default("report_dir")
+    report_appeal: str | None = _default("report_appeal")
+    report_period: str = _default("report_period")
+    report_send_on: frozenset[str] = _default("report_send_on")
+    smtp_host: str | None = _default("smtp_host")
+    smtp_port: int = _default("smtp_port")
+    smtp_starttls: bool = _default("smtp_starttls")
+    smtp_user: str | None = _default("smtp_user")
+    smtp_password: str | None = _default("smtp_password")
+    report_from: str | None = _default("report_from")
+    report_to: frozenset[str] = _default("report_to")
 
     @property
     def has_credentials(self) -> bool:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cc_data.cli.donations",   # donations import|sync
     "cc_data.cli.demo",        # demo
     "cc_data.cli.segments",    # segments list|save|push
+    "cc_data.cli.report",      # report (the board report PDF)
 )
 
 

@@ -38,7 +38,7 @@ KPI_DEFINITIONS = {
     "click_to_open": "unique clickers ÷ unique openers",
     "unsubscribe_rate": "opt-outs ÷ delivered",
     "bounce_rate": "bounces (every code) ÷ emails sent",
-    "revenue": "net revenue of gifts credited to these campaigns (attribution window {window})",
+    "revenue": "net revenue of gifts credited to these campaigns ({window})",
     "revenue_per_1000": "attributed revenue ÷ emails sent × 1,000 (M+R's definition)",
 }
 KPI_LABELS = {"delivered": "Delivered", "open_rate": "Open rate", "click_rate": "Click rate",
@@ -59,6 +59,7 @@ class Scope:
     end: date | None = None
     filters: Filters = Filters()        # the dashboard's type, name and list filters (its dates are start/end)
     human_opens_only: bool = False
+    lenient: bool = False               # count likely machine opens and bounced sends as evidence (Donation attribution)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class BoardReport:
 
 
 def window_label(hours: float) -> str:
-    return f"{hours / 24:g}-day" if hours >= 72 and hours % 24 == 0 else f"{hours:g} h"
+    """"48-hour window", "7-day window": as the dashboard names it."""
+    return f"{hours / 24:g}-day window" if hours >= 72 and hours % 24 == 0 else f"{hours:g}-hour window"
 
 
 def shift_year(day: date, years: int = -1) -> date:
@@ -133,7 +135,8 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, fiscal_start: int = 1) 
         raise UserError("No campaign has been sent yet, so there is nothing to report: sync again after your "
                         "first send (`cc-data sync`).")
     has_gifts = bool(con.cursor().execute("SELECT count(*) FROM gifts").fetchone()[0])
-    gifts = attribution.gift_attribution(con, scope.window_hours) if has_gifts else None
+    gifts = (attribution.gift_attribution(con, scope.window_hours, count_machine_opens=scope.lenient,
+                                          count_bounced_sends=scope.lenient) if has_gifts else None)
     appeal = scope.appeal or next(iter(season.appeal_choices(campaigns, fiscal_start)), None)
     if scope.appeal and scope.appeal not in set(with_series(campaigns, fiscal_start)["series"].to_list()):
         choices = ", ".join(season.appeal_choices(campaigns, fiscal_start)[:6])

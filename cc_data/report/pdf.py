@@ -41,6 +41,7 @@ GAIN, LOSS = "#1e7b45", "#b03a2e"   # AA contrast on white; a sign always goes w
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 WIDTH = LETTER[0] - 1.2 * inch
 CHART_RATIO = 2.35 / 7.3
+LOWER_IS_BETTER = {"unsubscribe_rate", "bounce_rate"}
 CHANGE_LABELS = {
     "appeal_revenue": ("appeal_revenue", "Coded to the appeal, season to date"),
     "season_revenue": ("season_revenue", "Every gift in the season to date"),
@@ -91,12 +92,13 @@ def _t(text: object) -> str:
     return escape(str(text))
 
 
-def _signed(text: str) -> str:
-    """A change with its colour; the sign or word always says the direction too."""
+def _signed(text: str, lower_is_better: bool = False) -> str:
+    """A change with its colour (green for better); the sign or word always says the direction too."""
+    up, down = (LOSS, GAIN) if lower_is_better else (GAIN, LOSS)
     if text.startswith("+") or text == "new":
-        return f'<font color="{GAIN}">{_t(text)}</font>'
+        return f'<font color="{up}">{_t(text)}</font>'
     if text.startswith("-"):
-        return f'<font color="{LOSS}">{_t(text.replace("-", "−", 1))}</font>'
+        return f'<font color="{down}">{_t(text.replace("-", "−", 1))}</font>'
     return _t(text)
 
 
@@ -117,8 +119,8 @@ def _table(header: list[str], rows: list[list[str]], widths: list[float], left: 
     return table
 
 
-def render(report: BoardReport, previous: Entry | None, generated_at: datetime) -> bytes:
-    """The PDF's bytes."""
+def render(report: BoardReport, previous: Entry | None, generated_at: datetime) -> tuple[bytes, int]:
+    """The PDF's bytes and its number of pages. `generated_at`: naive UTC."""
     _fonts()
     S.update(_styles())
     out = io.BytesIO()
@@ -143,7 +145,7 @@ def render(report: BoardReport, previous: Entry | None, generated_at: datetime) 
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return out.getvalue(), doc.page
 
 
 def _header(report: BoardReport) -> list:
@@ -166,7 +168,7 @@ def _header(report: BoardReport) -> list:
 def _question(report: BoardReport) -> list:
     pacing = report.pacing
     appeal = pacing.appeal if pacing else (report.scope.appeal or "the appeal")
-    story: list = [_p(_t(f"Is the {appeal} on pace? This season so far, against last year on the same date"), "h2")]
+    story: list = [_p(_t(f"Is the {appeal} on pace against last year, on the same date?"), "h2")]
     answer = Table([[_p(_t(report.answer), "answer")]], colWidths=[WIDTH])
     answer.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(SHADE)),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
@@ -198,7 +200,7 @@ def _question(report: BoardReport) -> list:
              "DonorPerfect gifts whose code is mapped to one of that year's campaigns of the appeal, whatever the "
              "channel, net of refunds. Season: every revenue gift dated in it, whatever it was for. Email's share: "
              f"the season's gifts credited to an email (coded, or a click or a human open within the "
-             f"{report.window} window; an email sent but not opened earns none) ÷ every gift in the season. "
+             f"{report.window}; an email sent but not opened earns none) ÷ every gift in the season. "
              "Earlier years are drawn whole; this year stops at its as-of date.")
     if missing:
         notes += f" No campaign of the appeal on record in {', '.join(missing)}: its total is unknown, not zero."
@@ -229,8 +231,9 @@ def _changes(report: BoardReport, previous: Entry | None) -> list:
 def _email(report: BoardReport) -> list:
     earlier = f.span(*(d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else d.replace(
         year=d.year - 1, day=28) for d in (report.start, report.end)))
-    rows = [[k.label, f.fmt(k.key, k.current), f.fmt(k.key, k.last_year), _signed(f.change(k.key, k.current, k.last_year)),
-             _t(k.definition)] for k in report.kpis]
+    rows = [[k.label, f.fmt(k.key, k.current), f.fmt(k.key, k.last_year),
+             _signed(f.change(k.key, k.current, k.last_year), k.key in LOWER_IS_BETTER), _t(k.definition)]
+            for k in report.kpis]
     return [
         _p(f"Email results, {_t(f.span(report.start, report.end))}, against the same dates a year earlier", "h2"),
         _table(["", "This period", f"{earlier}", "Change", "How it is counted"], rows,
@@ -242,7 +245,7 @@ def _email(report: BoardReport) -> list:
 
 
 def _appeals(report: BoardReport) -> list:
-    story: list = [_p(f"Top appeals of the period by attributed revenue ({report.window} window)", "h2")]
+    story: list = [_p(f"Top appeals of the period by attributed revenue ({report.window})", "h2")]
     if report.top_appeals.is_empty():
         story.append(_p("No appeal sent in the period raised attributed revenue." if report.has_gifts
                         else "Import DonorPerfect gifts to see what each appeal raised."))
@@ -306,7 +309,7 @@ def _list_health(report: BoardReport) -> list:
     return [
         _p("List health: growth and losses", "h2"),
         _table(["Period", "Joined", "Unsubscribed", "Hard-bounced", "Deleted", "Left (each person once)", "Net"],
-               rows, [1.9 * inch] + [0.9 * inch] * 6),
+               rows, [1.6 * inch] + [0.95 * inch] * 6),
         _p(_t(note), "small")]
 
 

@@ -1,0 +1,106 @@
+"""The board report's PDF (its text, read back with pypdf) carries the appeal, the dates and the dashboard's own
+figures for the same scope: Overview's cards, the Donors page's retention, Donation attribution's appeal years."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from bench.sandbox_db import build_from_sandbox
+from cc_data import cli
+from cc_data.report import figures
+from tests.app.harness import app_test, open_page
+
+AS_OF = date(2025, 12, 15)
+NOW = datetime(2025, 12, 15, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def sandbox_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small sandbox account (appeals over two years, gifts, appeal codes), written straight into a file."""
+    return build_from_sandbox(tmp_path_factory.mktemp("report") / "cc.duckdb", "small", 7, NOW)
+
+
+@pytest.fixture
+def report_env(sandbox_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("CC_DB_PATH", str(sandbox_db))
+    monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))
+    monkeypatch.setenv("CC_REPORT_DIR", str(tmp_path / "reports"))
+    for name in ("CONSTANT_CONTACT_CLIENT_ID", "CC_REPORT_SEND_ON", "CC_SMTP_HOST", "CC_FISCAL_YEAR_START"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("cc_data.cli.report.utc_now", lambda: NOW)   # the test owns the clock
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    return sandbox_db
+
+
+def pdf_text(path: Path) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), re.sub(r"\s+", " ", text)
+
+
+def write_report(tmp_path: Path, *args: str) -> tuple[int, str]:
+    out = tmp_path / "board.pdf"
+    assert cli.main(["report", "--out", str(out), "--as-of", AS_OF.isoformat(), "--quiet", *args]) == 0
+    return pdf_text(out)
+
+
+def overview_cards(start: date, end: date) -> dict[str, str]:
+    at = app_test()
+    at.session_state["f_dates"] = (start, end)
+    at.run()
+    open_page(at, "pages/overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_pdf_holds_the_appeal_the_dates_and_overviews_figures(report_env: Path, tmp_path: Path) -> None:
+    pages, text = write_report(tmp_path)
+    assert pages <= 2
+    start, end = date(2024, 12, 16), AS_OF   # the last 12 months
+    assert "Riverbend" in text and "Year-End Appeal" in text
+    assert "As of Dec 15, 2025" in text and "Dec 16, 2024 – Dec 15, 2025" in text
+    assert "Dec 1 – Dec 15, 2025" in text   # the season to date
+    for when in ((start, end), (figures.shift_year(start), figures.shift_year(end))):
+        cards = overview_cards(*when)
+        assert len(cards) == 8, cards   # six email cards, attributed revenue, revenue per 1,000
+        for label, value in cards.items():
+            assert value in text, f"Overview's {label} {value} for {when} is not in the report"
+
+
+def test_the_pdf_holds_the_donors_pages_retention_and_the_appeal_years(report_env: Path, tmp_path: Path) -> None:
+    _, text = write_report(tmp_path)
+    for year in (2024, 2025):
+        at = app_test()
+        at.session_state["donors_year"] = year
+        at.run()
+        open_page(at, "pages/donors.py")
+        assert not at.exception, [e.value for e in at.exception]
+        cards = {m.label: m.value for m in at.metric}
+        for label in ("Donor retention", "Dollar retention", "New-donor retention", "Repeat-donor retention"):
+            assert cards[label] in text, f"Donors {year}: {label} {cards[label]}"
+        assert f"Fiscal year {year}" in text
+    at = app_test()
+    at.run()
+    open_page(at, "pages/donation_attribution.py")
+    series = next(d.value for d in at.dataframe if "series" in d.value.columns and "year" in d.value.columns)
+    top = series.sort_values("revenue", ascending=False).head(1).iloc[0]
+    assert f"{top['series']} {top['year']}" in text or top["series"] in text
+    assert f"${top['revenue']:,.0f}" in text
+
+
+def test_a_page_with_another_scope_changes_what_it_says(report_env: Path, tmp_path: Path) -> None:
+    _, whole = write_report(tmp_path, "--period", "fytd")
+    assert "fiscal year 2025 to date" in whole and "Jan 1 – Dec 15, 2025" in whole
+
+
+def test_an_unknown_appeal_is_one_line(report_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["report", "--out", str(tmp_path / "x.pdf"), "--appeal", "Spring Fling"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cc-data: No appeal is called 'Spring Fling'; try one of: Year-End Appeal")
+    assert len(err.splitlines()) == 1 and not (tmp_path / "x.pdf").exists()
