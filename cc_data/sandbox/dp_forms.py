@@ -143,6 +143,7 @@ def _escape_attribute(value: str, quote: str, *, bare_ampersand: bool) -> str:
     if not bare_ampersand:
         value = value.replace("&", "&amp;")
     value = value.replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")   # else read as spaces
     return value.replace('"', "&quot;") if quote == '"' else value.replace("'", "&apos;")
 
 
