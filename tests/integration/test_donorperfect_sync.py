@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -48,7 +48,9 @@ def hand_made_account() -> SimpleNamespace:
         "org_rec": ["N"] * 40, "donor_type": ["IN"] * 40,
         "created_date": [START] * 40, "modified_date": [START] * 40, "gift_total": [0.0] * 40,
     }, schema_overrides={"cc_contact_id": pl.Utf8})
-    return SimpleNamespace(donors=donors, gifts=gifts, appeal_codes={"YE24": "K1"})
+    # the sandbox's own clock (its Date header, which gifts exist): after the last gift, never the wall clock
+    return SimpleNamespace(donors=donors, gifts=gifts, appeal_codes={"YE24": "K1"},
+                           now=datetime(2024, 9, 15, 12, tzinfo=UTC).timestamp())
 
 
 @pytest.fixture
