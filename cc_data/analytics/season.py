@@ -26,11 +26,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from cc_data.analytics.compare import with_series
+from cc_data.analytics.email.compare import series_choices
+from cc_data.analytics.rules.appeals import with_series
+from cc_data.analytics.rules.gifts import donor_count, gift_count, net_revenue
 
 EMAIL_TIERS = ("coded", "click", "open")   # a sent-but-not-opened email earns no credit here
 YEARS_BACK = 2
-FUNDRAISING_TYPES = ("Fundraiser", "Fundraising", "Donation")   # campaign types (in words) that ask for money
 
 
 @dataclass(frozen=True)
@@ -93,23 +94,16 @@ def giving_tuesday(year: int) -> date:
 
 
 def local_sends(campaigns: pl.DataFrame, time_zone: str, fiscal_start: int) -> pl.DataFrame:
-    """campaigns (campaign_id, name, type, send_time in UTC) with series, year and sent_on: the first send's date
+    """campaigns (campaign_id, name, send_time in UTC) with series, year and sent_on: the first send's date
     in the account's time zone."""
     return with_series(campaigns, fiscal_start).with_columns(
         pl.col("send_time").dt.replace_time_zone("UTC").dt.convert_time_zone(time_zone).dt.date().alias("sent_on"))
 
 
 def appeal_choices(campaigns: pl.DataFrame, fiscal_start: int = 1) -> list[str]:
-    """Series sent in more than one year (all series when none is), appeals that ask for money first, then the most
-    years, the most campaigns and the latest send: Compare appeals' order, so the Year-End Appeal leads."""
-    if campaigns.is_empty():
-        return []
-    sizes = with_series(campaigns, fiscal_start).group_by("series").agg(
-        pl.col("type").is_in(list(FUNDRAISING_TYPES)).any().alias("appeal"), pl.col("year").n_unique().alias("years"),
-        pl.len().alias("campaigns"), pl.col("send_time").max()).sort(
-        ["appeal", "years", "campaigns", "send_time", "series"], descending=[True, True, True, True, False])
-    repeated = sizes.filter(pl.col("years") > 1)["series"].to_list()
-    return repeated or sizes["series"].to_list()
+    """The series Compare appeals offers, in its order (appeals first, so the Year-End Appeal leads). `campaigns`:
+    the campaign counts (name, send_time, appeal)."""
+    return series_choices(with_series(campaigns, fiscal_start)) if not campaigns.is_empty() else []
 
 
 def _month_start(day: date) -> date:
@@ -126,7 +120,7 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
                   years_back: int = YEARS_BACK) -> SeasonPacing | None:
     """The appeal's season to date against the same dates in earlier years; None when none of its campaigns was
     sent by `as_of`. `gifts`: attribution.gift_attribution() (gift_id, donor_id, amount, gift_date, tier,
-    campaign_id, is_adjustment, transaction_id) for `window_hours`; `campaigns`: campaign_id, name, type, send_time
+    campaign_id, is_adjustment, transaction_id) for `window_hours`; `campaigns`: campaign_id, name, appeal, send_time
     (the first send, naive UTC), as the campaign counts give them."""
     sends = local_sends(campaigns, time_zone, fiscal_start).filter(pl.col("series") == appeal)
     by_year = sends.group_by("year").agg(pl.col("sent_on").min().alias("first"), pl.col("sent_on").max().alias("last"),
@@ -143,7 +137,6 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
     end = _month_end(max(s[1] for s in spans))
     through = min(as_of, end)
     ids_of = {y: ids for _, _, y, ids in spans}
-    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
     years, curves = [], []
     for back in range(years_back + 1):
         y_start, y_end, y_through = (shift_years(d, -back) for d in (start, end, through))
@@ -155,9 +148,9 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
         years.append(SeasonYear(
             year=year - back, start=y_start, end=y_end, through=y_through, campaigns=len(ids),
             appeal_revenue=_money(coded_so_far) if ids else None,
-            appeal_gifts=coded_so_far.filter(positive)["transaction_id"].n_unique() if ids else None,
-            season_revenue=_money(so_far), season_gifts=so_far.filter(positive)["transaction_id"].n_unique(),
-            season_donors=so_far.filter(positive)["donor_id"].n_unique(),
+            appeal_gifts=coded_so_far.select(gift_count()).item() if ids else None,
+            season_revenue=_money(so_far), season_gifts=so_far.select(gift_count()).item(),
+            season_donors=so_far.select(donor_count()).item(),
             email_revenue=(None if tracked_from is not None and y_start < tracked_from
                            else _money(so_far.filter(pl.col("tier").is_in(list(EMAIL_TIERS)))))))
         last_day = y_through if back == 0 else y_end   # earlier years are drawn whole; this one never past today
@@ -168,7 +161,7 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
 
 
 def _money(rows: pl.DataFrame) -> float:
-    return round(float(rows["amount"].sum() or 0.0), 2)
+    return float(rows.select(net_revenue()).item() or 0.0)
 
 
 def _cumulative(season: pl.DataFrame, coded: pl.DataFrame | None, first: date, last: date, back: int,

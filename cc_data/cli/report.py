@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
 from cc_data.clock import utc_now
 from cc_data.config import Settings
-from cc_data.errors import UserError
+from cc_data.errors import UserError, WriterBusy
 from cc_data.report import build, mail
+from cc_data.store.db import lock_wait, locked
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="for the timer: write to CC_REPORT_DIR and email it when today is a CC_REPORT_SEND_ON day "
                         "(once a day)")
     p.add_argument("--send", action="store_true", help="email it now to CC_REPORT_TO (for checking the mail settings)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if a sync or import is writing, wait up to this long for it to publish (then report on "
+                        "what is published either way)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something goes wrong")
     p.set_defaults(func=_run)
 
@@ -44,6 +49,8 @@ def _day(text: str) -> date:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
+    if args.wait and Path(settings.db_path).exists():
+        _wait_for_writer(Path(settings.db_path), args.wait)
     made = build.make_report(settings, appeal=args.appeal or settings.report_appeal,
                              period=args.period or settings.report_period, as_of=args.as_of, now=utc_now())
     out = args.out or Path(settings.report_dir) / made.file_name
@@ -65,6 +72,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"The mail server refused {', '.join(refused)}; the other recipients got the report.")
     say(f"Emailed to {len(settings.report_to)} recipient{'s' if len(settings.report_to) > 1 else ''}.")
     return 0
+
+
+def _wait_for_writer(db_path: Path, seconds: float) -> None:
+    """Let a sync that is still writing publish first, so the nightly report has the night's data; the report only
+    reads the published file, so after the wait it goes ahead either way."""
+    try:
+        with lock_wait(seconds), locked(db_path):
+            pass
+    except WriterBusy:
+        print(f"cc-data: a sync or import was still writing after {seconds:g} s; the report shows the data "
+              "published before it.", file=sys.stderr)
 
 
 def _write(path: Path, content: bytes) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from cc_data.analytics.campaigns import Filters
+from cc_data.analytics.email.campaigns import Filters
 from cc_data.analytics.status import source_info
 from cc_data.config import Settings
 from cc_data.report import history, mail, pdf

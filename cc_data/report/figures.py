@@ -14,19 +14,15 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from cc_data.analytics import attribution, donors_store, list_health, overview, season
-from cc_data.analytics.campaigns import Filters, apply_filters, campaign_counts_in_db
-from cc_data.analytics.compare import with_series
-from cc_data.analytics.donors_years import (
-    Summary,
-    fiscal_year,
-    fiscal_year_label,
-    fiscal_year_span,
-    gain_loss,
-    gift_rows,
-    summarise,
-    years_from_rows,
-)
+from cc_data.analytics import season
+from cc_data.analytics.attribution import credit as attribution
+from cc_data.analytics.audience import list_health
+from cc_data.analytics.donors import stored as donors_store
+from cc_data.analytics.donors.years import Summary, gain_loss, gift_rows, summarise, years_from_rows
+from cc_data.analytics.email import overview
+from cc_data.analytics.email.campaigns import Filters, apply_filters, campaign_counts_in_db
+from cc_data.analytics.rules.appeals import with_series
+from cc_data.analytics.rules.fiscal_years import fiscal_year, fiscal_year_label, fiscal_year_span
 from cc_data.analytics.status import SourceInfo, source_info
 from cc_data.errors import UserError
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cc_data.cli",),                                          # commands and terminal output
+    ("cc_data.report",),                                       # the board report (PDF, email), on the analytics
     ("cc_data.push",),                                         # segments written back to Constant Contact lists
     ("cc_data.datasource",),                                   # a real account or the demo
     ("cc_data.demo",),                                         # the demo database, built from the sandbox

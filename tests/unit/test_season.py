@@ -13,7 +13,7 @@ CAMPAIGNS = pl.DataFrame({
     "campaign_id": ["ye25", "ye25w2", "ye24", "gt25", "news"],
     "name": ["Year-End Appeal 2025 – Wave 1", "Year-End Appeal 2025 – Wave 2", "Year-End Appeal 2024",
              "Giving Tuesday 2025", "December 2025 Newsletter"],
-    "type": ["Fundraising", "Fundraising", "Fundraising", "Fundraising", "Newsletter"],
+    "appeal": [True, True, True, True, False],
     "send_time": [datetime(2025, 12, 3, 17), datetime(2025, 12, 17, 17), datetime(2024, 12, 10, 17),
                   datetime(2025, 12, 2, 15), datetime(2025, 12, 9, 17)],
 })
@@ -76,7 +76,7 @@ def test_the_curve_never_draws_the_future_and_lays_years_on_this_calendar() -> N
 def test_the_season_is_in_the_accounts_time_zone() -> None:
     # 05:00 UTC on December 1 is the evening of November 30 in Denver: the season starts in November
     early = pl.concat([CAMPAIGNS, pl.DataFrame({"campaign_id": ["ye25w0"], "name": ["Year-End Appeal 2025 – Wave 0"],
-                                                "type": ["Fundraising"], "send_time": [datetime(2025, 12, 1, 5)]})])
+                                                "appeal": [True], "send_time": [datetime(2025, 12, 1, 5)]})])
     p = pacing(campaigns=early)
     assert p.current.start == date(2025, 11, 1) and p.years[1].start == date(2024, 11, 1)
     in_utc = season.season_pacing(GIFTS, early, "Year-End Appeal", date(2025, 12, 10), time_zone="UTC")

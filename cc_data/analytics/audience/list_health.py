@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from cc_data.analytics import audience, precomputed
-from cc_data.analytics.sends import HARD_BOUNCE_CODES
+from cc_data.analytics.audience import precomputed, reach
+from cc_data.analytics.email.sends import HARD_BOUNCE_CODES
 
 
 @dataclass(frozen=True)
@@ -73,5 +73,5 @@ def list_flows(con: duckdb.DuckDBPyConnection, start: date, end: date, time_zone
 
 
 def emailable_count(con: duckdb.DuckDBPyConnection) -> int:
-    """Contacts who may be emailed today (as of the last sync): audience.emailable."""
-    return audience.emailable(precomputed.stored_audience(con)).height
+    """Contacts who may be emailed today (as of the last sync): audience.reach.emailable."""
+    return reach.emailable(precomputed.stored_audience(con)).height
