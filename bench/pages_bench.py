@@ -26,19 +26,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cc_data.analytics import (
-    audience,
-    campaigns,
-    compare,
-    derived,
-    export,
-    overview,
-    precomputed,
-    scoring,
-    segments,
-    sends,
-    trends,
-)
+from cc_data.analytics import export
+from cc_data.analytics.audience import precomputed, reach, scoring, segments
+from cc_data.analytics.email import campaigns, compare, overview, sends, trends
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import read, writer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +65,7 @@ def synthetic(path: Path, contacts: int, n_campaigns: int, seed: int = 7) -> Pat
                            "permission_to_send": permission, "created_at": joined})
     camps = pl.DataFrame({"campaign_id": [f"camp{k:04d}" for k in range(n_campaigns)],  # noqa: F841
                           "name": [f"Appeal {2024 + (k * 2) // n_campaigns} Wave {k % 3 + 1}" for k in range(n_campaigns)]})
-    with writer(path, before_publish=derived.refresh_all) as w:
+    with writer(path, before_publish=refresh.refresh_all) as w:
         con = w.con
         con.execute("INSERT INTO meta VALUES ('source', 'demo') ON CONFLICT DO UPDATE SET value = 'demo'")
         con.execute("INSERT INTO contacts (contact_id, email, email_address, permission_to_send, created_at) "
@@ -101,16 +92,8 @@ PAGES = ("overview", "campaign_trends", "compare_appeals", "engagement", "reenga
 
 
 def apptest_times(db: Path, pages: tuple[str, ...] = PAGES) -> list[tuple[str, float, float, float]]:
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:  # see tests/app/conftest.py: keep st.navigation mode on reruns
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
     os.environ["CC_DB_PATH"] = str(db)
     import streamlit as st
 
@@ -118,9 +101,11 @@ def apptest_times(db: Path, pages: tuple[str, ...] = PAGES) -> list[tuple[str, f
     for page in pages:
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        # app.py run from a folder without pages/ beside it, as the app tests run it (tests/app/app_entry.py): each
+        # run then starts as a server's runs after its first do, with public API only.
+        at = AppTest.from_file(str(ROOT / "tests/app/app_entry.py"), default_timeout=120)
         if page != "overview":
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(str(ROOT / f"pages/{page}.py"))
         start = time.perf_counter()
         at.run()
         cold = time.perf_counter() - start
@@ -156,7 +141,7 @@ def choose_db(args: argparse.Namespace, tmp: Path) -> tuple[Path, str, str]:
         copy = tmp / "cc.duckdb"
         shutil.copyfile(demo, copy)
         start = time.perf_counter()
-        with writer(copy, before_publish=derived.refresh_all):
+        with writer(copy, before_publish=refresh.refresh_all):
             pass
         return copy, args.label or "demo", (f"a copy of data/cc.duckdb (synced demo) republished through "
                                             f"`writer()` (derived tables built in {time.perf_counter() - start:.1f} s)")
@@ -221,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         t_people, people = timed(lambda: scoring.contact_directory(con).with_columns(
             pl.col("contact_id").cast(pl.Categorical)), 1)
         t_rows, per = timed(lambda: sends.contact_rows(con, people["contact_id"]), 1)
-        t_aud, aud = timed(lambda: audience.audience(con).with_columns(pl.col("contact_id").cast(pl.Categorical)), 1)
+        t_aud, aud = timed(lambda: reach.audience(con).with_columns(pl.col("contact_id").cast(pl.Categorical)), 1)
         t_stored_scores, stored = timed(lambda: precomputed.stored_scores(con, scoring.ScoreSettings(), latest), 1)
         t_stored_segment, _ = timed(lambda: precomputed.stored_segment(con, segments.SegmentCriteria(), latest), 1)
         t_stored_aud, _ = timed(lambda: precomputed.stored_audience(con), 1)

@@ -24,13 +24,13 @@ RESULTS = Path(__file__).parent / "results" / "publish.json"
 
 CASES = {
     "unchanged": """
-from cc_data.analytics.derived import refresh_changed
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.store.db import writer
 with writer(db, before_publish=refresh_changed):
     pass
 """,
     "save_mapping": """
-from cc_data.analytics.derived import refresh_changed
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.donations.code_mapping import code_mapping, save_code_mapping
 from cc_data.store.db import read
 with read(db) as con:
@@ -38,7 +38,7 @@ with read(db) as con:
 save_code_mapping(db, mapping.head(max(mapping.height - 1, 0)), before_publish=refresh_changed)
 """,
     "one_new_campaign": """
-from cc_data.analytics.derived import refresh_changed
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.store.db import writer
 from cc_data.store.upserts import mark_changed
 with writer(db, before_publish=refresh_changed) as w:

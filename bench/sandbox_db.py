@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cc_data.analytics import derived
+from cc_data.analytics.stored import refresh
 from cc_data.sandbox.account import PERMISSIONS, Account
 from cc_data.sandbox.generator import generate
 from cc_data.sandbox.names import BOUNCE_CODES, DEVICE_TYPES, OPT_OUT_REASONS
@@ -104,7 +104,7 @@ def write_account(account: Account, db_path: Path) -> Path:
                             "reason": OPT_OUT_REASONS})
     donor_rows = account.donors.with_columns(pl.col("donor_id").cast(pl.String))  # noqa: F841
     gift_rows = account.gifts.with_columns(pl.col("gift_id", "donor_id").cast(pl.String))  # noqa: F841
-    with writer(db_path, before_publish=derived.refresh_all) as w:
+    with writer(db_path, before_publish=refresh.refresh_all) as w:
         con = w.con
         con.execute("SET memory_limit = '2GB'")   # the whole account in a few statements, unlike a sync's pages
         for key, value in (("source", "demo"), ("demo_seed", str(account.seed)), ("demo_scale", account.scale)):

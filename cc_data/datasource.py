@@ -45,7 +45,7 @@ def sync_now(settings: Settings, progress: Callable[[Any], None] | None = None, 
     """Run a sync from the configured source: the real account, or the demo sandbox without credentials."""
     if is_demo(settings):
         return demo.refresh(settings, progress=progress, full=full, only=only)
-    from cc_data.analytics.derived import refresh_changed
+    from cc_data.analytics.stored.refresh import refresh_changed
     from cc_data.sync.runner import run_sync
 
     return run_sync(settings, full=full, only=only, progress=progress, before_publish=refresh_changed)

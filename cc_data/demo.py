@@ -87,7 +87,7 @@ def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], N
                also: Callable[[Any], None] | None = None) -> Any:
     """Sync the sandboxes into settings.db_path and publish once: the Constant Contact sync, then (in the same
     working copy) DonorPerfect's gifts, `also` (e.g. the demo's metadata), then the derived tables."""
-    from cc_data.analytics.derived import refresh_changed
+    from cc_data.analytics.stored.refresh import refresh_changed
     from cc_data.donations.dp_client import DonorPerfectClient
     from cc_data.donations.dp_sync import store_donorperfect
     from cc_data.sync.runner import run_sync

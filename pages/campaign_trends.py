@@ -4,10 +4,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import trends
-from cc_data.analytics.benchmarks import benchmarks_for
-from cc_data.analytics.campaigns import apply_filters, campaign_rates
-from cc_data.analytics.rates import RATES
+from cc_data.analytics.email import trends
+from cc_data.analytics.email.benchmarks import benchmarks_for
+from cc_data.analytics.email.campaigns import apply_filters, campaign_rates
+from cc_data.analytics.rules.rates import RATES
 from pages.components import charts, data, tables, window
 from pages.components.page_start import open_data_page
 
@@ -59,7 +59,7 @@ for key in ("open_rate", "click_rate"):
                                text=f"{b.label}, {b.source} ({b.year} data): {b.value:.1%}")
         if not marks:
             missing_bench.append(RATES[key].label.lower())
-    fig.update_layout(title=f"{RATES[key].label} per campaign")
+    fig.update_layout(title=f"{RATES[key].label}, campaign by campaign")
     st.plotly_chart(charts.layout(fig, percent_axis=True), width="stretch", key=f"trend_{key}")
 
 notes = []

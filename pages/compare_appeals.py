@@ -6,10 +6,11 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import appeal_years, compare
-from cc_data.analytics.campaigns import apply_filters
-from cc_data.analytics.series import SERIES_HELP
-from pages.components import charts, data, tables, window
+from cc_data.analytics.email import appeal_years, compare
+from cc_data.analytics.email.campaigns import apply_filters
+from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
+from cc_data.analytics.rules.rates import RATES
+from pages.components import board_report, charts, data, formats, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Compare appeals", "appeal comparisons")
@@ -18,7 +19,7 @@ if core.campaigns.is_empty():
     st.info("No campaign has been sent yet.")
     st.stop()
 fiscal_start = page.cfg.fiscal_year_start
-with_series = compare.with_series(core.campaigns, fiscal_start)
+campaigns = with_series(core.campaigns, fiscal_start)
 window_hours = window.hours()
 as_of = data.as_of(core)
 year_help = ("The year in the campaign's name, else the fiscal year of its first send"
@@ -30,7 +31,7 @@ st.caption("Rates and gifts rise for days after a send, so appeals are compared 
 
 mode = st.radio("Compare", ["An appeal series, year over year", "Campaigns I pick"], horizontal=True,
                 key="cmp_mode")
-pool = apply_filters(with_series, replace(page.filters, start=None, end=None))
+pool = apply_filters(campaigns, replace(page.filters, start=None, end=None))
 if pool.is_empty():
     st.info("No campaigns match the sidebar's type, name or list filters.")
     st.stop()
@@ -46,20 +47,21 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
     picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
     curves = compare.equal_age_curves(picked_sends, pool, picked, hours, human_opens_only=human, gifts=gifts)
     resends = compare.resend_hours(picked_sends, pool).filter(pl.col("hours") <= hours)
-    metrics = [("open_rate", "Open rate so far"), ("click_rate", "Click rate so far")]
+    metrics = [(key, f"{RATES[key].label} so far") for key in PER_PERSON]
     if gifts is not None:
         metrics += [("revenue", "Revenue so far"), ("gifts", "Gifts so far")]
     columns = st.columns(2)
     for n, (metric, title) in enumerate(metrics):
         fig = go.Figure()
-        value_format = {"open_rate": ".1%", "click_rate": ".2%", "revenue": "$,.0f", "gifts": ","}[metric]
+        value_format = {"open_rate_per_person": ".1%", "click_rate_per_person": ".2%", "revenue": "$,.0f",
+                        "gifts": ","}[metric]
         for cid in picked:
             part = curves.filter(pl.col("campaign_id") == cid)
             name = labels.get(cid, cid)
             fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=name,
                             line={"color": colour_of[cid], "width": 2.5, "dash": dash_of[cid]},
                             hovertemplate=f"{name}<br>%{{x}} h: %{{y:{value_format}}}<extra></extra>")
-            for hour in resends.filter(pl.col("campaign_id") == cid)["hours"].to_list() if metric in RATE else []:
+            for hour in resends.filter(pl.col("campaign_id") == cid)["hours"].to_list() if metric in PER_PERSON else []:
                 at = part.filter(pl.col("hours") == round(hour))
                 fig.add_scatter(x=[round(hour)], y=at[metric].to_list(), mode="markers", showlegend=False,
                                 marker={"symbol": "triangle-up", "size": 11, "color": colour_of[cid]},
@@ -68,10 +70,10 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
         fig.update_layout(title=title)   # x is hours since the first send (the section caption says so)
         if metric == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
-        columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in RATE), width="stretch",
+        columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in PER_PERSON), width="stretch",
                                     key=f"curve_{metric}")
-    notes = ["Rates are unique openers or clickers so far ÷ unique people delivered so far, over all of a "
-             "campaign's emails."]
+    notes = ["Rates are per person reached: unique openers or clickers so far ÷ unique people delivered so far, over "
+             "all of a campaign's emails."]
     resent = sorted({labels.get(c, c) for c in resends["campaign_id"].to_list()})
     if resent:
         notes.append(f"Resent to non-openers (marked ▲): {', '.join(resent)}. A resend adds emails, not people, so "
@@ -81,18 +83,12 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
     st.caption(" ".join(notes))
 
 
-RATE = {"open_rate", "click_rate"}
-FUNDRAISING = ("Fundraiser", "Fundraising", "Donation")   # campaign types (in words) that ask for money
+PER_PERSON = ("open_rate_per_person", "click_rate_per_person")
 
 if mode.startswith("An appeal"):
-    # Appeals first (the board asks about this year's Year-End Appeal, not the weekly newsletter), then by years
-    sizes = pool.group_by("series").agg(pl.col("year").n_unique().alias("years"),
-                                        pl.col("type").is_in(list(FUNDRAISING)).any().alias("appeal"),
-                                        pl.len().alias("campaigns"), pl.col("send_time").max()).sort(
-        ["appeal", "years", "campaigns", "send_time"], descending=True)   # multi-wave appeals (Year-End) first
-    options = sizes.filter(pl.col("years") > 1)["series"].to_list() or sizes["series"].to_list()
-    series = st.selectbox("Appeal series", options, help=SERIES_HELP, key="cmp_series")
+    series = st.selectbox("Appeal series", compare.series_choices(pool), help=SERIES_HELP, key="cmp_series")
     in_series = pool.filter(pl.col("series") == series).sort("send_time")
+    board_report.download(page, appeal=series, dates_apply=False)
     age = st.segmented_control("Compare at", list(appeal_years.AGES), default="7 days", required=True,
                                key="cmp_age", help="Time since each year's first send.") or "7 days"
     rows = data.appeal_year_rows(page.db, page.version, tuple(in_series["campaign_id"].to_list()),
@@ -104,12 +100,12 @@ if mode.startswith("An appeal"):
     st.subheader(f"{series}: {latest['year']} against {latest['year'] - 1}, {age} after the first send{young}")
     cards = st.columns(4)
     shown_metrics = ([("revenue", "Revenue"), ("gifts", "Gifts")] if gifts is not None else []) + [
-        ("open_rate", "Open rate"), ("click_rate", "Click rate")]
+        (key, RATES[key].label) for key in PER_PERSON]
     for col, (metric, title) in zip(cards, shown_metrics, strict=False):
         change = latest.get(f"change_{metric}")
-        delta = (None if change is None else charts.fmt_change(metric, change) if metric in RATE
-                 else f"{change:+.0%} vs {latest['year'] - 1}")
-        col.metric(title, charts.fmt(metric, latest[metric]), delta,
+        delta = (None if change is None else formats.change(metric, change) if metric in PER_PERSON
+                 else f"{formats.relative_change(change)} vs {latest['year'] - 1}")
+        col.metric(title, formats.metric(metric, latest[metric]), delta,
                    help=appeal_years.__doc__.split("\n\n")[1] if metric == "revenue" else None)
     table = tables.appeal_years_table(at_age)
     st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
@@ -147,7 +143,7 @@ else:
     at = compare.rates_at_ages(compare.equal_age_curves(picked_sends, pool, picked, 168, human_opens_only=human,
                                                         gifts=gifts))
     table = tables.campaign_ages_table(tables.local_times(
-        at.join(with_series.select("campaign_id", "year", "wave"), on="campaign_id"), ("send_time",),
+        at.join(campaigns.select("campaign_id", "year", "wave"), on="campaign_id"), ("send_time",),
         core.source.time_zone))
     st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
     st.caption("A campaign younger than an age shows its figures so far at that age (they can still rise)."

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from cc_data import datasource
-from cc_data.analytics.reconcile import OPENS_NOTE, RECONCILED
+from cc_data.analytics.email.reconcile import OPENS_NOTE, RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
 from pages.components import audit_panel, context, data, oauth, schedule, signin, tables

@@ -9,13 +9,16 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import attribution, compare, export
-from cc_data.analytics.campaigns import apply_filters
-from cc_data.analytics.derived import refresh_changed
-from cc_data.analytics.series import SERIES_HELP
+from cc_data.analytics import export
+from cc_data.analytics.attribution.credit import gifts_in_scope, tier_breakdown, totals
+from cc_data.analytics.attribution.queries import TIERS, WINDOW_CHOICES
+from cc_data.analytics.email.campaigns import apply_filters
+from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
-from pages.components import charts, context, data, signin, tables, window
+from cc_data.store.schema import CODE_FIELDS
+from pages.components import context, data, formats, signin, tables, window
 from pages.components.downloads import CSV_MIME, personal_data_download
 from pages.components.page_start import open_page
 
@@ -37,10 +40,6 @@ within the window after the send – the honest comparison for "did the email dr
 """
 
 
-def money(value: float | None) -> str:
-    return charts.fmt("revenue", value)   # Overview's format: the same figure reads the same on both pages
-
-
 page = open_page("Donation attribution")
 cfg = page.cfg
 if page.core is None or not page.core.has_gifts:
@@ -54,7 +53,7 @@ if page.core is None or not page.core.has_gifts:
     st.stop()
 
 saved_window = window.hours()
-choice = st.segmented_control("Attribution window", [*attribution.WINDOW_CHOICES, "Custom"],
+choice = st.segmented_control("Attribution window", [*WINDOW_CHOICES, "Custom"],
                               default=window.choice_of(saved_window), required=True, key="attr_window",
                               help="Every revenue figure in the app (Overview, Compare appeals) follows this window.")
 if choice == "Custom":
@@ -62,7 +61,7 @@ if choice == "Custom":
                                          value=int(saved_window) if window.choice_of(saved_window) == "Custom" else 72,
                                          key="attr_custom_hours"))
 else:
-    window_hours = float(attribution.WINDOW_CHOICES.get(choice or "48 hours", 48))
+    window_hours = float(WINDOW_CHOICES.get(choice or "48 hours", 48))
 window.remember(window_hours)
 lenient = st.toggle("Count likely machine opens and bounced sends as evidence", value=window.lenient(),
                     key="attr_lenient",
@@ -77,10 +76,9 @@ filters = context.current_filters()
 chosen = apply_filters(page.core.campaigns, filters)
 chosen_ids = chosen["campaign_id"].to_list()
 period = (f"{filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}" if filters.start and filters.end else "any time")
-in_period = pl.col("gift_date").is_between(filters.start, filters.end) if filters.start and filters.end else pl.lit(True)
-credited = all_gifts.filter(pl.col("campaign_id").is_in(chosen_ids))
-received = all_gifts.filter(in_period)
-gifts = pl.concat([credited, received]).unique("gift_id", keep="first").sort("gift_date", "gift_id")
+scope_of = gifts_in_scope(all_gifts, chosen_ids, page.core.campaigns["campaign_id"].to_list(), filters.start,
+                          filters.end)
+credited, received, gifts = totals(scope_of.credited), totals(scope_of.received), totals(scope_of.gifts)
 campaigns = loaded.campaigns.filter(pl.col("campaign_id").is_in(chosen_ids))
 scope = f"{window.describe(window_hours)} · campaigns sent {period}"
 st.caption(f"**Scope:** gifts credited with the {window.describe(window_hours)} to the {chosen.height:,} campaigns the "
@@ -89,32 +87,31 @@ st.caption(f"**Scope:** gifts credited with the {window.describe(window_hours)} 
 with st.expander("How is this computed?"):
     st.markdown(HOW_IT_WORKS)
 
-positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
-tiers = attribution.tier_breakdown(credited).filter(pl.col("tier") != "unattributed")
-unattributed = received.filter(pl.col("campaign_id").is_null())
+tiers = tier_breakdown(scope_of.credited).filter(pl.col("tier") != "unattributed")
+unattributed, unsent = totals(scope_of.unattributed), totals(scope_of.unsent)
 cols = [*st.columns(2), *st.columns(2)]   # two rows: four money figures do not fit one row at 1024 px
-cols[0].metric("Attributed revenue", money(credited["amount"].sum()),
+cols[0].metric("Attributed revenue", formats.money(credited.revenue, cents=False),   # as on Overview's card
                help=f"Net revenue of the gifts credited to the selected campaigns by any rule ({scope}).")
-cols[1].metric("Gifts attributed", f"{credited.filter(positive)['transaction_id'].n_unique():,}",
+cols[1].metric("Gifts attributed", formats.count(credited.gifts),
                help="Revenue gifts credited to the selected campaigns, one per transaction (split parts count once; "
                     "adjustments and refunds change revenue, not the count; pledges are not gifts).")
-cols[2].metric("All revenue received", money(received["amount"].sum()),
+cols[2].metric("All revenue received", formats.money(received.revenue, cents=False),
                help=f"Every revenue gift dated {period}, attributed or not, net of adjustments and refunds.")
-cols[3].metric("Donors matched to contacts", f"{match.rate:.0%}" if match.rate is not None else "–",
+cols[3].metric("Donors matched to contacts", formats.percent(match.rate, decimals=0),
                help="By cc_contact_id first, then by normalised email.")
-undated = all_gifts.filter(pl.col("campaign_id").is_not_null()
-                           & ~pl.col("campaign_id").is_in(page.core.campaigns["campaign_id"].to_list()))
-if undated.height:
+if unsent.rows:
     st.caption(f"Also credited, to campaigns with no send on record (a code mapped to a campaign sent before "
-               f"tracking began, or never sent by email): {money(undated['amount'].sum())} from "
-               f"{undated.filter(positive)['transaction_id'].n_unique():,} gifts, in no period's figures.")
-date_only = gifts.filter(pl.col("time_basis") == "calendar_day").height
+               f"tracking began, or never sent by email): {formats.money(unsent.revenue, cents=False)} from "
+               f"{formats.count(unsent.gifts)} gifts, in no period's figures.")
+date_only = scope_of.gifts.filter(pl.col("time_basis") == "calendar_day").height
 if date_only:
-    st.caption(f"{date_only:,} of {gifts.height:,} gift rows have a date but no time: their windows are calendar days.")
+    st.caption(f"{formats.count(date_only)} of {formats.count(gifts.rows)} gift rows have a date but no time: their "
+               "windows are calendar days.")
 
 st.subheader("Attributed revenue by tier")
 TIER_WORDS = {"coded": "Coded (gift code)", "click": "Clicked", "open": "Opened", "send": "Sent only"}
-by_tier = tiers.with_columns(label=pl.Series([f"{n:,} gifts" for n in tiers["gifts"].to_list()], dtype=pl.Utf8),
+by_tier = tiers.with_columns(label=pl.Series([f"{formats.count(n)} gifts" for n in tiers["gifts"].to_list()],
+                                             dtype=pl.Utf8),
                              tier=pl.col("tier").replace_strict(TIER_WORDS, default=pl.col("tier")))
 st.plotly_chart(
     px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
@@ -126,9 +123,8 @@ st.plotly_chart(
     key="attr_tiers",
 )
 st.caption(f"Bar height is the revenue credited to each tier ({scope}); the label is its number of gifts. Not "
-           f"attributed to any email: {money(unattributed['amount'].sum())} from "
-           f"{unattributed.filter(positive)['transaction_id'].n_unique():,} gifts dated {period} (not drawn: it "
-           "would dwarf the tiers).")
+           f"attributed to any email: {formats.money(unattributed.revenue, cents=False)} from "
+           f"{formats.count(unattributed.gifts)} gifts dated {period} (not drawn: it would dwarf the tiers).")
 
 st.subheader("Revenue per campaign")
 per_campaign = campaigns.filter(pl.col("revenue") != 0).select(
@@ -138,7 +134,7 @@ st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
     "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
     "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
-    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in attribution.TIERS[:4]},
+    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in TIERS[:4]},
 })
 st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")
 
@@ -154,7 +150,7 @@ st.dataframe(rates, hide_index=True, width="stretch", column_config={
 })
 
 st.subheader("Revenue per appeal series, year by year")
-series_scope = apply_filters(compare.with_series(page.core.campaigns, cfg.fiscal_year_start),
+series_scope = apply_filters(with_series(page.core.campaigns, cfg.fiscal_year_start),
                              replace(filters, start=None, end=None))
 series_rows = loaded.series.filter(pl.col("series").is_in(series_scope["series"].unique().to_list())).with_columns(
     pl.col("revenue").sum().over("series").alias("_total")).sort(["_total", "series", "year"],
@@ -194,7 +190,7 @@ labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), stric
 edited = st.data_editor(
     loaded.mapping.to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping", disabled=not signin.is_admin(),
     column_config={
-        "code_field": st.column_config.SelectboxColumn("Code field", options=list(attribution.CODE_FIELDS),
+        "code_field": st.column_config.SelectboxColumn("Code field", options=list(CODE_FIELDS),
                                                        required=True),
         "code": st.column_config.TextColumn("Code", required=True),
         "campaign_id": st.column_config.SelectboxColumn(
@@ -215,11 +211,10 @@ if signin.is_admin() and st.button("Save mapping", key="attr_save_mapping"):   #
         st.rerun()
 
 st.subheader("Every gift")
-adjustments = gifts.filter(~positive).height
-st.caption(f"{gifts.filter(positive)['transaction_id'].n_unique():,} gifts in {gifts.height:,} rows ({adjustments:,} "
+st.caption(f"{formats.count(gifts.gifts)} gifts in {formats.count(gifts.rows)} rows ({formats.count(gifts.adjustments)} "
            "adjustments or refunds, and split-gift parts, are rows of their own): each with its tier, campaign and the "
            "touch that earned it, to audit any number above.")
-shown_gifts = tables.local_times(gifts.join(loaded.donor_names, on="donor_id", how="left"), ("touch_time",),
+shown_gifts = tables.local_times(scope_of.gifts.join(loaded.donor_names, on="donor_id", how="left"), ("touch_time",),
                                   page.core.source.time_zone)
 st.dataframe(shown_gifts.select("gift_date", "amount", "donor_name", "tier", "campaign_name", "touch_time",
                                 "time_basis", "record_type", "is_adjustment", "attribution_note", "donor_id", "gift_id"),
@@ -229,8 +224,8 @@ st.dataframe(shown_gifts.select("gift_date", "amount", "donor_name", "tier", "ca
                  "touch_time": tables.moment("Email touch", tables.zone_name(page.core.source.time_zone)),
                  "time_basis": "Window counted in", "record_type": "Record type",
                  "is_adjustment": "Adjustment or refund", "attribution_note": "Note", "gift_id": "Gift ID"})
-personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(gifts),
+personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(scope_of.gifts),
                        file_name=export.gifts_filename(window_hours, date.today()), mime=CSV_MIME,
-                       key="attr_download", what=f"attributed gifts, {window_hours:g} h window", rows=gifts.height,
+                       key="attr_download", what=f"attributed gifts, {window_hours:g} h window", rows=gifts.rows,
                        help="Named with the attribution window and today's date. "
                             "Text that could run as a spreadsheet formula is prefixed with an apostrophe.")

@@ -3,19 +3,18 @@ LYBUNT/SYBUNT lists to call or email, and first gifts that came after an email."
 
 from __future__ import annotations
 
-from dataclasses import astuple
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import donors, export, scoring
-from cc_data.analytics.donors_email import FIRST_GIFT_WINDOW_HOURS
-from cc_data.analytics.donors_lists import RECENT_DAYS
-from cc_data.store.db import read
-from pages.components import charts, data
+from cc_data.analytics import export
+from cc_data.analytics.donors.email import FIRST_GIFT_WINDOW_HOURS
+from cc_data.analytics.donors.lists import RECENT_DAYS
+from cc_data.analytics.donors.years import CATEGORIES, LABELS, LAPSED, RETAINED, TREND_YEARS
+from cc_data.analytics.rules.fiscal_years import fiscal_year_label, fiscal_year_span
+from pages.components import charts, data, formats
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
@@ -52,35 +51,6 @@ who gave again this year.
 """
 
 
-def money(value: float | None) -> str:
-    return "–" if value is None else f"${value:,.2f}"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
-@st.cache_resource(show_spinner="Reading the donor file…", max_entries=4)
-def donor_file(db: str, version: str, start_month: int, today: date) -> donors.DonorFile:  # noqa: ARG001
-    with read(Path(db)) as con:
-        return donors.load(con, start_month, today)
-
-
-@st.cache_resource(show_spinner="Comparing fiscal years…", max_entries=8)
-def year_view(db: str, version: str, start_month: int, today: date, year: int, as_of: datetime) -> donors.YearView:
-    scores, _ = data.scores(db, version, astuple(scoring.ScoreSettings()), as_of)
-    with read(Path(db)) as con:
-        return donors.year_view(con, donor_file(db, version, start_month, today), year,
-                                scores.select("contact_id", "tier"))
-
-
-@st.cache_resource(show_spinner="Building the LYBUNT and SYBUNT lists…", max_entries=4)
-def lapsing(db: str, version: str, start_month: int, today: date,
-            as_of: datetime) -> tuple[donors.DonorList, donors.DonorList]:
-    with read(Path(db)) as con:   # the audience columns come from the store (or are computed once here)
-        return donors.lapsing_lists(con, donor_file(db, version, start_month, today), as_of)
-
-
 page = open_data_page("Donors", "donor retention")
 if not page.core.has_gifts:
     st.info("**Import donations to see this.** This page compares donors year by year once gifts are loaded: upload "
@@ -90,54 +60,54 @@ if not page.core.has_gifts:
 start_month = page.cfg.fiscal_year_start
 today = date.today()
 as_of = data.as_of(page.core)
-loaded = donor_file(page.db, page.version, start_month, today)
+loaded = data.donor_file(page.db, page.version, start_month, today)
 years = loaded.fiscal_years
 if not years:
     st.info("No gift has a date yet: nothing to compare.")
     st.stop()
 
 year = st.selectbox("Fiscal year", years, index=0, key="donors_year",
-                    format_func=lambda y: donors.fiscal_year_label(y, start_month)
+                    format_func=lambda y: fiscal_year_label(y, start_month)
                     + (" (to date)" if y == loaded.current_year else ""))
-first_day, last_day = donors.fiscal_year_span(year, start_month)
+first_day, last_day = fiscal_year_span(year, start_month)
 to_date = year == loaded.current_year
-st.caption(f"Fiscal year {donors.fiscal_year_label(year, start_month)}: {first_day:%b %d, %Y} to {last_day:%b %d, %Y}"
+st.caption(f"Fiscal year {fiscal_year_label(year, start_month)}: {first_day:%b %d, %Y} to {last_day:%b %d, %Y}"
            f" (starts in {MONTHS[start_month - 1]}: setting `CC_FISCAL_YEAR_START`), against the year before. "
            + ("**The year is not over:** donors who have not given yet count as lapsed until they do. "
               if to_date else "") + "The sidebar's campaign filters do not apply here.")
 with st.expander("How are these computed?"):
     st.markdown(DEFINITIONS)
-view = year_view(page.db, page.version, start_month, today, year, as_of)
+view = data.donor_year(page.db, page.version, start_month, today, year, as_of)
 s = view.summary
 cols = [*st.columns(3), *st.columns(3)]
 cols[0].metric("Donors this year", f"{s.donors:,}", f"{s.donors - s.previous_donors:+,} on last year",
                help=f"Donors whose net giving in the fiscal year is above $0 (last year: {s.previous_donors:,}).")
-cols[1].metric("Donor retention", percent(s.donor_retention),
+cols[1].metric("Donor retention", formats.percent(s.donor_retention),
                help=f"Retained donors ÷ last year's donors = {s.retained:,} ÷ {s.previous_donors:,}.")
-cols[2].metric("Dollar retention", percent(s.dollar_retention),
+cols[2].metric("Dollar retention", formats.percent(s.dollar_retention),
                help=f"This year's giving by retained donors ÷ all of last year's giving = "
-                    f"{money(sum(s.amounts[c] for c in donors.RETAINED))} ÷ {money(s.previous_amount)}.")
-cols[3].metric("Giving this year", charts.fmt("revenue", s.amount), help=f"{money(s.amount)}: net giving (gifts less refunds and adjustments) of every "
-               f"donor in the fiscal year; last year {money(s.previous_amount)}.")
-cols[4].metric("New-donor retention", percent(s.new_donor_retention),
+                    f"{formats.money(sum(s.amounts[c] for c in RETAINED))} ÷ {formats.money(s.previous_amount)}.")
+cols[3].metric("Giving this year", formats.money(s.amount, cents=False), help=f"{formats.money(s.amount)}: net giving (gifts less refunds and adjustments) of every "
+               f"donor in the fiscal year; last year {formats.money(s.previous_amount)}.")
+cols[4].metric("New-donor retention", formats.percent(s.new_donor_retention),
                help=f"Last year's first-time donors who gave again ÷ last year's first-time donors = {s.new_retained:,}"
                     f" ÷ {s.new_retained + s.counts['lapsed_new']:,}.")
 repeat = s.retained - s.new_retained
-cols[5].metric("Repeat-donor retention", percent(s.repeat_donor_retention),
+cols[5].metric("Repeat-donor retention", formats.percent(s.repeat_donor_retention),
                help=f"Last year's other donors who gave again ÷ last year's other donors = {repeat:,} ÷ "
                     f"{repeat + s.counts['lapsed_repeat']:,}.")
 st.caption("FEP measured 42.9% donor retention across US nonprofits for 2024, with new-donor retention far below "
            "repeat-donor retention (see docs/donations.md for the source).")
 
 st.subheader("Gained, kept and lost")
-signs = {c: -1 if c in donors.LAPSED else 1 for c in donors.CATEGORIES}
-labels = [donors.LABELS[c] for c in donors.CATEGORIES]
+signs = {c: -1 if c in LAPSED else 1 for c in CATEGORIES}
+labels = [LABELS[c] for c in CATEGORIES]
 fig = go.Figure(go.Bar(
-    x=labels, y=[signs[c] * s.counts[c] for c in donors.CATEGORIES], customdata=list(donors.CATEGORIES),
-    marker_color=[BAR_COLOURS[c] for c in donors.CATEGORIES],
-    text=[f"{s.counts[c]:,}" for c in donors.CATEGORIES], textposition="outside", cliponaxis=False,
-    hovertext=[f"{s.counts[c]:,} donors, {money(s.amounts[c] if c not in donors.LAPSED else s.previous_amounts[c])}"
-               + (" last year" if c in donors.LAPSED else " this year") for c in donors.CATEGORIES],
+    x=labels, y=[signs[c] * s.counts[c] for c in CATEGORIES], customdata=list(CATEGORIES),
+    marker_color=[BAR_COLOURS[c] for c in CATEGORIES],
+    text=[f"{s.counts[c]:,}" for c in CATEGORIES], textposition="outside", cliponaxis=False,
+    hovertext=[f"{s.counts[c]:,} donors, {formats.money(s.amounts[c] if c not in LAPSED else s.previous_amounts[c])}"
+               + (" last year" if c in LAPSED else " this year") for c in CATEGORIES],
     hovertemplate="%{x}: %{hovertext}<extra></extra>"))
 fig = charts.layout(fig, height=340).update_layout(hovermode="closest", showlegend=False)
 fig.update_yaxes(title="Donors (lost below zero)", tickformat=",d")
@@ -150,8 +120,8 @@ if clicked and clicked != st.session_state.get("_donors_clicked"):
     st.session_state["_donors_clicked"] = clicked
     st.session_state["donors_list_pick"] = clicked
 st.session_state.setdefault("donors_list_pick", "lapsed_repeat")   # set here, not as a default: a bar click sets it
-pick = st.segmented_control("Donors in", list(donors.CATEGORIES), required=True,
-                            format_func=lambda c: f"{donors.LABELS[c]} ({s.counts[c]:,})", key="donors_list_pick")
+pick = st.segmented_control("Donors in", list(CATEGORIES), required=True,
+                            format_func=lambda c: f"{LABELS[c]} ({s.counts[c]:,})", key="donors_list_pick")
 chosen = view.per_donor.filter(pl.col("category") == pick).sort("previous_amount", "amount", descending=True).select(
     "donor_id", "first_name", "last_name", "amount", "previous_amount", "email_group", "tier")
 money_column = st.column_config.NumberColumn
@@ -162,18 +132,18 @@ st.dataframe(chosen, hide_index=True, width="stretch", height=260, column_config
     "email_group": "Email this year", "tier": "Engagement tier"})
 personal_data_download(st, f"Download these {chosen.height:,} donors (CSV)", lambda: export.to_csv_bytes(chosen),
                        file_name=export.export_filename(f"donors {pick} {year}", today, "csv"), mime=CSV_MIME,
-                       key="donors_category_csv", what=f"donors: {donors.LABELS[pick]} {year}", rows=chosen.height,
+                       key="donors_category_csv", what=f"donors: {LABELS[pick]} {year}", rows=chosen.height,
                        disabled=chosen.is_empty())
 amount_table = pl.DataFrame({
-    "Category": labels, "Donors": [s.counts[c] for c in donors.CATEGORIES],
-    "Giving this year": [s.amounts[c] for c in donors.CATEGORIES],
-    "Giving last year": [s.previous_amounts[c] for c in donors.CATEGORIES]})
+    "Category": labels, "Donors": [s.counts[c] for c in CATEGORIES],
+    "Giving this year": [s.amounts[c] for c in CATEGORIES],
+    "Giving last year": [s.previous_amounts[c] for c in CATEGORIES]})
 with st.expander("Donors and dollars per category"):
     st.dataframe(amount_table, hide_index=True, width="stretch", column_config={
         "Donors": money_column(format="localized"), "Giving this year": money_column(format="dollar"),
         "Giving last year": money_column(format="dollar")})
 
-st.subheader(f"The last {donors.TREND_YEARS} fiscal years")
+st.subheader(f"The last {TREND_YEARS} fiscal years")
 trend = view.trend
 rates = {"donor_retention": "Donor retention", "new_donor_retention": "New-donor retention",
          "repeat_donor_retention": "Repeat-donor retention", "dollar_retention": "Dollar retention"}
@@ -183,14 +153,14 @@ trend_fig = go.Figure([go.Scatter(x=[str(y) for y in trend["fiscal_year"]], y=tr
 st.plotly_chart(charts.layout(trend_fig, height=300, percent_axis=True), key="donors_trend")
 st.caption("Each point compares that fiscal year with the one before (formulas above). A year with no donors the "
            "year before has no rate.")
-st.dataframe(trend.select("fiscal_year", "donors", "previous_donors", "amount", *rates, *donors.CATEGORIES),
+st.dataframe(trend.select("fiscal_year", "donors", "previous_donors", "amount", *rates, *CATEGORIES),
              hide_index=True, width="stretch", column_config={
                  "fiscal_year": st.column_config.TextColumn("Fiscal year"),
                  "donors": money_column("Donors", format="localized"),
                  "previous_donors": money_column("Donors the year before", format="localized"),
                  "amount": money_column("Giving", format="dollar"),
                  **{k: money_column(name, format="percent") for k, name in rates.items()},
-                 **{c: money_column(donors.LABELS[c], format="localized") for c in donors.CATEGORIES}})
+                 **{c: money_column(LABELS[c], format="localized") for c in CATEGORIES}})
 
 st.subheader("Retention by email engagement")
 st.warning("**This is a correlation, not proof that email keeps donors.** Donors who care more both read more and "
@@ -210,8 +180,8 @@ right.dataframe(view.by_tier, hide_index=True, width="stretch",
 st.caption(EMAIL_HELP)
 
 st.subheader("Who to ask this week: LYBUNT and SYBUNT")
-lybunt, sybunt = lapsing(page.db, page.version, start_month, today, as_of)
-st.caption(f"For the current fiscal year {donors.fiscal_year_label(loaded.current_year, start_month)}, as of "
+lybunt, sybunt = data.lapsing_donors(page.db, page.version, start_month, today, as_of)
+st.caption(f"For the current fiscal year {fiscal_year_label(loaded.current_year, start_month)}, as of "
            f"{today:%b %d, %Y}. **LYBUNT**: gave Last Year But Unfortunately Not This. **SYBUNT**: gave Some Year But "
            f"Unfortunately Not This (nor last year). Most engaged first: clicked in the last {RECENT_DAYS} days (to "
            f"{as_of:%b %d, %Y}, the latest activity), then opened in them, then by the latest open or click, then by "
@@ -274,7 +244,7 @@ st.dataframe(firsts.select("fiscal_year", "first_gifts", "on_email", "after_emai
                             "after_open": money_column("After an open", format="localized"),
                             "after_send": money_column("After a send only", format="localized"),
                             "after_email_amount": money_column("Their first gifts", format="dollar")})
-st.markdown(f"**Never-donor subscribers who gave in {donors.fiscal_year_label(year, start_month)}, by engagement "
+st.markdown(f"**Never-donor subscribers who gave in {fiscal_year_label(year, start_month)}, by engagement "
             "tier**")
 st.dataframe(view.conversion, hide_index=True, width="stretch", column_config={
     "tier": "Engagement tier (today)", "subscribers": money_column("Subscribers", format="localized"),

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import scoring
+from cc_data.analytics.audience import scoring
 from pages.components import charts, data, tables
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel

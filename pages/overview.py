@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from cc_data.analytics import overview
-from cc_data.analytics.campaigns import apply_filters, campaign_rates
-from cc_data.analytics.rates import COUNT_HELP, RATES
-from pages.components import charts, data, tables, window
+from cc_data.analytics.email import overview
+from cc_data.analytics.email.campaigns import apply_filters, campaign_rates
+from cc_data.analytics.rules.rates import CAMPAIGN_RATES, COUNT_HELP, RATES
+from pages.components import board_report, charts, data, formats, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Overview", "the overview")
@@ -23,6 +23,7 @@ weekly = overview.weekly_series(chosen, human_opens_only=human)
 prev_start, prev_end = overview.previous_period(filters.start, filters.end)
 st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}; "
            f"change against {prev_start:%b %d, %Y} – {prev_end:%b %d, %Y}. Rates are pooled over campaigns.")
+board_report.download(page)
 
 LABELS = {"delivered": "Delivered", "revenue": f"Attributed revenue · {window.label(window_hours)}",
           "revenue_per_1000": "Revenue per 1,000 emails"}
@@ -44,9 +45,9 @@ for start in range(0, len(rows), per_row):
         help_text = rate.formula if rate else REVENUE_HELP.get(metric) or COUNT_HELP.get(metric, "")
         with col, st.container(border=True):
             lower_is_better = metric in ("unsubscribe_rate", "bounce_rate")
-            change = charts.fmt_change(metric, row["change"])
-            steady = change == charts.NO_CHANGE
-            st.metric(label, charts.fmt(metric, row["current"]), change, help=help_text,
+            change = formats.change(metric, row["change"])
+            steady = change == formats.NO_CHANGE
+            st.metric(label, formats.metric(metric, row["current"]), change, help=help_text,
                       delta_color="off" if steady else "inverse" if lower_is_better else "normal",
                       delta_arrow="off" if steady else "auto")
             if metric in weekly.columns and weekly.height > 1:
@@ -56,14 +57,13 @@ for start in range(0, len(rows), per_row):
 st.subheader("Latest campaigns")
 latest = overview.latest_campaigns(campaign_rates(chosen, human_opens_only=human), 15)
 tz = core.source.time_zone
-rate_keys = ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")
-shown = tables.local_times(tables.as_percent(latest.select("name", "type", "send_time", "sends", "delivered", *rate_keys),
-                                             rate_keys), ("send_time",), tz)
+shown = tables.local_times(tables.as_percent(latest.select("name", "type", "send_time", "sends", "delivered",
+                                                          *CAMPAIGN_RATES), CAMPAIGN_RATES), ("send_time",), tz)
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
     "sends": tables.count("Emails sent", COUNT_HELP.get("sends")), "delivered": tables.count("Delivered"),
     **{k: tables.rate(RATES[k].label, RATES[k].formula, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
-       for k in rate_keys},
+       for k in CAMPAIGN_RATES},
 })
 st.caption(f"Times in the account's time zone ({tables.zone_name(tz)}).")
 if not core.has_gifts:

@@ -6,7 +6,8 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import export, segments
+from cc_data.analytics import export
+from cc_data.analytics.audience import segments
 from pages.components import data
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page

@@ -17,7 +17,7 @@ from datetime import date
 import polars as pl
 from xlsxwriter import Workbook
 
-from cc_data.analytics.audience import EMAILABLE_PERMISSIONS
+from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution import gift_attribution
+from cc_data.analytics.attribution.credit import gift_attribution
+from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.clock import naive_utc, utc_now
 from cc_data.store.query import frame, table_exists
 
@@ -102,7 +103,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             for t, what in STORED if table_exists(con, t)]
     if table_exists(con, "gifts"):
         rev = gift_attribution(con)   # the one definition of a gift
-        positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+        positive = revenue_gift()
         gift_rows = _count(con, "SELECT count(*) FROM gifts")
         rows += [
             {"table": "gifts", "what": "Revenue gifts (one per transaction: the count every page shows)",

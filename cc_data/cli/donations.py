@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cc_data.analytics.derived import refresh_changed
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.cli.output import record_command
 from cc_data.config import Settings
 from cc_data.donations.dp_client import DonorPerfectClient

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cc_data.analytics.segments import SegmentCriteria
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.cli.output import text_table
 from cc_data.config import Settings
 from cc_data.errors import QuotaExceeded

@@ -13,9 +13,10 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from cc_data.analytics import precomputed, sends
-from cc_data.analytics.audience import EMAILABLE_PERMISSIONS, audience
-from cc_data.analytics.segments import SegmentCriteria, reengagement_segment
+from cc_data.analytics.audience import precomputed
+from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS, audience
+from cc_data.analytics.audience.segments import SegmentCriteria, reengagement_segment
+from cc_data.analytics.email import sends
 
 
 def as_of(con: duckdb.DuckDBPyConnection) -> datetime:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cc_data.analytics.segments import SegmentCriteria
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.api.auth import REAUTH, TokenManager
 from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget, Forbidden
 from cc_data.config import Settings

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 import duckdb
 
-from cc_data.analytics.segments import SegmentCriteria
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.clock import utc_now
 from cc_data.errors import UserError
 from cc_data.store.transaction import transaction

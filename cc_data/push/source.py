@@ -30,7 +30,7 @@ class Link:
 @contextmanager
 def connect(settings: Settings, progress: Callable[[Any], None] | None = None) -> Iterator[Link]:
     if not datasource.is_demo(settings):
-        from cc_data.analytics.derived import refresh_changed
+        from cc_data.analytics.stored.refresh import refresh_changed
         from cc_data.sync.runner import run_sync
 
         yield Link(settings, lambda: run_sync(settings, only=PRESYNC, progress=progress,

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from cc_data import demo
-from cc_data.analytics.campaigns import Filters
+from cc_data.analytics.email.campaigns import Filters
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.db import data_version

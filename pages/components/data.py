@@ -13,26 +13,20 @@ so sharing them is safe; callers derive new frames and never modify these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import astuple, dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import (
-    appeal_years,
-    attribution,
-    audience,
-    campaigns,
-    precomputed,
-    reconcile,
-    scoring,
-    segments,
-    sends,
-    status,
-    trends,
-)
+from cc_data.analytics import status
+from cc_data.analytics.attribution import credit
+from cc_data.analytics.attribution.match import MatchReport, match_report
+from cc_data.analytics.audience import precomputed, reach, scoring, segments
+from cc_data.analytics.donors import view as donor_view
+from cc_data.analytics.donors.lists import DonorList
+from cc_data.analytics.email import appeal_years, campaigns, reconcile, sends, trends
 from cc_data.donations.code_mapping import campaign_choices, code_mapping, gift_codes
 from cc_data.store.db import data_version, read
 from cc_data.store.query import row_count
@@ -55,7 +49,7 @@ def version(db_path: Path) -> str:
 def core(db_path: str, version: str) -> Core:  # noqa: ARG001 - version is the cache key
     with read(Path(db_path)) as con:
         counts = campaigns.campaign_counts_in_db(con)
-        return Core(counts, sends.latest_activity_at(con), audience.list_names(con), row_count(con, "gifts") > 0, status.source_info(con))
+        return Core(counts, sends.latest_activity_at(con), reach.list_names(con), row_count(con, "gifts") > 0, status.source_info(con))
 
 
 def as_of(core_data: Core) -> datetime:
@@ -103,7 +97,7 @@ def audience_frame(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
 @st.cache_data(show_spinner=False, max_entries=2)
 def tag_names(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
     with read(Path(db_path)) as con:
-        return audience.tag_names(con)
+        return reach.tag_names(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -128,12 +122,12 @@ def timeline(db_path: str, version: str, contact_id: str) -> pl.DataFrame:  # no
 @st.cache_resource(show_spinner="Attributing gifts…", max_entries=4)
 def attributed_gifts(db_path: str, version: str, window_hours: float = 48,  # noqa: ARG001
                      lenient: bool = False) -> pl.DataFrame | None:
-    """gift_attribution() for one window, computed once and shared by Overview, Compare appeals and Donation
+    """credit.gift_attribution() for one window, computed once and shared by Overview, Compare appeals and Donation
     attribution; None without gifts. `lenient` counts likely machine opens and bounced sends as evidence."""
     with read(Path(db_path)) as con:
         if row_count(con, "gifts") == 0:
             return None
-        return attribution.gift_attribution(con, window_hours=window_hours, count_machine_opens=lenient,
+        return credit.gift_attribution(con, window_hours=window_hours, count_machine_opens=lenient,
                                             count_bounced_sends=lenient)
 
 
@@ -143,7 +137,7 @@ def campaign_revenue(db_path: str, version: str, window_hours: float = 48,
     gifts = attributed_gifts(db_path, version, float(window_hours), lenient)
     if gifts is None:
         return None
-    return attribution.revenue_by_campaign(gifts)
+    return credit.revenue_by_campaign(gifts)
 
 
 def gift_times(db_path: str, version: str, window_hours: float = 48, lenient: bool = False) -> pl.DataFrame | None:
@@ -158,10 +152,10 @@ def gift_times(db_path: str, version: str, window_hours: float = 48, lenient: bo
 
 @dataclass(frozen=True)
 class AttributionPage:
-    gifts: pl.DataFrame            # gift_attribution() for the window
+    gifts: pl.DataFrame            # credit.gift_attribution() for the window
     campaigns: pl.DataFrame        # campaign_revenue()
-    series: pl.DataFrame           # series_revenue()
-    match: attribution.MatchReport
+    series: pl.DataFrame           # credit.series_revenue()
+    match: MatchReport
     codes: pl.DataFrame            # gift codes found on gifts
     mapping: pl.DataFrame          # the gift-code mapping as stored
     campaign_names: pl.DataFrame   # campaign_id, name: what a code can be mapped to
@@ -176,12 +170,12 @@ def attribution_page(db_path: str, version: str, window_hours: float, fiscal_sta
     if gifts is None:
         raise ValueError("attribution_page needs gifts: check Core.has_gifts first")
     with read(Path(db_path)) as con:
-        per_campaign = attribution.campaign_revenue(con, window_hours, gifts)
+        per_campaign = credit.campaign_revenue(con, window_hours, gifts)
         first_sends = core(db_path, version).campaigns.select("campaign_id", "send_time")
-        series = attribution.series_revenue(con, window_hours, gifts, per_campaign, fiscal_start, first_sends)
+        series = credit.series_revenue(con, window_hours, gifts, per_campaign, fiscal_start, first_sends)
         return AttributionPage(gifts, per_campaign, series,
-                               attribution.match_report(con), gift_codes(con), code_mapping(con),
-                               campaign_choices(con), attribution.donor_names(con))
+                               match_report(con), gift_codes(con), code_mapping(con),
+                               campaign_choices(con), credit.donor_names(con))
 
 
 @st.cache_resource(show_spinner="Scoring contacts…", max_entries=8)
@@ -217,7 +211,7 @@ def clear() -> None:
     verifiers in st.cache_resource must survive."""
     st.cache_data.clear()
     for loader in (core, campaign_sends, contact_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
-                   attribution_page, scores, segment):
+                   attribution_page, scores, segment, donor_file, donor_year, lapsing_donors):
         loader.clear()
 
 
@@ -244,3 +238,28 @@ def appeal_year_rows(db_path: str, version: str, campaign_ids: tuple[str, ...], 
     with read(Path(db_path)) as con:
         return appeal_years.year_rows(con, series, gifts, as_of,
                                       open_column="first_human_open_at" if human else "first_open_at")
+
+
+@st.cache_resource(show_spinner="Reading the donor file…", max_entries=4)
+def donor_file(db_path: str, version: str, start_month: int, today: date) -> donor_view.DonorFile:  # noqa: ARG001
+    """What every figure on the Donors page shares, for one fiscal-year start."""
+    with read(Path(db_path)) as con:
+        return donor_view.load(con, start_month, today)
+
+
+@st.cache_resource(show_spinner="Comparing fiscal years…", max_entries=8)
+def donor_year(db_path: str, version: str, start_month: int, today: date, year: int,
+               as_of: datetime) -> donor_view.YearView:
+    """A fiscal year's gain and loss, with the donors' email groups and engagement tiers (default scoring)."""
+    scored, _ = scores(db_path, version, astuple(scoring.ScoreSettings()), as_of)
+    with read(Path(db_path)) as con:
+        return donor_view.year_view(con, donor_file(db_path, version, start_month, today), year,
+                                    scored.select("contact_id", "tier"))
+
+
+@st.cache_resource(show_spinner="Building the LYBUNT and SYBUNT lists…", max_entries=4)
+def lapsing_donors(db_path: str, version: str, start_month: int, today: date,
+                   as_of: datetime) -> tuple[DonorList, DonorList]:
+    """(LYBUNT, SYBUNT) of the current fiscal year (the audience columns come from the store, or are computed once)."""
+    with read(Path(db_path)) as con:
+        return donor_view.lapsing_lists(con, donor_file(db_path, version, start_month, today), as_of)

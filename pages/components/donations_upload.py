@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics.derived import refresh_changed
+from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.config import Settings
 from cc_data.donations import columns
 from cc_data.donations.dp_client import DonorPerfectClient

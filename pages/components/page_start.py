@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cc_data.analytics.campaigns import Filters
+from cc_data.analytics.email.campaigns import Filters
 from cc_data.config import Settings
 from pages.components import context, data, signin
 

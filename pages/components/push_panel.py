@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics.audience import list_names
-from cc_data.analytics.segments import SegmentCriteria
+from cc_data.analytics.audience.reach import list_names
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.config import Settings
 from cc_data.errors import UserError
 from cc_data.push import record

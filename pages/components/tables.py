@@ -3,12 +3,17 @@ dates as "Dec 01, 2025", and nothing shown as None. Each builder returns the fra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from cc_data.analytics import appeal_years
+from cc_data.analytics.email import appeal_years
+from cc_data.analytics.rules.rates import RATES
+from pages.components import formats
+
+PER_PERSON = ("open_rate_per_person", "click_rate_per_person")
 
 DATE_FORMAT = "MMM D, YYYY"
 DATETIME_FORMAT = "MMM D, YYYY h:mm a"
@@ -48,18 +53,20 @@ def as_percent(frame: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> pl.
 def appeal_years_table(rows: pl.DataFrame) -> Table:
     """appeal_years.year_rows() at one age: a row per year, each headline figure with its change against the
     previous year beside it ("$9,565.43 (+124%)"), so the table fits a laptop screen."""
-    def with_change(metric: str, shown: str, change: str) -> pl.Expr:
-        return pl.format("{}{}", pl.col(metric).map_elements(lambda v: shown.format(v), return_dtype=pl.Utf8,
-                                                               skip_nulls=True).fill_null("–"),
-                         pl.col(f"change_{metric}").map_elements(lambda v: f" ({change.format(v)})", return_dtype=pl.Utf8,
+    def with_change(metric: str, shown: Callable[[float], str], change: Callable[[float], str | None]) -> pl.Expr:
+        return pl.format("{}{}", pl.col(metric).map_elements(shown, return_dtype=pl.Utf8, skip_nulls=True).fill_null("–"),
+                         pl.col(f"change_{metric}").map_elements(lambda v: f" ({change(v)})", return_dtype=pl.Utf8,
                                                                  skip_nulls=True).fill_null(""))
 
+    def points(metric: str) -> Callable[[float], str | None]:
+        return lambda v: formats.change(metric, v)
+
     shown = rows.select(   # money first: at 1024 px the table scrolls sideways
-        pl.col("year").cast(pl.Utf8), with_change("revenue", "${:,.2f}", "{:+.0%}").alias("revenue"),
-        with_change("gifts", "{:,}", "{:+.0%}").alias("gifts"), "donors", "average_gift", "revenue_per_1000",
-        "emails_sent", "people_reached", "openers",
-        with_change("open_rate", "{:.1%}", "{:+.1%}").str.replace(r"%\)$", " pts)").alias("open_rate"),
-        "clickers", with_change("click_rate", "{:.2%}", "{:+.2%}").str.replace(r"%\)$", " pts)").alias("click_rate"),
+        pl.col("year").cast(pl.Utf8), with_change("revenue", formats.money, formats.relative_change).alias("revenue"),
+        with_change("gifts", formats.count, formats.relative_change).alias("gifts"), "donors", "average_gift",
+        "revenue_per_1000", "emails_sent", "people_reached", "openers",
+        *[with_change(key, formats.percent, points(key)).alias(key) for key in PER_PERSON[:1]],
+        "clickers", *[with_change(key, formats.percent, points(key)).alias(key) for key in PER_PERSON[1:]],
         "campaigns",
     )
     labels = appeal_years.LABELS
@@ -67,8 +74,8 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
     return Table(shown, {
         "year": labels["year"], "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
         **{c: count(labels[c]) for c in ("emails_sent", "people_reached", "openers", "clickers", "donors")},
-        "open_rate": st.column_config.TextColumn("Open rate", help="Openers ÷ people reached." + change + " (points)"),
-        "click_rate": st.column_config.TextColumn("Click rate", help="Clickers ÷ people reached." + change + " (points)"),
+        **{key: st.column_config.TextColumn(RATES[key].label, help=f"{RATES[key].formula}.{change} (points)")
+           for key in PER_PERSON},
         "gifts": st.column_config.TextColumn("Gifts", help="Revenue gifts, once per transaction." + change),
         "revenue": st.column_config.TextColumn("Revenue", help="Net of refunds and adjustments." + change),
         "average_gift": money("Average gift", "Revenue ÷ gifts."),
@@ -79,7 +86,7 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
 def campaign_ages_table(at: pl.DataFrame) -> Table:
     """compare.rates_at_ages() joined with year and wave: one row per campaign."""
     ages = {"24h": "24 h", "48h": "48 h", "168h": "7 days"}
-    rate_cols = [c for c in at.columns if c.startswith(("open_rate_", "click_rate_"))]
+    rate_cols = [c for c in at.columns if c.startswith(PER_PERSON)]
     money_cols = [c for c in at.columns if c.startswith("revenue_")]
     gift_cols = [c for c in at.columns if c.startswith("gifts_")]
     shown = as_percent(at.select("name", pl.col("year").cast(pl.Utf8), "wave", "send_time", "delivered", *rate_cols,
@@ -87,13 +94,14 @@ def campaign_ages_table(at: pl.DataFrame) -> Table:
 
     def title(column: str) -> str:
         metric, _, age = column.rpartition("_")
-        words = {"open_rate": "Open rate", "click_rate": "Click rate", "gifts": "Gifts", "revenue": "Revenue"}
+        words = {**{key: RATES[key].label for key in PER_PERSON}, "gifts": "Gifts", "revenue": "Revenue"}
         return f"{words[metric]} at {ages.get(age, age)}"
 
     return Table(shown, {
         "name": "Campaign", "year": "Year", "wave": st.column_config.NumberColumn("Wave", format="%d"),
         "send_time": moment("First send"), "delivered": count("Delivered"),
-        **{c: rate(title(c), decimals=2 if c.startswith("click") else 1) for c in rate_cols},
+        **{c: rate(title(c), RATES[c.rpartition("_")[0]].formula, decimals=2 if c.startswith("click") else 1)
+           for c in rate_cols},
         **{c: count(title(c)) for c in gift_cols}, **{c: money(title(c)) for c in money_cols},
     })
 

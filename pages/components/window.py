@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cc_data.analytics.attribution import WINDOW_CHOICES
+from cc_data.analytics.attribution.queries import WINDOW_CHOICES
 
 DEFAULT_HOURS = 48.0
 

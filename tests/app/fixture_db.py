@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from cc_data.analytics import derived
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import writer
 from cc_data.store.schema import migrate
 
@@ -86,7 +86,7 @@ def build_synthetic(db_path: Path, contacts: int = 300, campaigns: int = 24, see
                     end: datetime = datetime(2025, 12, 15, 15, 0), source: str = "demo") -> Path:
     """A small but realistic account: weekly-ish campaigns over the year before `end`, a mix of habits."""
     rng = np.random.default_rng(seed)
-    with writer(db_path, before_publish=derived.refresh_all) as w:
+    with writer(db_path, before_publish=refresh.refresh_all) as w:
         con = w.con
         rows = Rows(con)
         rows.meta("source", source)
@@ -112,7 +112,7 @@ def build_synthetic(db_path: Path, contacts: int = 300, campaigns: int = 24, see
             year = sent.year
             name = f"{appeal} {year}" + (f" Wave {k % 2 + 1}" if appeal == "Year-End Appeal" else "")
             camp_id = f"camp{k:03d}"
-            activity = rows.campaign(camp_id, name, "Fundraising" if "Appeal" in appeal or "Giving" in appeal
+            activity = rows.campaign(camp_id, name, "FUNDRAISER" if "Appeal" in appeal or "Giving" in appeal
                                      else "Newsletter", lists=(LISTS[k % len(LISTS)],))
             for i in range(contacts):
                 if joined_days[i] < (end - sent).days:

@@ -11,8 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cc_data.analytics import derived
-from cc_data.analytics.attribution import gift_attribution, stored_windows
+from cc_data.analytics.attribution.credit import gift_attribution
+from cc_data.analytics.attribution.stored import stored_windows
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import read, writer
 from tests.app.harness import app_test, open_page
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def build(db: Path, with_gifts: bool = True) -> Path:
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         con = w.con
         con.execute("INSERT INTO campaigns (campaign_id, name) VALUES ('K1', 'Year-End Appeal 2024'), "
                     "('K2', 'Spring Appeal 2025')")
@@ -88,7 +89,7 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
 
 def test_gift_download_is_named_for_window_and_date_and_safe_for_spreadsheets(tmp_path, monkeypatch):
     db = build(tmp_path / "cc.duckdb")
-    with writer(db, before_publish=derived.refresh_all) as w:   # a refund of g1 and a campaign name that would run as a formula
+    with writer(db, before_publish=refresh.refresh_all) as w:   # a refund of g1 and a campaign name that would run as a formula
         w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) VALUES "
                       "('g5', 'D1', 'A', -20, DATE '2024-12-05', 'g1')")
         w.con.execute("UPDATE campaigns SET name = '=HYPERLINK(\"http://x.example\")' WHERE campaign_id = 'K1'")

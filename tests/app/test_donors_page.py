@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_data.analytics import derived, donors
+from cc_data.analytics.rules.fiscal_years import fiscal_year_label
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import writer
 from tests.app.fixture_db import Rows
 from tests.app.harness import app_test, open_page
@@ -20,11 +21,11 @@ def donor_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Four donors over this fiscal year and the two before it (calendar years, dates relative to today)."""
     this_year = date.today().year
     db = tmp_path / "cc.duckdb"
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         rows = Rows(w.con)
         for n, permission in enumerate(("implicit", "unsubscribed", "explicit", "implicit")):
             rows.contact(f"c{n}", permission, created_at=datetime(this_year - 3, 1, 1))
-        activity = rows.campaign("A", f"Spring Appeal {this_year}", "Fundraising")
+        activity = rows.campaign("A", f"Spring Appeal {this_year}", "FUNDRAISER")
         sent = datetime.combine(date.today() - timedelta(days=20), datetime.min.time())
         for n in range(4):
             rows.event(activity, f"c{n}", "sends", sent)
@@ -86,5 +87,5 @@ def test_donors_page_explains_missing_gifts(app_env: Path) -> None:
 
 
 def test_fiscal_year_label_reads_as_a_span() -> None:
-    assert donors.fiscal_year_label(2025, 7) == "FY2025 (Jul 2024 – Jun 2025)"
-    assert donors.fiscal_year_label(2025, 1) == "2025"
+    assert fiscal_year_label(2025, 7) == "FY2025 (Jul 2024 – Jun 2025)"
+    assert fiscal_year_label(2025, 1) == "2025"

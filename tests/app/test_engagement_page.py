@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_data.analytics import derived, scoring
+from cc_data.analytics.audience import scoring
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import writer
 from tests.app.harness import app_test, open_page
 
@@ -16,7 +17,7 @@ from tests.app.harness import app_test, open_page
 def accented_db(synthetic_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "cc.duckdb"
     shutil.copy(synthetic_db, db)
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         w.con.execute("UPDATE contacts SET first_name = 'Noémie', last_name = 'Çelik' WHERE contact_id = 'c00001'")
     monkeypatch.setenv("CC_DB_PATH", str(db))
     monkeypatch.setenv("CC_TOKEN_FILE", str(tmp_path / "tokens.json"))

@@ -7,7 +7,9 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from cc_data.analytics import audience, campaigns, segments, sends
+from cc_data.analytics.audience import reach as audience
+from cc_data.analytics.audience import segments
+from cc_data.analytics.email import campaigns, sends
 from tests.app.harness import app_test, open_page
 
 ROOT = Path(__file__).resolve().parents[2]

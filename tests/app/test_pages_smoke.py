@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cc_data.analytics import derived
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import writer
 from tests.app.fixture_db import T0, Rows
 from tests.app.harness import app_test, open_page
@@ -37,7 +37,8 @@ def test_page_renders_without_error(app_env: Path, page: str) -> None:
 def test_overview_shows_kpis_and_demo_banner(app_env: Path) -> None:
     at = run_page("pages/overview.py")
     labels = [m.label for m in at.metric]
-    assert labels[:6] == ["Delivered", "Open rate", "Click rate", "Click-to-open", "Unsubscribe rate", "Bounce rate"]
+    assert labels[:6] == ["Delivered", "Open rate per email delivered", "Click rate per email delivered",
+                          "Click-to-open", "Unsubscribe rate", "Bounce rate"]   # each rate says its denominator
     assert any("Demo data" in w.value for w in at.sidebar.warning)
 
 
@@ -58,13 +59,13 @@ def test_compare_appeals_names_a_resend_only_when_one_went_out(app_env: Path, tm
     assert not [c.value for c in at.caption if "Resent to non-openers" in c.value]   # the synthetic account has none
 
     db = tmp_path / "cc.duckdb"
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         rows = Rows(w.con)
         for n in range(4):
             rows.contact(f"c{n}")
         for year, resend in ((2023, False), (2024, True)):
             start = T0.replace(year=year)
-            primary = rows.campaign(f"Y{year}", f"Year-End Appeal {year}", "Fundraising", resend=resend)
+            primary = rows.campaign(f"Y{year}", f"Year-End Appeal {year}", "FUNDRAISER", resend=resend)
             for n in range(4):
                 rows.event(primary, f"c{n}", "sends", start)
             rows.event(primary, "c0", "opens", start + timedelta(hours=2))

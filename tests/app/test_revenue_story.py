@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cc_data.analytics import attribution, campaigns, derived, sends
+from cc_data.analytics.attribution.credit import gift_attribution
+from cc_data.analytics.email import campaigns, sends
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import writer
 from tests.app.harness import app_test, open_page
 from tests.app.test_donation_attribution_page import build
@@ -23,7 +25,7 @@ def expected_revenue(db: Path, start, end, window_hours: float) -> float:
     with duckdb.connect(str(db), read_only=True) as con:
         counts = campaigns.campaign_counts(sends.per_send(con), campaigns.campaign_catalog(con))
         chosen = campaigns.apply_filters(counts, campaigns.Filters(start, end))["campaign_id"]
-        gifts = attribution.gift_attribution(con, window_hours)
+        gifts = gift_attribution(con, window_hours)
     return float(gifts.filter(pl.col("campaign_id").is_in(chosen.to_list()))["amount"].sum())
 
 
@@ -52,7 +54,7 @@ def test_overview_and_attribution_show_the_same_revenue_and_follow_the_window(tm
 
 def test_one_gift_count_on_every_page(tmp_path, monkeypatch) -> None:
     db = build(tmp_path / "cc.duckdb")
-    with writer(db, before_publish=derived.refresh_all) as w:   # a refund of g1 and a pledge: neither is a gift
+    with writer(db, before_publish=refresh.refresh_all) as w:   # a refund of g1 and a pledge: neither is a gift
         w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date, glink) VALUES "
                       "('g5', 'D1', 'A', -20, DATE '2024-12-05', 'g1'), ('p1', 'D1', 'P', 500, DATE '2024-12-05', NULL)")
     monkeypatch.setenv("CC_DB_PATH", str(db))

@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cc_data.analytics import audience, segments, sends
+from cc_data.analytics.audience import reach as audience
+from cc_data.analytics.audience import segments
+from cc_data.analytics.email import sends
 from cc_data.store.db import writer
 from tests.e2e.conftest import serve
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_data.analytics import derived
+from cc_data.analytics.stored import refresh
 from cc_data.cli import main
 from cc_data.store.db import work_path, writer
 
@@ -19,7 +19,7 @@ KINDS = ("empty", "text", "sqlite", "truncated")
 
 def good_database(path: Path) -> Path:
     """A sound database, published with its derived tables as every sync publishes it."""
-    with writer(path, before_publish=derived.refresh_all) as w:
+    with writer(path, before_publish=refresh.refresh_all) as w:
         w.con.execute("INSERT INTO segments SELECT i, 'segment ' || i, NULL, NULL FROM range(20000) t(i)")
     return path
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from cc_data.analytics.attribution import gift_attribution, match_report
+from cc_data.analytics.attribution.credit import gift_attribution
+from cc_data.analytics.attribution.match import match_report
 from cc_data.donations.code_mapping import seed_code_mapping
 from cc_data.donations.dp_client import DonorPerfectClient
 from cc_data.donations.dp_sync import sync_donorperfect

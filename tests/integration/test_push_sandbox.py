@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from cc_data.analytics.audience import audience, emailable
+from cc_data.analytics.audience.reach import audience, emailable
 from cc_data.api.client import ApiClient
 from cc_data.errors import UserError
 from cc_data.push import record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cc_data.analytics import campaigns, reconcile
+from cc_data.analytics.email import campaigns, reconcile
 from cc_data.store.db import read
 from cc_data.sync.runner import run_sync
 from tests.integration.conftest import settings_for

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cc_data.analytics import donors
+from cc_data.analytics.donors.years import RETAINED, donor_years, gain_loss, summarise
 from cc_data.sandbox.generator import generate
 from cc_data.store.schema import migrate
 from tests.conftest import SANDBOX_NOW
@@ -31,7 +31,7 @@ def years(account) -> pl.DataFrame:
     sandbox_gifts = account.gifts.with_columns(pl.col("gift_id", "donor_id").cast(pl.String))  # noqa: F841 - DuckDB reads it
     con.execute("INSERT INTO gifts BY NAME SELECT gift_id, donor_id, record_type, gift_date, created_date, amount, "
                 "glink, split_gift FROM sandbox_gifts")
-    return donors.donor_years(con)
+    return donor_years(con)
 
 
 def test_five_fiscal_years_of_giving_before_now(years: pl.DataFrame) -> None:
@@ -39,7 +39,7 @@ def test_five_fiscal_years_of_giving_before_now(years: pl.DataFrame) -> None:
 
 
 def test_retention_sits_near_fep_and_new_donors_renew_far_less(years: pl.DataFrame) -> None:
-    summaries = [donors.summarise(donors.gain_loss(years, y), y) for y in COMPLETE]
+    summaries = [summarise(gain_loss(years, y), y) for y in COMPLETE]
     retained, base = sum(s.retained for s in summaries), sum(s.previous_donors for s in summaries)
     assert 0.36 <= retained / base <= 0.50, retained / base
     new_kept = sum(s.new_retained for s in summaries)
@@ -60,8 +60,8 @@ def test_donors_who_click_renew_more_often(account, years: pl.DataFrame) -> None
             clicks = activity.tracking.events["clicks"]
             clicked.update(clicks.contact[(clicks.time >= lo) & (clicks.time < hi)].tolist())
     contact_of = dict(zip(account.giving.donor_id.tolist(), account.giving.donor_contact.tolist(), strict=True))
-    per_donor = donors.gain_loss(years, year).filter(pl.col("previous_amount") > 0)
-    kept = per_donor["category"].is_in(donors.RETAINED).to_numpy()
+    per_donor = gain_loss(years, year).filter(pl.col("previous_amount") > 0)
+    kept = per_donor["category"].is_in(RETAINED).to_numpy()
     on_list = np.array([contact_of[int(d)] >= 0 for d in per_donor["donor_id"]])
     clicker = np.array([contact_of[int(d)] in clicked for d in per_donor["donor_id"]])
     assert clicker.sum() > 30

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from cc_data.analytics import campaigns, compare, sends
+from cc_data.analytics.email import campaigns, compare, sends
+from cc_data.analytics.rules import appeals
 from tests.app.fixture_db import T0, Rows, memory_db
 
 H = timedelta(hours=1)
@@ -30,8 +31,8 @@ def test_equal_age_counts_only_responses_within_each_age() -> None:
     at = compare.rates_at_ages(curves).row(0, named=True)
     assert (at["opens_24h"], at["opens_48h"], at["opens_168h"]) == (3, 4, 5)
     assert (at["clicks_24h"], at["clicks_48h"], at["clicks_168h"]) == (1, 2, 2)
-    assert at["open_rate_24h"] == pytest.approx(3 / 10)
-    assert at["click_rate_168h"] == pytest.approx(2 / 10)
+    assert at["open_rate_per_person_24h"] == pytest.approx(3 / 10)
+    assert at["click_rate_per_person_168h"] == pytest.approx(2 / 10)
     assert curves.filter(hours=0)["opens"].item() == 0
     assert curves.filter(hours=1)["opens"].item() == 1
 
@@ -53,11 +54,11 @@ def test_a_resend_to_non_openers_does_not_drag_the_rate_down() -> None:
     counts = campaigns.campaign_counts(per, campaigns.campaign_catalog(con))
     curves = compare.equal_age_curves(per, counts, ["Y"], 168)
     # Before the resend: 5 openers of 10 delivered = 50%, not 5 of the final 15 deliveries.
-    assert curves.filter(hours=24)["open_rate"].item() == pytest.approx(5 / 10)
+    assert curves.filter(hours=24)["open_rate_per_person"].item() == pytest.approx(5 / 10)
     assert curves.filter(hours=119)["delivered_so_far"].item() == 10
     # After it: 6 unique openers of the 10 people delivered (the resend reached no new person; 15 emails).
     assert curves.filter(hours=120)["delivered_so_far"].item() == 10
-    assert curves.filter(hours=168)["open_rate"].item() == pytest.approx(6 / 10)
+    assert curves.filter(hours=168)["open_rate_per_person"].item() == pytest.approx(6 / 10)
     assert compare.resend_hours(per, counts).to_dicts() == [{"campaign_id": "Y", "hours": 120.0}]
 
 
@@ -68,6 +69,6 @@ def test_a_campaign_without_a_year_in_its_name_takes_the_fiscal_year_of_its_send
 
     frame = pl.DataFrame({"name": ["Back to School Drive", "Back to School Drive", "Year-End Appeal 2025"],
                           "send_time": [datetime(2025, 6, 30), datetime(2025, 7, 1), datetime(2025, 8, 1)]})
-    assert compare.with_series(frame)["year"].to_list() == [2025, 2025, 2025]
+    assert appeals.with_series(frame)["year"].to_list() == [2025, 2025, 2025]
     # a July fiscal year: Jul 2025 - Jun 2026 is FY2026; a year in the name always wins
-    assert compare.with_series(frame, fiscal_start=7)["year"].to_list() == [2025, 2026, 2025]
+    assert appeals.with_series(frame, fiscal_start=7)["year"].to_list() == [2025, 2026, 2025]

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from cc_data.analytics import campaigns, overview, rates, sends
+from cc_data.analytics.email import campaigns, overview, sends
+from cc_data.analytics.rules import rates
 from tests.app.fixture_db import T0, Rows, memory_db
 
 M = timedelta(minutes=1)
@@ -21,7 +22,7 @@ def con():
         r.contact(f"c{i}")
     # Campaign A: 10 sent, 2 bounced (one B, one V auto-reply: Constant Contact counts both), 4 openers, 2 clickers,
     # 1 opt-out.
-    a = r.campaign("A", "Spring Appeal 2025", "Fundraising", lists=("donors",))
+    a = r.campaign("A", "Spring Appeal 2025", "FUNDRAISER", lists=("donors",))
     for i in range(1, 11):
         r.event(a, f"c{i}", "sends", T0)
     r.event(a, "c9", "bounces", T0 + M, bounce_code="B")
@@ -120,7 +121,7 @@ def test_a_resend_opener_is_one_open_and_sends_add_up() -> None:
     r = Rows(con)
     for who in ("c1", "c2", "c3"):
         r.contact(who)
-    primary = r.campaign("G", "Giving Tuesday 2025", "Fundraising", resend=True)
+    primary = r.campaign("G", "Giving Tuesday 2025", "FUNDRAISER", resend=True)
     resend = "G:resend"
     for who in ("c1", "c2", "c3"):
         r.event(primary, who, "sends", T0)

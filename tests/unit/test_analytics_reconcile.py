@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cc_data.analytics import benchmarks, campaigns, reconcile, sends, status
+from cc_data.analytics import status
+from cc_data.analytics.email import benchmarks, campaigns, reconcile, sends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 

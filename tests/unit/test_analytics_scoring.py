@@ -7,7 +7,8 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from cc_data.analytics import scoring, sends
+from cc_data.analytics.audience import scoring
+from cc_data.analytics.email import sends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 D = timedelta(days=1)

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cc_data.analytics import scoring
+from cc_data.analytics.audience import scoring
 
 AS_OF = datetime(2025, 12, 15, 15, 0)
 

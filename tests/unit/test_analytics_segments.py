@@ -8,7 +8,10 @@ import re
 import zipfile
 from datetime import date, timedelta
 
-from cc_data.analytics import audience, export, segments, sends
+from cc_data.analytics import export
+from cc_data.analytics.audience import reach as audience
+from cc_data.analytics.audience import segments
+from cc_data.analytics.email import sends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 D = timedelta(days=1)

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from cc_data.analytics import appeal_years
+from cc_data.analytics.email import appeal_years
 
 Y24, Y25 = datetime(2024, 12, 1), datetime(2025, 12, 1)
 
@@ -54,12 +54,12 @@ def test_each_age_counts_what_had_happened_by_then() -> None:
     day = row(rows, 2024, "24 h")
     assert (day["emails_sent"], day["people_reached"], day["openers"], day["clickers"]) == (4, 3, 1, 1)
     assert (day["gifts"], day["donors"], day["revenue"]) == (1, 1, 80.0)   # the refund nets the gift down
-    assert day["open_rate"] == pytest.approx(1 / 3)
+    assert day["open_rate_per_person"] == pytest.approx(1 / 3)
     assert day["revenue_per_1000"] == pytest.approx(80 / 4 * 1000)
 
     two = row(rows, 2024, "48 h")   # the resend is an email sent, not a person reached; its opener counts
     assert (two["emails_sent"], two["people_reached"], two["openers"]) == (5, 3, 3)
-    assert two["open_rate"] == pytest.approx(1.0)
+    assert two["open_rate_per_person"] == pytest.approx(1.0)
 
     week = row(rows, 2024, "7 days")   # wave 2 joins: c1 is one person and one clicker across both waves
     assert (week["campaigns"], week["emails_sent"], week["people_reached"], week["clickers"]) == (2, 6, 3, 1)
@@ -72,7 +72,7 @@ def test_change_is_against_the_previous_year_at_the_same_age() -> None:
     this = row(rows, 2025, "24 h")
     assert this["revenue"] == 150.0
     assert this["change_revenue"] == pytest.approx(150 / 80 - 1)
-    assert this["change_open_rate"] == pytest.approx(1 / 2 - 1 / 3)   # in rate points
+    assert this["change_open_rate_per_person"] == pytest.approx(1 / 2 - 1 / 3)   # in rate points
     assert row(rows, 2024, "24 h")["change_revenue"] is None           # no 2023
     assert row(rows, 2025, "48 h")["complete"] and not row(rows, 2025, "7 days")["complete"]
 

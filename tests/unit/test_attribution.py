@@ -7,13 +7,13 @@ from datetime import datetime
 import pytest
 from test_attribution_support import Account
 
-from cc_data.analytics.attribution import (
+from cc_data.analytics.attribution.credit import (
     campaign_revenue,
     gift_attribution,
-    match_report,
     series_revenue,
     tier_breakdown,
 )
+from cc_data.analytics.attribution.match import match_report
 
 
 def one(account: Account, gift_id: str, window_hours: float = 48) -> dict:

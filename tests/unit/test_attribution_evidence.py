@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 from test_attribution_support import Account
 
-from cc_data.analytics import derived
-from cc_data.analytics.attribution import gift_attribution
+from cc_data.analytics.attribution.credit import gift_attribution
+from cc_data.analytics.stored import refresh
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_a_machine_open_and_a_bounced_send_are_not_evidence(acct: Account) -> No
 
 def test_the_stored_rows_are_the_default_and_the_toggles_still_compute(acct: Account) -> None:
     computed = gift_attribution(acct.con, 48)
-    derived.refresh_all(acct.con)   # per_send, then the attribution tables, as at publish
+    refresh.refresh_all(acct.con)   # per_send, then the attribution tables, as at publish
     assert acct.con.sql("SELECT count(*) FROM attribution_gifts").fetchall()[0][0] > 0
     assert gift_attribution(acct.con, 48).equals(computed)
     assert touches(gift_attribution(acct.con, 48, count_machine_opens=True, count_bounced_sends=True))["g1"][1] == "W4"

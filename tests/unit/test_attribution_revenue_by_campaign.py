@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from test_attribution_support import Account
 
-from cc_data.analytics.attribution import campaign_revenue, gift_attribution, revenue_by_campaign
+from cc_data.analytics.attribution.credit import campaign_revenue, gift_attribution, revenue_by_campaign
 
 
 def test_revenue_by_campaign_matches_campaign_revenue_without_reading_tracking_rows() -> None:

@@ -13,12 +13,21 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from bench.sandbox_db import build_from_sandbox
-from cc_data.analytics import attribution, derived
+from cc_data.analytics.attribution.credit import campaign_revenue, gift_attribution, series_revenue
+from cc_data.analytics.attribution.queries import TIERS, WINDOW_CHOICES
+from cc_data.analytics.attribution.stored import (
+    EVIDENCE,
+    GIFTS_STORED,
+    GIFTS_TABLE,
+    RATES_TABLE,
+    stored_windows,
+)
+from cc_data.analytics.stored import refresh
 from cc_data.donations.code_mapping import code_mapping, save_code_mapping
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import memory_db
 
-WINDOWS = sorted(attribution.WINDOW_CHOICES.values())
+WINDOWS = sorted(WINDOW_CHOICES.values())
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +35,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sandbox's small account (gifts, refunds, split gifts, appeal codes), plus date-only gifts and refunds
     that follow an emailed gift, published through writer()."""
     db = build_from_sandbox(tmp_path_factory.mktemp("attribution_stored") / "cc.duckdb", "small")
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         con = w.con
         emailed = [row[0] for row in con.execute(
             "SELECT gift_id FROM attribution_gifts WHERE window_hours = 168 AND tier IN ('click', 'open', 'send') "
@@ -47,28 +56,28 @@ def computing(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     copy = tmp_path_factory.mktemp("attribution_computed") / "cc.duckdb"
     shutil.copyfile(published, copy)
     con = duckdb.connect(str(copy))
-    con.execute(f"DROP TABLE {attribution.GIFTS_TABLE}")
-    con.execute(f"DROP TABLE {attribution.RATES_TABLE}")
+    con.execute(f"DROP TABLE {GIFTS_TABLE}")
+    con.execute(f"DROP TABLE {RATES_TABLE}")
     con.close()
     return copy
 
 
 def results(db: Path, window: float) -> dict[str, pl.DataFrame]:
     with read(db) as con:
-        gifts = attribution.gift_attribution(con, window)
-        campaigns = attribution.campaign_revenue(con, window, gifts)
+        gifts = gift_attribution(con, window)
+        campaigns = campaign_revenue(con, window, gifts)
         return {"gifts": gifts, "campaigns": campaigns,
-                "campaigns, gifts not given": attribution.campaign_revenue(con, window),
-                "series": attribution.series_revenue(con, window, gifts, campaigns),
-                "series, nothing given": attribution.series_revenue(con, window)}
+                "campaigns, gifts not given": campaign_revenue(con, window),
+                "series": series_revenue(con, window, gifts, campaigns),
+                "series, nothing given": series_revenue(con, window)}
 
 
 @pytest.mark.parametrize("window", WINDOWS)
 def test_stored_results_equal_the_computed_ones(published: Path, computing: Path, window: int) -> None:
     with read(published) as con:
-        assert attribution.stored_windows(con) == (24, 48, 168)
+        assert stored_windows(con) == (24, 48, 168)
     with read(computing) as con:
-        assert attribution.stored_windows(con) == ()
+        assert stored_windows(con) == ()
     stored, computed = results(published, window), results(computing, window)
     assert list(stored) == list(computed)
     for name, frame in computed.items():
@@ -81,7 +90,7 @@ def test_stored_results_equal_the_computed_ones(published: Path, computing: Path
 
 def test_the_comparison_covers_every_path(published: Path) -> None:
     gifts, campaigns = results(published, 168)["gifts"], results(published, 168)["campaigns"]
-    assert set(gifts["tier"]) == set(attribution.TIERS)
+    assert set(gifts["tier"]) == set(TIERS)
     assert set(gifts["time_basis"]) == {"timestamp", "calendar_day"}
     refunds = gifts.filter(pl.col("gift_id").str.starts_with("refund-"))
     assert refunds.height == 3 and refunds["attribution_note"].str.starts_with("follows gift").all()
@@ -96,18 +105,18 @@ def test_only_standard_windows_with_a_matching_record_are_read(published: Path, 
     shutil.copyfile(published, copy)
     con = duckdb.connect(str(copy))
     # Mark the stored rows so reading them is observable: nothing but the tables hold these values.
-    con.execute(f"UPDATE {attribution.GIFTS_TABLE} SET campaign_name = 'stored'")
-    con.execute(f"UPDATE {attribution.RATES_TABLE} SET clicker_givers = 0, opener_givers = 0, "
+    con.execute(f"UPDATE {GIFTS_TABLE} SET campaign_name = 'stored'")
+    con.execute(f"UPDATE {RATES_TABLE} SET clicker_givers = 0, opener_givers = 0, "
                 f"not_engaged_givers = 0, clickers = 0, openers = 0")
-    assert set(attribution.gift_attribution(con, 48)["campaign_name"]) == {"stored"}
-    assert set(attribution.gift_attribution(con, 48.0)["campaign_name"]) == {"stored"}
-    assert attribution.campaign_revenue(con, 168)["clicker_gift_rate"].is_null().all()
-    assert "stored" not in set(attribution.gift_attribution(con, 72)["campaign_name"])    # a custom window
-    assert attribution.campaign_revenue(con, 72)["clicker_gift_rate"].is_not_null().any()
+    assert set(gift_attribution(con, 48)["campaign_name"]) == {"stored"}
+    assert set(gift_attribution(con, 48.0)["campaign_name"]) == {"stored"}
+    assert campaign_revenue(con, 168)["clicker_gift_rate"].is_null().all()
+    assert "stored" not in set(gift_attribution(con, 72)["campaign_name"])    # a custom window
+    assert campaign_revenue(con, 72)["clicker_gift_rate"].is_not_null().any()
     # a record from other code (other windows, other queries) is not trusted
-    con.execute("UPDATE meta SET value = '{}' WHERE key = ?", [attribution.STORE_META_KEY])
-    assert attribution.stored_windows(con) == ()
-    assert "stored" not in set(attribution.gift_attribution(con, 48)["campaign_name"])
+    con.execute("UPDATE meta SET value = '{}' WHERE key = ?", [GIFTS_STORED.meta_key])
+    assert stored_windows(con) == ()
+    assert "stored" not in set(gift_attribution(con, 48)["campaign_name"])
     con.close()
 
 
@@ -120,22 +129,22 @@ def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: P
         monthly_ids = [row[0] for row in con.execute(monthly).fetchall()]
         campaign_id = con.execute("SELECT min(campaign_id) FROM campaigns").fetchall()[0][0]
         mapping = code_mapping(con)
-        before = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
+        before = gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
     assert len(monthly_ids) > 100 and "coded" not in set(before["tier"])
     save_code_mapping(db, pl.concat([mapping, pl.DataFrame(
         {"code_field": ["campaign"], "code": ["monthly giving"], "campaign_id": [campaign_id]})]),
-        before_publish=derived.refresh_changed)
+        before_publish=refresh.refresh_changed)
     with read(db) as con:
-        assert attribution.stored_windows(con) == (24, 48, 168)
-        after = attribution.gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
+        assert stored_windows(con) == (24, 48, 168)
+        after = gift_attribution(con, 48).filter(pl.col("gift_id").is_in(monthly_ids))
     assert set(after["tier"]) == {"coded"} and set(after["campaign_id"]) == {campaign_id}
 
     from cc_data.donations.imports import import_gifts
     csv = "gift_id,donor_id,gift_date,amount,email\nnew-1,D-new,2025-12-01,77.00,new@example.org\n"
-    import_gifts(db, csv.encode(), "new.csv", before_publish=derived.refresh_changed)
+    import_gifts(db, csv.encode(), "new.csv", before_publish=refresh.refresh_changed)
     with read(db) as con:
-        assert attribution.stored_windows(con) == (24, 48, 168)
-        row = con.execute(f"SELECT tier, amount FROM {attribution.GIFTS_TABLE} "
+        assert stored_windows(con) == (24, 48, 168)
+        row = con.execute(f"SELECT tier, amount FROM {GIFTS_TABLE} "
                           "WHERE gift_id = 'new-1' AND window_hours = 48").fetchall()
     assert row == [("unattributed", 77.0)]
 
@@ -143,15 +152,15 @@ def test_a_saved_code_mapping_and_an_import_refresh_the_stored_rows(published: P
 def test_without_gifts_nothing_is_stored_and_readers_compute(published: Path, tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
     shutil.copyfile(published, db)
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         w.con.execute("DELETE FROM gifts")
     with read(db) as con:
-        assert attribution.stored_windows(con) == ()
-        assert not con.execute("SELECT count(*) FROM meta WHERE key = ?",
-                               [attribution.STORE_META_KEY]).fetchall()[0][0]
+        assert stored_windows(con) == ()
+        assert not con.execute("SELECT count(*) FROM meta WHERE key IN (?, ?)",
+                               [EVIDENCE.meta_key, GIFTS_STORED.meta_key]).fetchall()[0][0]
         tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert attribution.GIFTS_TABLE not in tables and attribution.RATES_TABLE not in tables
-        assert attribution.gift_attribution(con, 48).is_empty()
+        assert GIFTS_TABLE not in tables and RATES_TABLE not in tables
+        assert gift_attribution(con, 48).is_empty()
 
 
 def test_an_in_memory_database_computes_and_refresh_is_idempotent() -> None:
@@ -159,13 +168,13 @@ def test_an_in_memory_database_computes_and_refresh_is_idempotent() -> None:
     con.execute("INSERT INTO donors (donor_id, email) VALUES ('D1', 'a@x.org')")
     con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, amount, gift_date) "
                 "VALUES ('g1', 'D1', 'G', 10, ?)", [date(2025, 1, 2)])
-    computed = attribution.gift_attribution(con, 48)
-    assert attribution.stored_windows(con) == ()
-    derived.refresh_all(con)
-    derived.refresh_all(con)
-    assert attribution.stored_windows(con) == (24, 48, 168)
-    assert_frame_equal(attribution.gift_attribution(con, 48), computed)
-    assert con.execute(f"SELECT count(*) FROM {attribution.GIFTS_TABLE}").fetchall() == [(3,)]
+    computed = gift_attribution(con, 48)
+    assert stored_windows(con) == ()
+    refresh.refresh_all(con)
+    refresh.refresh_all(con)
+    assert stored_windows(con) == (24, 48, 168)
+    assert_frame_equal(gift_attribution(con, 48), computed)
+    assert con.execute(f"SELECT count(*) FROM {GIFTS_TABLE}").fetchall() == [(3,)]
 
 
 def test_the_cli_import_refreshes_the_stored_attribution(published: Path, tmp_path: Path,
@@ -181,8 +190,8 @@ def test_the_cli_import_refreshes_the_stored_attribution(published: Path, tmp_pa
     monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
     assert main(["donations", "import", str(csv), "--wait", "5"]) == 0
     with read(db) as con:
-        assert attribution.stored_windows(con) == (24, 48, 168)
-        rows = con.execute(f"SELECT tier FROM {attribution.GIFTS_TABLE} WHERE gift_id = 'cli-1'").fetchall()
+        assert stored_windows(con) == (24, 48, 168)
+        rows = con.execute(f"SELECT tier FROM {GIFTS_TABLE} WHERE gift_id = 'cli-1'").fetchall()
     assert rows == [("unattributed",)] * 3
 
 
@@ -196,15 +205,15 @@ def test_a_mapping_change_refreshes_the_gifts_and_keeps_rates_equal_to_a_full_re
     campaign_id = con.execute("SELECT min(campaign_id) FROM campaigns").fetchall()[0][0]
     con.execute("INSERT OR REPLACE INTO gift_code_campaigns VALUES ('campaign', 'monthly giving', ?)", [campaign_id])
     upserts.mark_changed(con, "mapping")
-    derived.refresh_changed(con)
+    refresh.refresh_changed(con)
 
     def table(name: str) -> pl.DataFrame:
         return pl.from_arrow(con.sql(f"SELECT * FROM {name}").to_arrow_table()).sort(pl.all())
 
-    after_mapping = {name: table(name) for name in (attribution.GIFTS_TABLE, attribution.RATES_TABLE)}
-    assert "coded" in set(after_mapping[attribution.GIFTS_TABLE]["tier"])
-    assert attribution.stored_windows(con) == (24, 48, 168)
-    derived.refresh_all(con)
+    after_mapping = {name: table(name) for name in (GIFTS_TABLE, RATES_TABLE)}
+    assert "coded" in set(after_mapping[GIFTS_TABLE]["tier"])
+    assert stored_windows(con) == (24, 48, 168)
+    refresh.refresh_all(con)
     for name, frame in after_mapping.items():
         assert_frame_equal(frame, table(name))
     con.close()

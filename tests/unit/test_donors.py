@@ -23,9 +23,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from cc_data.analytics import audience, donors, export
-from cc_data.analytics.donors_email import first_gifts, first_gifts_by_year
-from cc_data.analytics.donors_years import gift_rows
+from cc_data.analytics import export
+from cc_data.analytics.audience import reach as audience
+from cc_data.analytics.donors.email import first_gifts, first_gifts_by_year
+from cc_data.analytics.donors.view import lapsing_lists, load, year_view
+from cc_data.analytics.donors.years import donor_years, gain_loss, gift_rows, summarise
+from cc_data.analytics.rules.fiscal_years import fiscal_year, fiscal_year_span
 from cc_data.store.schema import migrate
 from tests.app.fixture_db import Rows
 
@@ -68,7 +71,7 @@ def con() -> duckdb.DuckDBPyConnection:
         rows.contact(contact, permission, created_at=datetime(2021, 1, 1))
     con.execute("UPDATE contacts SET opt_in_date = '2021-01-01'")
     rows.contact("c20", created_at=datetime(2021, 1, 1))   # a subscriber who never gave
-    appeal = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+    appeal = rows.campaign("A", "Spring Appeal 2025", "FUNDRAISER")
     news = rows.campaign("N", "May Newsletter 2025", "Newsletter")
     for contact in ("c1", "c2", "c4", "c7", "c9", "c20"):
         rows.event(appeal, contact, "sends", datetime(2025, 2, 27, 10))
@@ -85,11 +88,11 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def test_every_category_of_2025(con: duckdb.DuckDBPyConnection) -> None:
-    per_donor = donors.gain_loss(donors.donor_years(con), 2025)
+    per_donor = gain_loss(donor_years(con), 2025)
     got = dict(zip(per_donor["donor_id"], per_donor["category"], strict=True))
     assert got == {"D1": "new", "D2": "upgraded", "D3": "same", "D4": "downgraded", "D5": "recaptured",
                    "D6": "lapsed_new", "D7": "lapsed_repeat", "D8": "lapsed_repeat", "D9": "lapsed_new"}
-    s = donors.summarise(per_donor, 2025)
+    s = summarise(per_donor, 2025)
     assert s.donors == 5 and s.previous_donors == 7           # D1 D2 D3 D4 D5; D2 D3 D4 D6 D7 D8 D9
     assert s.amount == 100 + 80 + 25 + 120 + 60
     assert s.previous_amount == 50 + 25 + 200 + 75 + 30 + 100 + 10
@@ -103,45 +106,45 @@ def test_every_category_of_2025(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_a_refund_counts_in_its_gifts_year_and_a_zero_year_is_no_gift(con: duckdb.DuckDBPyConnection) -> None:
-    years = donors.donor_years(con)
+    years = donor_years(con)
     d8 = dict(zip(*years.filter(pl.col("donor_id") == "D8").select("fiscal_year", "amount"), strict=True))
     assert d8 == {2023: 100, 2024: 100, 2025: 0}               # nothing in 2026: the refund follows its gift
-    in_2026 = donors.gain_loss(years, 2026)["donor_id"].to_list()
+    in_2026 = gain_loss(years, 2026)["donor_id"].to_list()
     assert "D8" not in in_2026 and "D2" in in_2026              # D8 is no 2025 donor, so not lapsing in 2026
 
 
 def test_the_lapsed_donor_comes_back_as_recaptured(con: duckdb.DuckDBPyConnection) -> None:
-    years = donors.donor_years(con)
-    category = {y: dict(zip(*donors.gain_loss(years, y).select("donor_id", "category"), strict=True)).get("D5")
+    years = donor_years(con)
+    category = {y: dict(zip(*gain_loss(years, y).select("donor_id", "category"), strict=True)).get("D5")
                 for y in (2023, 2024, 2025)}
     assert category == {2023: "lapsed_new", 2024: None, 2025: "recaptured"}
 
 
 def test_a_first_gift_on_the_last_day_of_the_year_is_new_that_year(con: duckdb.DuckDBPyConnection) -> None:
-    per_donor = donors.gain_loss(donors.donor_years(con), 2024)
+    per_donor = gain_loss(donor_years(con), 2024)
     assert per_donor.filter(pl.col("donor_id") == "D6")["category"].to_list() == ["new"]
 
 
 def test_fiscal_year_starting_in_july() -> None:
-    assert donors.fiscal_year(date(2024, 6, 30), 7) == 2024 and donors.fiscal_year(date(2024, 7, 1), 7) == 2025
-    assert donors.fiscal_year_span(2025, 7) == (date(2024, 7, 1), date(2025, 6, 30))
-    assert donors.fiscal_year_span(2025, 1) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert fiscal_year(date(2024, 6, 30), 7) == 2024 and fiscal_year(date(2024, 7, 1), 7) == 2025
+    assert fiscal_year_span(2025, 7) == (date(2024, 7, 1), date(2025, 6, 30))
+    assert fiscal_year_span(2025, 1) == (date(2025, 1, 1), date(2025, 12, 31))
     con = duckdb.connect()
     migrate(con)
     _add_gifts(con, [("a", "D10", "G", date(2024, 6, 30), 50, None), ("b", "D10", "G", date(2024, 7, 1), 50, None),
                      ("c", "D11", "G", date(2024, 7, 15), 40, None), ("d", "D11", "G", date(2025, 6, 30), 40, None),
                      ("e", "D12", "G", date(2023, 7, 1), 90, None)])
-    july = donors.gain_loss(donors.donor_years(con, 7), 2025)
+    july = gain_loss(donor_years(con, 7), 2025)
     assert dict(zip(july["donor_id"], july["category"], strict=True)) == {
         "D10": "same", "D11": "new", "D12": "lapsed_new"}      # FY2024 = Jul 2023 - Jun 2024
     assert july.filter(pl.col("donor_id") == "D11")["amount"].to_list() == [80]
     # the same gifts in calendar years: D10 gave twice in 2024 only; D11 $40 in 2024 and $40 in 2025; D12 2023 only
-    calendar = donors.gain_loss(donors.donor_years(con, 1), 2025)
+    calendar = gain_loss(donor_years(con, 1), 2025)
     assert dict(zip(calendar["donor_id"], calendar["category"], strict=True)) == {"D10": "lapsed_new", "D11": "same"}
 
 
 def test_retention_by_email_engagement(con: duckdb.DuckDBPyConnection) -> None:
-    view = donors.year_view(con, donors.load(con, 1, date(2025, 12, 1)), 2025, None)
+    view = year_view(con, load(con, 1, date(2025, 12, 1)), 2025, None)
     got = {r["email_group"]: (r["donors"], r["retained"]) for r in view.by_email.iter_rows(named=True)}
     # 2024's donors: D2 clicked the appeal (kept); D3 opened the newsletter (kept); D4 was sent the appeal, did nothing (kept),
     # D7 was sent the appeal, did nothing (lapsed); D6 no contact, D8 nothing sent in 2025, D9 clicked a
@@ -160,15 +163,15 @@ def test_first_gifts_after_an_email_touch(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_conversion_of_subscribers_who_never_gave(con: duckdb.DuckDBPyConnection) -> None:
-    view = donors.year_view(con, donors.load(con, 1, date(2025, 12, 1)), 2025, None)
+    view = year_view(con, load(con, 1, date(2025, 12, 1)), 2025, None)
     # sent email in 2025 and no gift before 2025: c1 (first gift 2025) and c20 (never)
     assert view.conversion.select("subscribers", "converted").rows() == [(2, 1)]
 
 
 def test_lybunt_and_sybunt_never_put_an_unsubscribed_contact_on_the_email_list(con: duckdb.DuckDBPyConnection) -> None:
-    donor_file = donors.load(con, 1, date(2025, 12, 1))
+    donor_file = load(con, 1, date(2025, 12, 1))
     everyone = audience.audience(con)
-    lybunt, sybunt = donors.lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone)
+    lybunt, sybunt = lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone)
     assert sorted(lybunt.emailable["donor_id"]) == ["D9"]
     assert sorted(lybunt.offline["donor_id"]) == ["D6", "D7", "D8"]
     assert sybunt.emailable["donor_id"].to_list() == ["D12"] and sybunt.offline.is_empty()
@@ -185,7 +188,7 @@ def test_lybunt_and_sybunt_never_put_an_unsubscribed_contact_on_the_email_list(c
 def test_lists_rank_recent_clickers_first(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE contacts SET permission_to_send = 'implicit'")
     con.execute("DELETE FROM tracking_events WHERE tracking_activity_type = 'em_optouts'")
-    lybunt, _ = donors.lapsing_lists(con, donors.load(con, 1, date(2025, 12, 1)), datetime(2025, 12, 1),
+    lybunt, _ = lapsing_lists(con, load(con, 1, date(2025, 12, 1)), datetime(2025, 12, 1),
                                      audience.audience(con))
     # D9 clicked on Nov 20 (within 90 days); D7 and D8 never engaged: by lifetime giving, D8 $200 before D7 $60
     assert lybunt.emailable["donor_id"].to_list() == ["D9", "D8", "D7"]

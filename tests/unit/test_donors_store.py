@@ -7,16 +7,18 @@ from datetime import date, datetime
 import duckdb
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import derived, donors, donors_store
+from cc_data.analytics.donors import stored as donors_store
+from cc_data.analytics.donors.view import lapsing_lists, load, year_view
+from cc_data.analytics.stored import refresh
 from tests.unit.test_donors import con  # noqa: F401 - the hand-made donor file fixture
 
 TODAY, AS_OF = date(2025, 12, 1), datetime(2025, 12, 1)
 
 
 def _everything(con: duckdb.DuckDBPyConnection, start_month: int) -> tuple:  # noqa: F811
-    donor_file = donors.load(con, start_month, TODAY)
-    views = [donors.year_view(con, donor_file, year, None) for year in (2024, 2025)]
-    lists = donors.lapsing_lists(con, donor_file, AS_OF)
+    donor_file = load(con, start_month, TODAY)
+    views = [year_view(con, donor_file, year, None) for year in (2024, 2025)]
+    lists = lapsing_lists(con, donor_file, AS_OF)
     return donor_file, views, lists
 
 
@@ -24,7 +26,7 @@ def test_stored_inputs_give_the_computed_frames(con: duckdb.DuckDBPyConnection) 
     for start_month in (1, 7):
         live_file, live_views, live_lists = _everything(con, start_month)
         assert not live_file.stored
-        derived.refresh_all(con)
+        refresh.refresh_all(con)
         assert donors_store.is_stored(con)
         stored_file, stored_views, stored_lists = _everything(con, start_month)
         assert stored_file.stored
@@ -43,5 +45,5 @@ def test_stored_inputs_give_the_computed_frames(con: duckdb.DuckDBPyConnection) 
 
 def test_no_tables_without_gifts(con: duckdb.DuckDBPyConnection) -> None:  # noqa: F811
     con.execute("DELETE FROM gifts")
-    derived.refresh_all(con)
+    refresh.refresh_all(con)
     assert not donors_store.is_stored(con)

@@ -11,7 +11,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import audience, derived, precomputed, scoring, segments, sends
+from cc_data.analytics.audience import precomputed, scoring, segments
+from cc_data.analytics.audience import reach as audience
+from cc_data.analytics.email import sends
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import T0, Rows, build_synthetic
 
@@ -53,7 +56,7 @@ def test_contacts_in_chunks_give_the_same_results(published: Path, tmp_path: Pat
     copy = tmp_path / "cc.duckdb"
     copy.write_bytes(published.read_bytes())
     monkeypatch.setattr(precomputed, "CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
-    with writer(copy, before_publish=derived.refresh_all):
+    with writer(copy, before_publish=refresh.refresh_all):
         pass
     assert_stored_equals_computed(copy)
 
@@ -75,25 +78,25 @@ def test_rows_stored_under_older_rules_are_not_served(published: Path, tmp_path:
         as_of = sends.latest_activity_at(con)
         assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of) is not None
         con.execute("UPDATE meta SET value = replace(value, ?, ?) WHERE key = ?",
-                    [f'"version": {precomputed.RULES_VERSION}', '"version": 1', precomputed.META_KEY])
+                    [precomputed.PRECOMPUTED.stamp, "0123456789abcdef", precomputed.PRECOMPUTED.meta_key])
         assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of) is None
         assert precomputed.stored_segment(con, segments.SegmentCriteria(), as_of) is None
 
 
 def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         rows = Rows(w.con)
         for contact in ("c1", "c2"):
             rows.contact(contact)
         for n in range(3):   # three emails (the minimum to be scored), the last at T0
-            activity = rows.campaign(f"A{n}", f"Spring Appeal 2025 Email {n}", "Fundraising")
+            activity = rows.campaign(f"A{n}", f"Spring Appeal 2025 Email {n}", "FUNDRAISER")
             for contact in ("c1", "c2"):
                 rows.event(activity, contact, "sends", T0 - timedelta(days=2 - n))
     with read(db) as con:
         before = precomputed.stored_scores(con, scoring.ScoreSettings(), T0)
     assert before is not None and set(before[0]["tier"]) == {"Lapsed"}
-    with writer(db, before_publish=derived.refresh_all) as w:   # a new contact and a click; the latest send, so "as of", stays the same
+    with writer(db, before_publish=refresh.refresh_all) as w:   # a new contact and a click; the latest send, so "as of", stays the same
         Rows(w.con).contact("c3")
         Rows(w.con).event(activity, "c1", "clicks", T0 - timedelta(minutes=1))
     with read(db) as con:
@@ -106,7 +109,7 @@ def test_a_publish_refreshes_the_stored_results(tmp_path: Path) -> None:
 
 def test_a_late_click_after_the_latest_send_counts_as_engagement(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         rows = Rows(w.con)
         for contact in ("c1", "c2"):
             rows.contact(contact, created_at=T0 - timedelta(days=400))

@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from cc_data.analytics.segments import SegmentCriteria
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.errors import UserError
 from cc_data.push.members import split_emailable
 from cc_data.push.plan import BATCH, make_plan

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from test_attribution_support import Account
 
-from cc_data.analytics import compare, series
-from cc_data.analytics.attribution import series_revenue
+from cc_data.analytics.attribution.credit import series_revenue
+from cc_data.analytics.rules import appeals
 
 # name, series, year, wave: names as nonprofits write them (years, FY, waves, parts, resends, dashes, brackets)
 NAMES = [
@@ -39,14 +39,14 @@ NAMES = [
 
 @pytest.mark.parametrize(("name", "expected", "year", "wave"), NAMES)
 def test_series_year_and_wave_of_real_names(name: str, expected: str, year: int | None, wave: int | None) -> None:
-    assert series.appeal_series(name) == expected
-    assert series.name_year(name) == year
-    assert series.name_wave(name) == wave
+    assert appeals.appeal_series(name) == expected
+    assert appeals.name_year(name) == year
+    assert appeals.name_wave(name) == wave
 
 
 @pytest.mark.parametrize("name", [None, "", "   "])
 def test_a_campaign_without_a_name_has_one_series(name: str | None) -> None:
-    assert series.appeal_series(name) == series.UNNAMED
+    assert appeals.appeal_series(name) == appeals.UNNAMED
 
 
 def test_compare_appeals_and_donation_attribution_group_the_same_names_together() -> None:
@@ -59,6 +59,6 @@ def test_compare_appeals_and_donation_attribution_group_the_same_names_together(
         by_attribution[row["series"]] = by_attribution.get(row["series"], 0) + row["campaigns"]
     frame = pl.DataFrame({"name": names, "send_time": [None] * len(names)},
                          schema={"name": pl.Utf8, "send_time": pl.Datetime})
-    by_compare = compare.with_series(frame).group_by("series").len()
+    by_compare = appeals.with_series(frame).group_by("series").len()
     assert dict(zip(by_compare["series"].to_list(), by_compare["len"].to_list(), strict=True)) == by_attribution
     assert by_attribution["Year-End Appeal"] == 7 and by_attribution["Giving Tuesday"] == 3

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cc_data.analytics import derived, sends
+from cc_data.analytics.email import sends
+from cc_data.analytics.stored import refresh
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import T0, Rows, build_synthetic, memory_db
 
@@ -34,23 +35,23 @@ def test_publish_stores_per_send_equal_to_the_live_computation(published: Path) 
         assert stored.height > 300 and stored["machine_opener"].any() and stored["first_click_at"].is_not_null().any()
         assert stored["campaign_activity_id"].is_sorted()
         assert_frame_equal(stored.sort(KEYS), live(con))
-        assert json.loads(sends.stored_rule(con)) == {
-            "rule": {"max_minutes_after_send": 10, "min_emails": 5, "min_open_share": 0.9},
-            "version": sends.PER_SEND_VERSION}
+        assert sends.PER_SEND.current(con)
+        assert json.loads(con.execute("SELECT value FROM meta WHERE key = ?", [sends.PER_SEND.meta_key])
+                          .fetchall()[0][0]) == {"stamp": sends.PER_SEND.stamp}
         assert_frame_equal(sends.per_send(con).sort(KEYS), live(con))
 
 
 def test_publishing_a_change_refreshes_the_table(tmp_path: Path) -> None:
     db = tmp_path / "cc.duckdb"
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         rows = Rows(w.con)
         rows.contact("c1")
-        activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+        activity = rows.campaign("A", "Spring Appeal 2025", "FUNDRAISER")
         rows.event(activity, "c1", "sends", T0)
     with read(db) as con:
         before = sends.per_send(con)
     assert before.select("contact_id", "opened").rows() == [("c1", False)]
-    with writer(db, before_publish=derived.refresh_all) as w:
+    with writer(db, before_publish=refresh.refresh_all) as w:
         Rows(w.con).event(activity, "c1", "opens", T0 + timedelta(hours=2))
     with read(db) as con:
         after = con.sql("SELECT contact_id, opened, first_open_at FROM per_send").fetchall()
@@ -66,9 +67,9 @@ def test_reader_uses_the_stored_rows_only_for_the_rule_they_were_built_with(publ
     assert sends.per_send(con, columns=("forwarded",))["forwarded"].all()
     other = replace(sends.MachineOpenRule(), min_emails=2)
     assert not sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
-    con.execute("UPDATE meta SET value = ? WHERE key = ?", [sends.rule_stamp(other), sends.RULE_META_KEY])
+    # rows recorded by other code (another stamp) are not served, for any rule
+    con.execute("UPDATE meta SET value = '{\"stamp\": \"other\"}' WHERE key = ?", [sends.PER_SEND.meta_key])
     assert not sends.per_send(con, columns=("forwarded",))["forwarded"].all()
-    assert sends.per_send(con, other, columns=("forwarded",))["forwarded"].all()
     con.close()
 
 
@@ -77,31 +78,32 @@ def test_without_the_table_rows_are_computed_and_columns_rows_can_be_narrowed() 
     rows = Rows(con)
     for cid in ("c1", "c2"):
         rows.contact(cid)
-    activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+    activity = rows.campaign("A", "Spring Appeal 2025", "FUNDRAISER")
     rows.event(activity, "c1", "sends", T0)
     rows.event(activity, "c2", "sends", T0)
     rows.event(activity, "c2", "clicks", T0 + timedelta(hours=1))
-    assert sends.stored_rule(con) is None
+    assert not sends.PER_SEND.current(con)
     assert sends.per_send(con).height == 2
     picked = sends.per_send(con, columns=("contact_id", "first_click_at"), where="contact_id = $c", params={"c": "c2"})
     assert picked.rows() == [("c2", T0 + timedelta(hours=1))]
     with pytest.raises(ValueError, match="no column"):
         sends.per_send(con, columns=("email",))
-    derived.refresh_all(con)
-    derived.refresh_all(con)   # idempotent
+    refresh.refresh_all(con)
+    refresh.refresh_all(con)   # idempotent
     assert con.sql("SELECT count(*) FROM per_send").fetchall() == [(2,)]
 
 
 def test_refresh_on_an_empty_account_builds_an_empty_table() -> None:
     con = memory_db()
-    derived.refresh_all(con)
+    refresh.refresh_all(con)
     assert sends.per_send(con).columns == list(sends.COLUMNS)
     assert sends.per_send(con).is_empty()
 
 
 def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path) -> None:
-    from cc_data.analytics import campaigns, scoring, segments
-    from cc_data.analytics.audience import audience
+    from cc_data.analytics.audience import scoring, segments
+    from cc_data.analytics.audience.reach import audience
+    from cc_data.analytics.email import campaigns
 
     with read(published) as con:
         full = sends.per_send(con)
@@ -130,7 +132,7 @@ def test_aggregates_read_from_the_table_match_the_frame_versions(published: Path
 
 
 def test_device_and_link_tables_equal_their_live_queries(published: Path) -> None:
-    from cc_data.analytics import trends
+    from cc_data.analytics.email import trends
 
     with read(published) as con:
         for table, sql in ((trends.DEVICES_TABLE, trends.DEVICE_ACTIVITY_SQL), (trends.LINKS_TABLE, trends.LINK_CLICKS_SQL)):
@@ -144,7 +146,7 @@ def test_device_and_link_tables_equal_their_live_queries(published: Path) -> Non
 
 def test_stored_campaign_counts_equal_the_computed_ones_and_are_what_pages_read(published: Path,
                                                                                 tmp_path: Path) -> None:
-    from cc_data.analytics import campaigns
+    from cc_data.analytics.email import campaigns
 
     db = tmp_path / "cc.duckdb"
     db.write_bytes(published.read_bytes())
@@ -160,7 +162,7 @@ def test_stored_campaign_counts_equal_the_computed_ones_and_are_what_pages_read(
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    from cc_data.analytics import trends
+    from cc_data.analytics.email import trends
 
     names = ("per_send", "campaign_counts", trends.DEVICES_TABLE, trends.LINKS_TABLE, "contact_scores",
              "default_segment", "audience", "attribution_gifts")
@@ -176,20 +178,20 @@ def test_a_change_refreshes_what_it_touched_and_equals_a_full_rebuild(published:
     con = duckdb.connect(str(db))
     contacts = [r[0] for r in con.execute("SELECT contact_id FROM contacts ORDER BY 1 LIMIT 6").fetchall()]
     rows = Rows(con)
-    activity = rows.campaign("NEW", "Winter Appeal 2026", "Fundraising")
+    activity = rows.campaign("NEW", "Winter Appeal 2026", "FUNDRAISER")
     for i, cid in enumerate(contacts):
         rows.event(activity, cid, "sends", T0 + timedelta(days=400))
         if i % 2:
             rows.event(activity, cid, "opens", T0 + timedelta(days=400, hours=3), device="mobile")
             rows.event(activity, cid, "clicks", T0 + timedelta(days=400, hours=4), link="https://give.example.org")
-    upserts.mark_changed(con, f"{derived.ACTIVITY}{activity}")
+    upserts.mark_changed(con, f"{refresh.ACTIVITY}{activity}")
     untouched = con.execute("SELECT count(*) FROM per_send WHERE contact_id NOT IN (SELECT unnest(?))",
                             [contacts]).fetchall()[0][0]
-    derived.refresh_changed(con)
+    refresh.refresh_changed(con)
     incremental = _tables(con)
     assert upserts.changed(con) == set()
     assert incremental["per_send"].filter(pl.col("campaign_activity_id") == activity).height == 6
-    derived.refresh_all(con)
+    refresh.refresh_all(con)
     full = _tables(con)
     assert incremental.keys() == full.keys() and "contact_scores" in full
     for name, table in full.items():
@@ -204,14 +206,14 @@ def test_with_nothing_marked_nothing_is_recomputed(published: Path, tmp_path: Pa
     db.write_bytes(published.read_bytes())
     con = duckdb.connect(str(db))
     con.execute("UPDATE contact_scores SET score = -1")   # observable: a recompute would overwrite it
-    derived.refresh_changed(con)
+    refresh.refresh_changed(con)
     assert con.execute("SELECT min(score), max(score) FROM contact_scores").fetchone() == (-1, -1)
     from cc_data.store import upserts
     upserts.mark_changed(con, "mapping")                # attribution only
-    derived.refresh_changed(con)
+    refresh.refresh_changed(con)
     assert con.execute("SELECT max(score) FROM contact_scores").fetchone() == (-1,)
     upserts.mark_changed(con, "contacts")
-    derived.refresh_changed(con)
+    refresh.refresh_changed(con)
     assert con.execute("SELECT max(score) FROM contact_scores").fetchone()[0] > -1
     con.close()
 
@@ -221,12 +223,13 @@ def test_a_table_built_by_older_code_is_not_read_and_the_next_publish_rebuilds_i
     copy = tmp_path / "cc.duckdb"
     copy.write_bytes(published.read_bytes())
     con = duckdb.connect(str(copy))
-    # What version 1 recorded: the bare rule, with rows that counted a V bounce as delivered.
-    con.execute("UPDATE meta SET value = ? WHERE key = ?", [sends.MachineOpenRule().to_json(), sends.RULE_META_KEY])
+    # What older code recorded (a hand-bumped version), with rows that counted a V bounce as delivered.
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [sends.PER_SEND.meta_key, '{"rule": {"max_minutes_after_send": 10}, "version": 1}'])
     con.execute("UPDATE per_send SET forwarded = true")
     assert not sends.per_send(con, columns=("forwarded",))["forwarded"].all()
-    derived.refresh_changed(con)   # nothing marked, but the stamp is another code's: everything is rebuilt
-    assert sends.stored_rule(con) == sends.rule_stamp()
+    refresh.refresh_changed(con)   # nothing marked, but the stamp is another code's: it is rebuilt
+    assert sends.PER_SEND.current(con)
     assert_frame_equal(pl.from_arrow(con.sql("SELECT * FROM per_send").to_arrow_table()).sort(KEYS), live(con))
     con.close()
 
@@ -235,7 +238,7 @@ def test_as_of_is_the_latest_send_open_or_click_repeat_opens_included() -> None:
     con = memory_db()
     rows = Rows(con)
     rows.contact("c1")
-    activity = rows.campaign("A", "Spring Appeal 2025", "Fundraising")
+    activity = rows.campaign("A", "Spring Appeal 2025", "FUNDRAISER")
     rows.event(activity, "c1", "sends", T0)
     rows.event(activity, "c1", "opens", T0 + timedelta(hours=1))
     rows.event(activity, "c1", "clicks", T0 + timedelta(hours=2), link="https://x.org")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cc_data.analytics import trends
+from cc_data.analytics.email import trends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 

@@ -7,54 +7,34 @@ then count each contact once per campaign, as Constant Contact's summary does.
 Bounces: `bounced` is any bounce code, vacation/auto-replies (V) included, as Constant Contact counts them in
 "sends − bounces"; `auto_replied` marks the V ones so they can still be shown apart.
 
-Machine opens: the API gives no user agent or IP, so a likely machine open (Apple Mail Privacy
-Protection, security scanners) is flagged with a heuristic: the open came within
-`max_minutes_after_send` of the contact's send, from a contact who was sent at least `min_emails`
-emails, "opened" at least `min_open_share` of them and never clicked anything.
+Machine opens: the rule is cc_data.analytics.rules.machine_opens.MachineOpenRule.
 
-The rows for the default rule are stored in the derived table `per_send` every time a database is
-published (cc_data.analytics.derived); `per_send_source` reads it when present, and computes the rows
-from tracking_events otherwise (an older file, an in-memory test database, a non-default rule).
+The rows for the default rule are the stored result PER_SEND (table `per_send`, refreshed at every publish for the
+contacts whose tracking changed); `per_send_source` reads it when current, and computes the rows from
+tracking_events otherwise (a file built by other code, an in-memory test database, a non-default rule).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from cc_data.store.query import frame, table_exists
+from cc_data.analytics.rules.machine_opens import DEFAULT_RULE, MachineOpenRule
+from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
+from cc_data.store.query import frame
 
 REPORTING_ROLES = ("primary_email", "resend")
 HARD_BOUNCE_CODES = ("B", "D", "S", "X", "Z")  # F (mailbox full) is soft; V (vacation) reached the mailbox
 AUTO_REPLY_CODE = "V"
 PER_SEND_TABLE = "per_send"
-RULE_META_KEY = "per_send_rule"
-PER_SEND_VERSION = 2   # bump when the rows' definition changes, so stored tables built by older code are rebuilt
 COLUMNS = ("campaign_activity_id", "campaign_id", "contact_id", "sent_at", "bounced", "hard_bounced", "auto_replied",
            "opened", "first_open_at", "first_human_open_at", "first_click_at", "opted_out", "forwarded",
            "machine_opener")
 
 
-@dataclass(frozen=True)
-class MachineOpenRule:
-    max_minutes_after_send: int = 10
-    min_emails: int = 5
-    min_open_share: float = 0.9
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-
-def rule_stamp(rule: MachineOpenRule = MachineOpenRule()) -> str:
-    """What `meta.per_send_rule` records for a per_send table built with `rule` by this code."""
-    return json.dumps({"rule": asdict(rule), "version": PER_SEND_VERSION}, sort_keys=True)
-
-
-def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None = None) -> str:
+def per_send_sql(rule: MachineOpenRule = DEFAULT_RULE, contacts: str | None = None) -> str:
     """The per-send query over tracking_events for `rule` (its numbers inlined, so the text also works inside
     CREATE TABLE AS and as a subquery). Rows: see COLUMNS. `contacts` names a table of contact_ids to compute
     the rows of (every row of a contact depends only on that contact's rows and on when each activity was sent)."""
@@ -115,23 +95,34 @@ def per_send_sql(rule: MachineOpenRule = MachineOpenRule(), contacts: str | None
     """
 
 
-def stored_rule(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The stamp (rule_stamp) the stored per_send table was built with, or None without one."""
-    if not table_exists(con, PER_SEND_TABLE):
-        return None
-    rows = con.execute("SELECT value FROM meta WHERE key = ?", [RULE_META_KEY]).fetchall()
-    return rows[0][0] if rows else None
+def _build_per_send(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:
+    """All rows, or those of the contacts with tracking in the changed activities: a contact's rows depend on that
+    contact's rows alone (the machine-open rule reads their habits) and on when each activity was sent."""
+    if changes is None:
+        con.execute(f"CREATE OR REPLACE TABLE {PER_SEND_TABLE} AS "
+                    f"SELECT * FROM ({per_send_sql()}) ORDER BY campaign_activity_id, contact_id")
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _changed_contacts AS SELECT DISTINCT contact_id FROM tracking_events "
+                "WHERE campaign_activity_id IN (SELECT unnest(?))", [list(changes.activities)])
+    con.execute(f"DELETE FROM {PER_SEND_TABLE} WHERE contact_id IN (SELECT contact_id FROM _changed_contacts)")
+    con.execute(f"INSERT INTO {PER_SEND_TABLE} SELECT * FROM ({per_send_sql(contacts='_changed_contacts')})")
+    con.execute("DROP TABLE _changed_contacts")
 
 
-def per_send_source(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule()) -> str:
-    """A FROM-clause item holding the per-send rows for `rule`: the stored table when it was built with this
-    rule, otherwise the live query as a subquery."""
-    if stored_rule(con) == rule_stamp(rule):
-        return PER_SEND_TABLE
+PER_SEND = StoredResult("per_send", (PER_SEND_TABLE,), _build_per_send, frozenset({TRACKING}),
+                        (per_send_sql, DEFAULT_RULE, REPORTING_ROLES, HARD_BOUNCE_CODES, AUTO_REPLY_CODE))
+
+
+def per_send_source(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = DEFAULT_RULE, *,
+                    own_cursor: bool = False) -> str:
+    """A FROM-clause item holding the per-send rows for `rule`: the stored table when it holds the default rule's
+    rows built by this code, otherwise the live query as a subquery."""
+    if rule == DEFAULT_RULE:
+        return PER_SEND.source(con, per_send_sql(rule), own_cursor=own_cursor)
     return f"({per_send_sql(rule)})"
 
 
-def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = MachineOpenRule(),
+def per_send(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule = DEFAULT_RULE,
              columns: tuple[str, ...] = COLUMNS, where: str = "", params: object = None) -> pl.DataFrame:
     """Per (campaign_activity_id, contact_id): campaign_id, sent_at, bounced (any code), hard_bounced,
     auto_replied (a V bounce), opened,
@@ -160,7 +151,7 @@ def latest_activity_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 def contact_rows(con: duckdb.DuckDBPyConnection, contact_ids: pl.Series,
                  columns: tuple[str, ...] = ("sent_at", "first_open_at", "first_human_open_at", "first_click_at"),
-                 rule: MachineOpenRule = MachineOpenRule()) -> pl.DataFrame:
+                 rule: MachineOpenRule = DEFAULT_RULE) -> pl.DataFrame:
     """contact_id plus `columns` of the per-send rows of the contacts in `contact_ids` (others are left out),
     compact for millions of rows: contact_id comes back Categorical, built from integer positions in
     `contact_ids` rather than from millions of id strings."""

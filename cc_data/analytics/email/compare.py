@@ -1,28 +1,29 @@
 """Compare appeals fairly: at equal age since the send, and as series of same-named campaigns by year.
 
-A series is cc_data.analytics.series.appeal_series (the rule Donation attribution uses too): "Year-End Appeal
-2024 Wave 2" and "Year-End Appeal 2025" are both in the series "Year-End Appeal".
+A series, its year and wave are cc_data.analytics.rules.appeals' (the rule Donation attribution uses too):
+"Year-End Appeal 2024 Wave 2" and "Year-End Appeal 2025" are both in the series "Year-End Appeal". Rates here are
+per person reached (rules.rates: open_rate_per_person, click_rate_per_person), not per email delivered.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from cc_data.analytics.donors_years import fiscal_year_expr
-from cc_data.analytics.series import appeal_series, name_wave, name_year
+from cc_data.analytics.rules.gifts import revenue_gift
+from cc_data.analytics.rules.rates import rate
 
 AGES_HOURS = (24, 48, 168)
 
 
-def with_series(campaigns: pl.DataFrame, fiscal_start: int = 1) -> pl.DataFrame:
-    """Adds series, year (from the name, else the fiscal year of the first send) and wave."""
-    names = campaigns["name"].to_list()
-    return campaigns.with_columns(
-        pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
-        pl.Series("wave", [name_wave(n) for n in names], dtype=pl.Int64),
-        pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
-    ).with_columns(pl.coalesce("_year", fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year")
-                   ).drop("_year")
+def series_choices(campaigns: pl.DataFrame) -> list[str]:
+    """The series worth comparing year over year, in the order a reader looks for them: appeals first (the board asks
+    about this year's Year-End Appeal, not the weekly newsletter), then series with more years, more campaigns
+    (multi-wave appeals), the latest sent; only series sent in more than one year, unless none is. `campaigns`:
+    rules.appeals.with_series rows with appeal."""
+    sizes = campaigns.group_by("series").agg(
+        pl.col("appeal").any(), pl.col("year").n_unique().alias("years"), pl.len().alias("campaigns"),
+        pl.col("send_time").max()).sort(["appeal", "years", "campaigns", "send_time"], descending=True)
+    return sizes.filter(pl.col("years") > 1)["series"].to_list() or sizes["series"].to_list()
 
 
 def people(sends: pl.DataFrame, open_column: str = "first_open_at") -> pl.DataFrame:
@@ -54,8 +55,8 @@ def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids:
                      human_opens_only: bool = False, gifts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per campaign and whole hour since its first send (0..hours): cumulative unique openers and clickers, and
     the unique people delivered so far, over all of the campaign's activities (sends: per-send rows with
-    contact_id); open_rate and click_rate divide by the people delivered so far, so a resend to non-openers adds
-    emails but no people and never drags the rate down. With `gifts` (campaign_id, gift_time, amount, and for
+    contact_id); open_rate_per_person and click_rate_per_person divide by the people delivered so far, so a resend
+    to non-openers adds emails but no people and never drags the rate down. With `gifts` (campaign_id, gift_time, amount, and for
     counting transaction_id, is_adjustment): cumulative gifts and revenue."""
     chosen = campaigns.filter(pl.col("campaign_id").is_in(campaign_ids)).select("campaign_id", "name", "send_time",
                                                                                   "delivered")
@@ -76,17 +77,15 @@ def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids:
             chosen.select("campaign_id", "send_time"), on="campaign_id")
         counted = gift_base
         if "is_adjustment" in gift_base.columns:
-            counted = gift_base.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0)).unique(
-                ["campaign_id", "transaction_id"])
+            counted = gift_base.filter(revenue_gift()).unique(["campaign_id", "transaction_id"])
         curves = curves.join(_cumulative(ages("gift_time", counted), ids, hours, "gifts"),
                              on=["campaign_id", "hours"]).join(
             _cumulative(ages("gift_time", gift_base, ("amount",)), ids, hours, "revenue", "amount"),
             on=["campaign_id", "hours"])
     curves = curves.join(chosen, on="campaign_id")
-    rate = pl.when(pl.col("delivered_so_far") > 0)
     return curves.with_columns(
-        rate.then(pl.col("opens") / pl.col("delivered_so_far")).alias("open_rate"),
-        rate.then(pl.col("clicks") / pl.col("delivered_so_far")).alias("click_rate"),
+        rate("open_rate_per_person", numerator="opens", denominator="delivered_so_far"),
+        rate("click_rate_per_person", numerator="clicks", denominator="delivered_so_far"),
     ).sort("send_time", "hours")
 
 
@@ -101,8 +100,10 @@ def resend_hours(sends: pl.DataFrame, campaigns: pl.DataFrame) -> pl.DataFrame:
 
 
 def rates_at_ages(curves: pl.DataFrame, ages: tuple[int, ...] = AGES_HOURS) -> pl.DataFrame:
-    """One row per campaign: open and click rate (and gifts) at each age, e.g. open_rate_24h, clicks_168h."""
-    metrics = [m for m in ("open_rate", "click_rate", "opens", "clicks", "gifts", "revenue") if m in curves.columns]
+    """One row per campaign: open and click rate per person (and gifts) at each age, e.g.
+    open_rate_per_person_24h, clicks_168h."""
+    metrics = [m for m in ("open_rate_per_person", "click_rate_per_person", "opens", "clicks", "gifts", "revenue")
+               if m in curves.columns]
     at = curves.filter(pl.col("hours").is_in(list(ages)))
     wide = at.pivot(on="hours", index=["campaign_id", "name", "send_time", "delivered"], values=metrics)
     renames = {f"{m}_{h}": f"{m}_{h}h" for m in metrics for h in ages}

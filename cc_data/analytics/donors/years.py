@@ -6,8 +6,7 @@ the gift it adjusts (`glink`) counts in that gift's fiscal year, so a refund net
 otherwise it counts on its own date. A donor gave in a fiscal year when the year's net is above zero. Donor
 identity is the DonorPerfect `donor_id` (no households, no soft credits).
 
-Fiscal years are named by the calendar year they end in: with a July start, FY2025 runs from July 1, 2024 to
-June 30, 2025; with the default January start it is the calendar year.
+Fiscal years are cc_data.analytics.rules.fiscal_years': named by the calendar year they end in.
 
 Categories for fiscal year Y against Y-1 (every donor who gave in Y or Y-1 gets one):
   new: gave in Y, never before Y;  recaptured: gave in Y, not in Y-1, in some year before;
@@ -18,12 +17,13 @@ Categories for fiscal year Y against Y-1 (every donor who gave in Y or Y-1 gets 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import REVENUE_GIFTS
+from cc_data.analytics.attribution.queries import REVENUE_GIFTS
+from cc_data.analytics.rules.fiscal_years import fiscal_year_expr
+from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.store.query import frame
 
 CATEGORIES: tuple[str, ...] = ("new", "recaptured", "upgraded", "same", "downgraded", "lapsed_new", "lapsed_repeat")
@@ -34,26 +34,6 @@ LABELS: dict[str, str] = {
 RETAINED = ("upgraded", "same", "downgraded")
 LAPSED = ("lapsed_new", "lapsed_repeat")
 TREND_YEARS = 5
-
-
-def fiscal_year(day: date, start_month: int = 1) -> int:
-    """The fiscal year `day` falls in, named by the calendar year it ends in."""
-    return day.year + (1 if start_month > 1 and day.month >= start_month else 0)
-
-
-def fiscal_year_span(year: int, start_month: int = 1) -> tuple[date, date]:
-    """(first day, last day) of fiscal year `year`."""
-    first = date(year if start_month == 1 else year - 1, start_month, 1)
-    last = date(year + 1, 1, 1) if start_month == 1 else date(year, start_month, 1)
-    return first, date.fromordinal(last.toordinal() - 1)
-
-
-def fiscal_year_label(year: int, start_month: int = 1) -> str:
-    """"2025" for calendar years, "FY2025 (Jul 2024 – Jun 2025)" otherwise."""
-    if start_month == 1:
-        return str(year)
-    first, last = fiscal_year_span(year, start_month)
-    return f"FY{year} ({first:%b %Y} – {last:%b %Y})"
 
 
 GIFT_ROWS = f"""
@@ -72,23 +52,17 @@ def gift_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame(con, GIFT_ROWS, own_cursor=True)
 
 
-def fiscal_year_expr(day: str, start_month: int) -> pl.Expr:
-    """The fiscal year of the date column `day` (polars)."""
-    shift = (pl.col(day).dt.month() >= start_month).cast(pl.Int32) if start_month > 1 else pl.lit(0, pl.Int32)
-    return (pl.col(day).dt.year().cast(pl.Int32) + shift).alias("fiscal_year")
-
-
 def years_from_rows(rows: pl.DataFrame, start_month: int = 1) -> pl.DataFrame:
     """donor_years() from gift_rows()."""
     return (rows.with_columns(fiscal_year_expr("counted_day", start_month))
             .group_by("donor_id", "fiscal_year")
-            .agg(pl.col("amount").sum().round(2), (~pl.col("is_adjustment")).sum().alias("gifts"))
+            .agg(pl.col("amount").sum().round(2), revenue_gift().sum().alias("gifts"))
             .sort("donor_id", "fiscal_year"))
 
 
 def donor_years(con: duckdb.DuckDBPyConnection, start_month: int = 1) -> pl.DataFrame:
-    """donor_id, fiscal_year, amount (net), gifts: one row per donor and fiscal year with a revenue row, net of
-    refunds and adjustments (which may leave 0 or less: then the donor did not give that year)."""
+    """donor_id, fiscal_year, amount (net), gifts (revenue gift rows): one row per donor and fiscal year with a
+    revenue row, net of refunds and adjustments (which may leave 0 or less: then the donor did not give that year)."""
     return years_from_rows(gift_rows(con), start_month)
 
 

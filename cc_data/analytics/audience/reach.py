@@ -15,7 +15,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cc_data.analytics.sends import HARD_BOUNCE_CODES
+from cc_data.analytics.email.sends import HARD_BOUNCE_CODES
+from cc_data.analytics.rules.gifts import gifts_table_revenue_gift_sql
 from cc_data.store.query import frame, row_count
 
 EMAILABLE_PERMISSIONS = ("explicit", "implicit")
@@ -35,11 +36,11 @@ def audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     gifts = ""
     gift_join = "NULL::DATE AS last_gift_date"
     if row_count(con, "gifts"):
-        gifts = """, paid AS (
+        gifts = f""", paid AS (
             SELECT g.gift_date, g.cc_contact_id, lower(trim(g.email)) AS email, d.cc_contact_id AS donor_contact_id,
                    lower(trim(d.email)) AS donor_email
             FROM gifts g LEFT JOIN donors d USING (donor_id)
-            WHERE coalesce(g.record_type, 'G') IN ('G', 'S') AND g.amount > 0),
+            WHERE {gifts_table_revenue_gift_sql("g")}),
         given AS (   -- a gift matches a contact by contact id or by email, on the gift row or its donor
             SELECT contact_id, max(gift_date) AS last_gift_date FROM (
                 SELECT cc_contact_id AS contact_id, gift_date FROM paid WHERE cc_contact_id IS NOT NULL

@@ -1,35 +1,37 @@
 """Which emails raised money: gifts attributed to campaigns, revenue per campaign, series and tier.
 
-The rules (revenue rows, tiers, windows) are in attribution_sql, the rows stored at publish for the standard
-windows in attribution_store, donor matching in attribution_match; this module is the public face of all three.
+The queries (revenue rows, tiers, windows) are in queries, the rows stored at publish for the standard windows in
+stored, donor matching in match; this module credits gifts and sums them with the gift rules (rules.gifts).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_match import MatchReport, donor_contacts, match_report
-from cc_data.analytics.attribution_sql import ATTRIBUTION, TIERS, WINDOW_CHOICES
-from cc_data.analytics.attribution_store import (
+from cc_data.analytics.attribution.match import MatchReport, donor_contacts, match_report
+from cc_data.analytics.attribution.queries import ATTRIBUTION, TIERS, WINDOW_CHOICES
+from cc_data.analytics.attribution.stored import (
     GIFT_ORDER,
     GIFTS_TABLE,
     RATES_TABLE,
-    STORE_META_KEY,
     STORED_WINDOWS,
     baseline_counts,
-    refresh_stored,
     stored_or_live,
     stored_windows,
 )
-from cc_data.analytics.donors_years import fiscal_year_expr
-from cc_data.analytics.series import appeal_series, name_year
+from cc_data.analytics.rules.appeals import with_series
+from cc_data.analytics.rules.gifts import donor_count, gift_count, net_revenue, revenue_gift
+from cc_data.analytics.rules.rates import ratio
 from cc_data.store.query import frame
 from cc_data.store.schema import CODE_FIELDS
 
 __all__ = [
-    "CODE_FIELDS", "GIFTS_TABLE", "RATES_TABLE", "STORED_WINDOWS", "STORE_META_KEY", "TIERS", "WINDOW_CHOICES",
-    "MatchReport", "campaign_revenue", "donor_contacts", "donor_names", "gift_attribution", "match_report", "refresh_stored",
+    "CODE_FIELDS", "GIFTS_TABLE", "RATES_TABLE", "STORED_WINDOWS", "TIERS", "WINDOW_CHOICES",
+    "MatchReport", "campaign_revenue", "donor_contacts", "donor_names", "gift_attribution", "match_report",
     "revenue_by_campaign", "series_revenue", "stored_windows", "tier_breakdown",
 ]
 
@@ -48,11 +50,8 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48, *
 def revenue_by_campaign(gifts: pl.DataFrame) -> pl.DataFrame:
     """Per attributed campaign, from gift_attribution() alone: gifts, donors, revenue and revenue by tier.
     (campaign_revenue adds sends and the gift rates, which need the tracking rows.)"""
-    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
     return gifts.filter(pl.col("campaign_id").is_not_null()).group_by("campaign_id").agg(
-        gifts=pl.col("transaction_id").filter(positive).n_unique(),
-        donors=pl.col("donor_id").filter(positive).n_unique(),
-        revenue=pl.col("amount").sum().round(2),
+        gifts=gift_count(), donors=donor_count(), revenue=net_revenue(),
         **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
            for tier in TIERS[:4]},
     )
@@ -82,15 +81,11 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
     return out.with_columns(
         [pl.col(name).fill_null(0) for name in zero_fill],
     ).with_columns(
-        revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000),
-        clicker_gift_rate=_rate("clicker_givers", "clickers"),
-        opener_gift_rate=_rate("opener_givers", "openers"),
-        baseline_gift_rate=_rate("not_engaged_givers", "not_engaged"),
+        revenue_per_1000=ratio("revenue", "sends") * 1000,
+        clicker_gift_rate=ratio("clicker_givers", "clickers"),
+        opener_gift_rate=ratio("opener_givers", "openers"),
+        baseline_gift_rate=ratio("not_engaged_givers", "not_engaged"),
     ).drop("summary_sends").sort(["revenue", "campaign_id"], descending=[True, False])
-
-
-def _rate(numerator: str, denominator: str) -> pl.Expr:
-    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
 
 
 def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gifts: pl.DataFrame | None = None,
@@ -109,24 +104,15 @@ def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gif
                             own_cursor=True)
     first_sends = first_sends.select("campaign_id", "send_time")
     per_campaign = campaigns.select("campaign_id", "name", "sends").join(first_sends, on="campaign_id", how="left")
-    names = per_campaign["name"].to_list()
-    series_of = per_campaign.with_columns(
-        pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
-        pl.coalesce(pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
-                    fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year"),
-    ).select("campaign_id", "series", "year", "sends")
-    positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
+    series_of = with_series(per_campaign, fiscal_start).select("campaign_id", "series", "year", "sends")
     keys = ["series", "year"]
     gift_side = gifts.join(series_of.select("campaign_id", *keys), on="campaign_id", how="left").group_by(keys).agg(
-        gifts=pl.col("transaction_id").filter(positive_gift).n_unique(),
-        donors=pl.col("donor_id").filter(positive_gift).n_unique(),
-        revenue=pl.col("amount").sum().round(2),
-    )
+        gifts=gift_count(), donors=donor_count(), revenue=net_revenue())
     send_side = series_of.group_by(keys).agg(campaigns=pl.len(), sends=pl.col("sends").sum())
     return (
         send_side.join(gift_side, on=keys, how="full", coalesce=True)
         .with_columns(pl.col("gifts", "donors", "revenue").fill_null(0))
-        .with_columns(revenue_per_1000=pl.when(pl.col("sends") > 0).then(pl.col("revenue") / pl.col("sends") * 1000))
+        .with_columns(revenue_per_1000=ratio("revenue", "sends") * 1000)
         .sort(["series", "year"], descending=[False, True])
     )
 
@@ -140,11 +126,45 @@ def donor_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def tier_breakdown(gifts: pl.DataFrame) -> pl.DataFrame:
     """gift_attribution() summed by tier, in tier order, every tier present."""
-    positive_gift = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
-    summed = gifts.group_by("tier").agg(
-        gifts=pl.col("transaction_id").filter(positive_gift).n_unique(), revenue=pl.col("amount").sum().round(2)
-    )
+    summed = gifts.group_by("tier").agg(gifts=gift_count(), revenue=net_revenue())
     order = pl.DataFrame({"tier": list(TIERS), "order": list(range(len(TIERS)))})
     return order.join(summed, on="tier", how="left").with_columns(
         pl.col("gifts").fill_null(0), pl.col("revenue").fill_null(0.0)
     ).sort("order").drop("order")
+
+
+@dataclass(frozen=True)
+class Totals:
+    revenue: float     # net of adjustments and refunds
+    gifts: int         # revenue gifts, once per transaction
+    rows: int          # gift rows (split-gift parts, adjustments and refunds are rows of their own)
+    adjustments: int   # rows that are not revenue gifts (adjustments, refunds)
+
+
+def totals(gifts: pl.DataFrame) -> Totals:
+    """The rules' counts over gift_attribution() rows."""
+    row = gifts.select(revenue=net_revenue(), gifts=gift_count(), adjustments=(~revenue_gift()).sum()).row(0, named=True)
+    return Totals(float(row["revenue"] or 0.0), int(row["gifts"]), gifts.height, int(row["adjustments"] or 0))
+
+
+@dataclass(frozen=True)
+class GiftScope:
+    credited: pl.DataFrame      # gifts credited to the chosen campaigns
+    received: pl.DataFrame      # every gift dated in the period, attributed or not
+    gifts: pl.DataFrame         # both, each gift once, by date: the audit table
+    unattributed: pl.DataFrame  # gifts dated in the period credited to no campaign
+    unsent: pl.DataFrame        # gifts credited to campaigns with no send on record (in no period's figures)
+
+
+def gifts_in_scope(gifts: pl.DataFrame, campaign_ids: list[str], sent_ids: list[str], start: date | None,
+                   end: date | None) -> GiftScope:
+    """Donation attribution's scope over gift_attribution() rows: the campaigns chosen (`campaign_ids`) and the
+    gifts dated in [start, end] (any date without a period); `sent_ids`: every campaign with a send on record."""
+    in_period = pl.col("gift_date").is_between(start, end) if start and end else pl.lit(True)
+    credited = gifts.filter(pl.col("campaign_id").is_in(campaign_ids))
+    received = gifts.filter(in_period)
+    return GiftScope(
+        credited, received,
+        pl.concat([credited, received]).unique("gift_id", keep="first").sort("gift_date", "gift_id"),
+        received.filter(pl.col("campaign_id").is_null()),
+        gifts.filter(pl.col("campaign_id").is_not_null() & ~pl.col("campaign_id").is_in(sent_ids)))

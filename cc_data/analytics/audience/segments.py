@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from cc_data.analytics.audience import emailable
+from cc_data.analytics.audience.reach import emailable
 
 
 @dataclass(frozen=True)

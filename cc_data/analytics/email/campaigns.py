@@ -8,21 +8,26 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.rates import with_rates
-from cc_data.analytics.sends import MachineOpenRule, per_send_source, rule_stamp, stored_rule
+from cc_data.analytics.email.sends import PER_SEND, per_send_source
+from cc_data.analytics.rules.appeals import is_appeal_sql
+from cc_data.analytics.rules.machine_opens import DEFAULT_RULE, MachineOpenRule
+from cc_data.analytics.rules.rates import with_rates
+from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
 from cc_data.store.dbfile import connect
-from cc_data.store.query import frame, table_exists
+from cc_data.store.query import frame
 
 
 def campaign_catalog(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """One row per campaign: campaign_id, name, type, list_ids (lists its activities were sent to)."""
+    """One row per campaign: campaign_id, name, type, appeal (rules.appeals), list_ids (lists its activities were
+    sent to)."""
     return frame(
         con,
-        """
+        f"""
         SELECT c.campaign_id, coalesce(c.name, c.campaign_id) AS name,
                -- the API's codes (NEWSLETTER, BUSINESS_LETTER) in words: "Newsletter", "Business letter"
                (SELECT upper(t[1]) || lower(replace(t[2:], '_', ' '))
                 FROM (SELECT coalesce(c.type, s.campaign_type, 'Unknown') AS t)) AS type,
+               {is_appeal_sql("c.campaign_id")} AS appeal,
                coalesce(list_distinct(flatten(list(a.contact_list_ids) FILTER (WHERE a.contact_list_ids IS NOT NULL))),
                         []::VARCHAR[]) AS list_ids
         FROM campaigns c
@@ -71,23 +76,27 @@ def campaign_counts(sends: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
         con.close()
 
 
-COUNTS_TABLE = "campaign_counts"   # COUNTS_SQL over the stored per_send rows, kept at publish (derived.py)
+COUNTS_TABLE = "campaign_counts"
 
 
-def counts_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """COUNTS_SQL over the database's per-send rows for the default rule: what the stored counts table holds."""
-    return COUNTS_SQL.format(source=per_send_source(con, MachineOpenRule()))
+def _build_counts(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:  # noqa: ARG001
+    # Every campaign's counts, whatever changed: a contact's new emails can change whether their opens elsewhere
+    # look like machine opens (human_opens of other campaigns).
+    source = per_send_source(con)
+    con.execute(f"CREATE OR REPLACE TABLE {COUNTS_TABLE} AS {COUNTS_SQL.format(source=source)}")
+
+
+COUNTS = StoredResult("campaign_counts", (COUNTS_TABLE,), _build_counts, frozenset({TRACKING}), (COUNTS_SQL,),
+                      needs=(PER_SEND,))
 
 
 def campaign_counts_in_db(con: duckdb.DuckDBPyConnection, rule: MachineOpenRule | None = None) -> pl.DataFrame:
     """campaign_counts over the database's per-send rows, aggregated in DuckDB: read from the counts stored at
     publish for the default rule (regrouping 14M per-send rows by campaign and contact takes 7-12 s at large
     scale), computed for another rule or a file without them."""
-    default = rule is None or rule == MachineOpenRule()
-    if default and table_exists(con, COUNTS_TABLE) and stored_rule(con) == rule_stamp():
-        return _with_catalog(frame(con, f"SELECT * FROM {COUNTS_TABLE}"), campaign_catalog(con))
-    return _with_catalog(frame(con, COUNTS_SQL.format(source=per_send_source(con, rule or MachineOpenRule()))),
-                         campaign_catalog(con))
+    live = COUNTS_SQL.format(source=per_send_source(con, rule or DEFAULT_RULE))
+    query = f"SELECT * FROM {COUNTS.source(con, live)}" if rule in (None, DEFAULT_RULE) else live
+    return _with_catalog(frame(con, query), campaign_catalog(con))
 
 
 @dataclass(frozen=True)

@@ -7,28 +7,26 @@ from urllib.parse import urlsplit
 import duckdb
 import polars as pl
 
-from cc_data.analytics.sends import REPORTING_ROLES
-from cc_data.store.query import frame, table_exists
+from cc_data.analytics.email.sends import REPORTING_ROLES
+from cc_data.analytics.rules.gifts import gift_count, net_revenue
+from cc_data.analytics.rules.rates import rate
+from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
+from cc_data.store.query import frame
 
 
 def rolling_trend(campaigns: pl.DataFrame, window: int = 5, *, human_opens_only: bool = False) -> pl.DataFrame:
-    """Per campaign in send order: the pooled open and click rate over it and the `window - 1` before it."""
+    """Per campaign in send order: the open and click rate (per email delivered) pooled over it and the
+    `window - 1` campaigns before it."""
     opens = "human_opens" if human_opens_only else "opens"
-    ordered = campaigns.sort("send_time")
-    sums = ordered.select(
+    sums = campaigns.sort("send_time").select(
         "campaign_id", "send_time",
-        pl.col(opens).rolling_sum(window, min_samples=1).alias("_opens"),
-        pl.col("clicks").rolling_sum(window, min_samples=1).alias("_clicks"),
-        pl.col("delivered").rolling_sum(window, min_samples=1).alias("_delivered"),
-    )
-    return sums.select(
-        "campaign_id", "send_time",
-        pl.when(pl.col("_delivered") > 0).then(pl.col("_opens") / pl.col("_delivered")).alias("open_rate_trend"),
-        pl.when(pl.col("_delivered") > 0).then(pl.col("_clicks") / pl.col("_delivered")).alias("click_rate_trend"),
-    )
+        *[pl.col(c).rolling_sum(window, min_samples=1).alias(f"_{c}") for c in (opens, "clicks", "delivered")])
+    return sums.select("campaign_id", "send_time",
+                       rate("open_rate", numerator=f"_{opens}", denominator="_delivered").alias("open_rate_trend"),
+                       rate("click_rate", numerator="_clicks", denominator="_delivered").alias("click_rate_trend"))
 
 
-DEVICES_TABLE, LINKS_TABLE = "campaign_devices", "campaign_links"   # derived tables (cc_data.analytics.derived)
+DEVICES_TABLE, LINKS_TABLE = "campaign_devices", "campaign_links"
 
 DEVICE_ACTIVITY_SQL = f"""
     SELECT a.campaign_id, CASE e.tracking_activity_type WHEN 'em_opens' THEN 'open' ELSE 'click' END AS kind,
@@ -46,13 +44,29 @@ LINK_CLICKS_SQL = f"""
     GROUP BY ALL"""
 
 
-def _stored_or_live(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> pl.DataFrame:
-    return frame(con, f"SELECT * FROM {table}" if table_exists(con, table) else sql)
+def _per_campaign(table: str, sql: str):  # noqa: ANN202 - a StoredResult build
+    def build(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:
+        """Every campaign's rows, or those of the campaigns whose activities' tracking changed."""
+        if changes is None:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql} ORDER BY ALL")
+            return
+        campaigns = [r[0] for r in con.execute(
+            "SELECT DISTINCT campaign_id FROM campaign_activities WHERE campaign_activity_id IN (SELECT unnest(?))",
+            [list(changes.activities)]).fetchall()]
+        con.execute(f"DELETE FROM {table} WHERE campaign_id IN (SELECT unnest(?))", [campaigns])
+        con.execute(f"INSERT INTO {table} SELECT * FROM ({sql}) WHERE campaign_id IN (SELECT unnest(?))", [campaigns])
+    return build
+
+
+DEVICES = StoredResult("campaign_devices", (DEVICES_TABLE,), _per_campaign(DEVICES_TABLE, DEVICE_ACTIVITY_SQL),
+                       frozenset({TRACKING}), (DEVICE_ACTIVITY_SQL,))
+LINKS = StoredResult("campaign_links", (LINKS_TABLE,), _per_campaign(LINKS_TABLE, LINK_CLICKS_SQL),
+                     frozenset({TRACKING}), (LINK_CLICKS_SQL,))
 
 
 def device_activity(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """campaign_id, kind (open/click), device_type, contacts: unique contacts per device, per campaign."""
-    return _stored_or_live(con, DEVICES_TABLE, DEVICE_ACTIVITY_SQL)
+    return frame(con, f"SELECT * FROM {DEVICES.source(con, DEVICE_ACTIVITY_SQL)}")
 
 
 def device_split(devices: pl.DataFrame, campaign_ids: list[str]) -> pl.DataFrame:
@@ -65,7 +79,7 @@ def device_split(devices: pl.DataFrame, campaign_ids: list[str]) -> pl.DataFrame
 
 def link_clicks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """campaign_id, link_url, clickers (unique contacts per activity), clicks (every click)."""
-    return _stored_or_live(con, LINKS_TABLE, LINK_CLICKS_SQL)
+    return frame(con, f"SELECT * FROM {LINKS.source(con, LINK_CLICKS_SQL)}")
 
 
 def top_links(links: pl.DataFrame, campaign_ids: list[str], n: int = 10) -> pl.DataFrame:
@@ -102,6 +116,5 @@ def link_gifts(con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, campaign_ids
             WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'""")
     finally:
         con.unregister("_gift_clickers")
-    positive = ~pl.col("is_adjustment") & (pl.col("amount") > 0)
     return clicked.join(links, on=["campaign_id", "contact_id"]).group_by("link_url").agg(
-        gifts=pl.col("transaction_id").filter(positive).n_unique(), revenue=pl.col("amount").sum().round(2))
+        gifts=gift_count(), revenue=net_revenue())

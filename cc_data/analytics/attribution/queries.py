@@ -1,8 +1,8 @@
 """The attribution queries (SQL text) and their window parameters; cc_data.analytics.attribution runs them.
 
-Revenue rows are DonorPerfect `G` gifts (split-gift children are `G` rows) and `A` adjustments; pledges
-(`P`), split-gift main records (`M`) and soft credits (`S`) never count. A negative row (an `A` adjustment or
-a refund entered as a negative gift) reduces revenue: it follows the gift it adjusts (its `glink`), otherwise
+Revenue rows and adjustments are cc_data.analytics.rules.gifts': DonorPerfect `G` gifts (split-gift children are
+`G` rows) and `A` adjustments. A negative row (an `A` adjustment or a refund entered as a negative gift) reduces
+revenue: it follows the gift it adjusts (its `glink`), otherwise
 only its own code can attribute it, since an email does not cause a refund. It never counts as a gift.
 
 Tiers, first match wins, one campaign per gift:
@@ -11,7 +11,7 @@ Tiers, first match wins, one campaign per gift:
   click / open / send: the donor's contact clicked / opened / was sent the campaign's email within
          `window_hours` before the gift; the last touch wins, ties go to the lower campaign_id;
   unattributed.
-Evidence: by default an open flagged as a likely machine open (cc_data.analytics.sends.MachineOpenRule: an open
+Evidence: by default an open flagged as a likely machine open (cc_data.analytics.rules.machine_opens: an open
 within minutes of the send by a contact who "opens" nearly everything and never clicks) is not an open, and a
 send that bounced (any code) is not a send; a click always counts. `with_evidence(..., count_machine_opens=True,
 count_bounced_sends=True)` restores them (the stored tables are for the default).
@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import math
 
-from cc_data.analytics.sends import MachineOpenRule, per_send_sql
+from cc_data.analytics.email.sends import per_send_sql
+from cc_data.analytics.rules.gifts import adjustment_sql, revenue_row_sql
+from cc_data.analytics.rules.machine_opens import DEFAULT_RULE
 
 TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
 WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
@@ -63,11 +65,11 @@ SELECT g.gift_id, g.donor_id, dc.contact_id, CAST(g.amount AS DOUBLE) AS amount,
        g.created_date IS NOT NULL AND (g.gift_date IS NULL OR CAST(g.created_date AS DATE) = g.gift_date) AS timed,
        CASE WHEN timed THEN g.created_date ELSE CAST(gift_day AS TIMESTAMP) END AS gift_time,
        CASE WHEN timed THEN 'timestamp' ELSE 'calendar_day' END AS time_basis,
-       g.record_type = 'A' OR g.amount < 0 AS is_adjustment,
+       {adjustment_sql("g")} AS is_adjustment,
        CASE WHEN g.record_type = 'G' AND g.split_gift IN ('Y', 'y', 'S', 'TRUE', 'true', '1') AND g.glink IS NOT NULL
             THEN g.glink ELSE g.gift_id END AS transaction_id
 FROM gifts g LEFT JOIN donor_contacts dc ON dc.donor_id = g.donor_id
-WHERE g.record_type IN ('G', 'A') AND gift_day IS NOT NULL
+WHERE {revenue_row_sql("g")} AND gift_day IS NOT NULL
 """
 
 # The attribution and baseline queries take their windows from a relation `windows(window_hours, window_us,
@@ -250,7 +252,7 @@ def with_evidence(template: str, per_send: str | None = None, *, count_machine_o
                   count_bounced_sends: bool = False) -> str:
     """The query with what counts as a touch filled in. `per_send`: a FROM item holding the default rule's per-send
     rows of (at least) the givers, e.g. the stored table; None computes them for the givers only."""
-    source = per_send or f"({per_send_sql(MachineOpenRule(), contacts='giver_contacts')})"
+    source = per_send or f"({per_send_sql(DEFAULT_RULE, contacts='giver_contacts')})"
     opens = "true" if count_machine_opens else HUMAN_OPEN
     sends = "true" if count_bounced_sends else DELIVERED_SEND
     evidence = (f"(t.tracking_activity_type = 'em_clicks' OR (t.tracking_activity_type = 'em_opens' AND {opens}) "

@@ -12,30 +12,32 @@ does not depend on the fiscal-year setting:
 - donor_contact_facts: per contact matched to a donor: last open (human), last click, and the audience columns
   emailability needs (email, permission_to_send, deleted, hard_bounced).
 
-`meta.donor_store` records a digest of the queries; a reader uses the tables only when it matches, and computes
-the same frame otherwise (in-memory databases, files published by another version).
+They are one stored result (DONOR_STORE, cc_data.analytics.stored.registry); a reader uses the tables only when
+they are current, and computes the same frame otherwise (in-memory databases, files built by other code).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import TOUCHES_TABLE
-from cc_data.analytics.donors_email import APPEALS, FIRST_GIFT_WINDOW_HOURS
-from cc_data.analytics.donors_years import GIFT_ROWS
-from cc_data.analytics.sends import per_send_source
+from cc_data.analytics.attribution.queries import TOUCHES_TABLE
+from cc_data.analytics.attribution.stored import EVIDENCE
+from cc_data.analytics.audience import precomputed
+from cc_data.analytics.donors.email import FIRST_GIFT_WINDOW_HOURS
+from cc_data.analytics.donors.years import GIFT_ROWS
+from cc_data.analytics.email.sends import PER_SEND, per_send_source
+from cc_data.analytics.rules.appeals import APPEALS_SQL
+from cc_data.analytics.rules.gifts import revenue_gift_sql
+from cc_data.analytics.stored.registry import CONTACTS, GIFTS, MAPPING, TRACKING, Changes, StoredResult
 from cc_data.store.query import frame, table_exists
 
-META_KEY = "donor_store"
 TABLES = ("donor_gift_rows", "donor_first_touch", "donor_email_months", "donor_contact_facts")
 LEVELS = {3: "clicked_appeal", 2: "opened_only", 1: "no_engagement"}
 
 FIRST_TOUCH = f"""
 WITH firsts AS (
-    SELECT donor_id, gift_id FROM donor_gift_rows WHERE NOT is_adjustment AND amount > 0
+    SELECT donor_id, gift_id FROM donor_gift_rows WHERE {revenue_gift_sql()}
     QUALIFY row_number() OVER (PARTITION BY donor_id ORDER BY gift_day, gift_time, gift_id) = 1)
 SELECT f.gift_id AS first_gift_id, t.tier AS touch
 FROM firsts f JOIN {TOUCHES_TABLE} t ON t.gift_id = f.gift_id AND t.window_hours = {FIRST_GIFT_WINDOW_HOURS}
@@ -61,37 +63,30 @@ FROM donor_contacts d LEFT JOIN engaged e USING (contact_id) LEFT JOIN audience 
 """
 
 
-def _stamp() -> str:
-    return hashlib.sha256((GIFT_ROWS + FIRST_TOUCH + EMAIL_MONTHS + APPEALS + CONTACT_FACTS).encode()).hexdigest()[:16]
-
-
-def refresh_stored(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the four tables from the source and derived tables (per_send, attribution_touches, audience); drop
-    them without gifts. Runs on the writer's connection inside derived's transaction (no cursors)."""
+def _build(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:  # noqa: ARG001
+    """(Re)build the four tables from the source and stored tables (per_send, attribution_touches, audience); none
+    without gifts. Runs on the writer's connection inside its transaction (no cursors)."""
     for table in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DELETE FROM meta WHERE key = ?", [META_KEY])
     if not con.execute("SELECT count(*) FROM gifts").fetchall()[0][0] or not all(
             table_exists(con, t) for t in (TOUCHES_TABLE, "audience")):
         return
     per_send = per_send_source(con)
     con.execute(f"CREATE TABLE donor_gift_rows AS {GIFT_ROWS}")
     con.execute(f"CREATE TABLE donor_first_touch AS {FIRST_TOUCH}")
-    con.execute(f"CREATE TABLE donor_email_months AS {EMAIL_MONTHS.format(appeals=APPEALS, per_send=per_send)} "
+    con.execute(f"CREATE TABLE donor_email_months AS {EMAIL_MONTHS.format(appeals=APPEALS_SQL, per_send=per_send)} "
                 "ORDER BY month, contact_id")
     con.execute(f"CREATE TABLE donor_contact_facts AS {CONTACT_FACTS.format(per_send=per_send)} ORDER BY contact_id")
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, _stamp()])
+
+
+# The mapping decides which emails are appeals (rules.appeals).
+DONOR_STORE = StoredResult("donor_store", TABLES, _build, frozenset({TRACKING, CONTACTS, GIFTS, MAPPING}),
+                           (GIFT_ROWS, FIRST_TOUCH, EMAIL_MONTHS, APPEALS_SQL, CONTACT_FACTS),
+                           needs=(PER_SEND, EVIDENCE, precomputed.PRECOMPUTED))
 
 
 def is_stored(con: duckdb.DuckDBPyConnection) -> bool:
-    cursor = con.cursor()   # the caller's connection may hold a result it has not fully fetched
-    try:
-        if not all(table_exists(cursor, t) for t in TABLES):
-            return False
-        stamp = cursor.execute("SELECT value FROM meta WHERE key = ?", [META_KEY]).fetchall()
-    finally:
-        cursor.close()
-    return bool(stamp) and stamp[0][0] == _stamp()
+    return DONOR_STORE.current(con, own_cursor=True)
 
 
 def stored_gift_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

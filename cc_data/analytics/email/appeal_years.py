@@ -1,13 +1,14 @@
 """An appeal series year over year, in people and in dollars, at equal age since the year's first send.
 
 A year of a series is every campaign of that series in that year (waves and resends together; the year from the
-campaign name, else the fiscal year of its first send, see compare.with_series). At an age (24 h, 48 h, 7 days,
+campaign name, else the fiscal year of its first send, see rules.appeals.with_series). At an age (24 h, 48 h, 7 days,
 30 days) a year's row counts what had happened by its first send + that age:
 
 - emails sent: send rows (a contact sent the primary email and its resend counts twice, as Constant Contact does);
 - people reached: unique contacts delivered (sent and not bounced);
 - openers, clickers: unique contacts who opened or clicked any email of that year;
-- open rate, click rate: openers or clickers ÷ people reached (a resend to non-openers does not lower it);
+- open rate and click rate per person reached: openers or clickers ÷ people reached (rules.rates; a resend to
+  non-openers does not lower it);
 - gifts, donors, revenue: the gifts attributed (for the attribution window in use) to that year's campaigns,
   dated by then: gifts are revenue gifts counted once per transaction (not adjustments or refunds), donors are
   distinct donors, revenue is net of adjustments and refunds;
@@ -24,17 +25,20 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.sends import per_send_source
+from cc_data.analytics.email.sends import per_send_source
+from cc_data.analytics.rules.gifts import donor_count, gift_count, net_revenue
+from cc_data.analytics.rules.rates import RATES as RATE_DEFINITIONS
+from cc_data.analytics.rules.rates import rate, ratio
 from cc_data.store.query import frame
 
 AGES: dict[str, int] = {"24 h": 24, "48 h": 48, "7 days": 168, "30 days": 720}
 COUNTS = ("emails_sent", "people_reached", "openers", "clickers", "gifts", "donors")
 MONEY = ("revenue", "average_gift", "revenue_per_1000")
-RATES = ("open_rate", "click_rate")
+RATES = ("open_rate_per_person", "click_rate_per_person")
 LABELS = {
     "year": "Year", "age": "At", "campaigns": "Campaigns", "first_send": "First send",
     "emails_sent": "Emails sent", "people_reached": "People reached", "openers": "Openers", "clickers": "Clickers",
-    "open_rate": "Open rate", "click_rate": "Click rate", "gifts": "Gifts", "donors": "Donors",
+    **{key: RATE_DEFINITIONS[key].label for key in RATES}, "gifts": "Gifts", "donors": "Donors",
     "revenue": "Revenue", "average_gift": "Average gift", "revenue_per_1000": "Revenue per 1,000 emails",
 }
 
@@ -90,27 +94,15 @@ def year_rows(con: duckdb.DuckDBPyConnection, campaigns: pl.DataFrame, gifts: pl
             *[pl.col(f"{name}_{i}").alias(name) for name in ("emails_sent", "people_reached", "openers", "clickers")])
         gift_side = gift_rows.join(at.select("year", "cutoff"), on="year").filter(
             pl.col("gift_time") <= pl.col("cutoff")).group_by("year").agg(
-            gifts=pl.col("transaction_id").filter(_positive()).n_unique(),
-            donors=pl.col("donor_id").filter(_positive()).n_unique(),
-            revenue=pl.col("amount").cast(pl.Float64).sum().round(2),
-        )
+            gifts=gift_count(), donors=donor_count(), revenue=net_revenue())
         out.append(at.join(people_side, on="year", how="left").join(gift_side, on="year", how="left").with_columns(
             age=pl.lit(label), hours=pl.lit(age_hours), complete=pl.col("cutoff") <= as_of))
     rows = pl.concat(out, how="diagonal_relaxed").with_columns(
         [pl.col(c).fill_null(0) for c in (*COUNTS, "revenue")])
     return _with_change(rows.with_columns(
-        open_rate=_ratio("openers", "people_reached"), click_rate=_ratio("clickers", "people_reached"),
-        average_gift=_ratio("revenue", "gifts"),
-        revenue_per_1000=_ratio("revenue", "emails_sent") * 1000,
+        *[rate(key) for key in RATES], average_gift=ratio("revenue", "gifts"),
+        revenue_per_1000=ratio("revenue", "emails_sent") * 1000,
     )).sort("hours", "year").drop("cutoff")
-
-
-def _positive() -> pl.Expr:
-    return ~pl.col("is_adjustment") & (pl.col("amount") > 0)
-
-
-def _ratio(numerator: str, denominator: str) -> pl.Expr:
-    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
 
 
 def _with_change(rows: pl.DataFrame) -> pl.DataFrame:

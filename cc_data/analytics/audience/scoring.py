@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from cc_data.analytics.rules.gifts import revenue_row_sql
 from cc_data.store.query import frame, row_count
 
 SCORE_DECIMALS = 9   # rounding keeps float noise in the sums from moving a score across a tier threshold
@@ -234,13 +235,13 @@ def contact_timeline(con: duckdb.DuckDBPyConnection, contact_id: str) -> pl.Data
         LEFT JOIN campaigns c ON c.campaign_id = a.campaign_id
         WHERE e.contact_id = $id""", {"id": contact_id})
     if row_count(con, "gifts"):
-        gifts = frame(con, """
+        gifts = frame(con, f"""
             SELECT coalesce(g.created_date, g.gift_date::TIMESTAMP) AS time, 'gift' AS event,
                    coalesce(g.campaign, g.solicit_code, '') AS campaign,
-                   '$' || format('{:,.2f}', g.amount::DOUBLE) AS detail
+                   '$' || format('{{:,.2f}}', g.amount::DOUBLE) AS detail
             FROM gifts g LEFT JOIN donors d USING (donor_id)
             JOIN contacts k ON k.contact_id = $id
-            WHERE g.record_type IN ('G', 'S') AND (g.cc_contact_id = k.contact_id OR d.cc_contact_id = k.contact_id
+            WHERE {revenue_row_sql("g")} AND (g.cc_contact_id = k.contact_id OR d.cc_contact_id = k.contact_id
                   OR lower(trim(g.email)) = k.email OR lower(trim(d.email)) = k.email)""", {"id": contact_id})
         events = pl.concat([events, gifts], how="vertical_relaxed")
     return events.sort("time", descending=True)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from cc_data.analytics.campaigns import Filters, apply_filters
-from cc_data.analytics.rates import COUNT_COLUMNS, pooled, with_rates
+from cc_data.analytics.email.campaigns import Filters, apply_filters
+from cc_data.analytics.rules.rates import COUNT_COLUMNS, pooled, with_rates
 
 KPI_KEYS = ("delivered", "open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")
 

@@ -4,40 +4,36 @@ At 200,000 contacts and 14 million sends, scoring every contact, the 12-month ti
 re-engagement segment take 5–15 s each; a page must appear in under 3 s. So `refresh(con)` (called by
 cc_data.analytics.derived at every publish) stores the results for the default settings, as of the latest send, open or click:
 
-- audience: audience.audience() (every contact with lists, tags, bounce and gift facts);
+- audience: reach.audience() (every contact with lists, tags, bounce and gift facts);
 - contact_scores, tier_history: scoring.score_contacts() and scoring.tier_history(12 months) with
   ScoreSettings();
 - default_segment: segments.reengagement_segment() with SegmentCriteria().
 
-`meta.precomputed` records the settings and the "as of" moment; a reader gets the stored rows only when the
-settings it asks for are exactly those, and computes them otherwise (changed sliders, in-memory databases,
-files published by an older version).
+They are one stored result (PRECOMPUTED, cc_data.analytics.stored.registry): its stamp is computed from the
+audience, scoring and segment code and the default settings, and the "as of" moment is recorded beside it; a
+reader gets the stored rows only when they are current, for that moment and for exactly the default settings, and
+computes them otherwise (changed sliders, in-memory databases, files built by other code).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from cc_data.analytics import audience, scoring, segments, sends
-from cc_data.store.query import frame, table_exists
+from cc_data.analytics.audience import reach, scoring, segments
+from cc_data.analytics.email import sends
+from cc_data.analytics.stored.registry import CONTACTS, GIFTS, TRACKING, Changes, StoredResult
+from cc_data.store.query import frame
 
-META_KEY = "precomputed"
-RULES_VERSION = 3   # bump when audience, scoring or segment rules change, so older stored rows are not served
 HISTORY_MONTHS = 12
 CHUNK_CONTACTS = 10_000   # contacts scored per pass: peak memory follows this (demo: 440 MB at 10k, 480 MB at 50k)
 TABLES = ("audience", "contact_scores", "tier_history", "default_segment")
 
 
-def _stamp(as_of: datetime | None) -> str:
-    return json.dumps({"version": RULES_VERSION, "as_of": as_of.isoformat() if as_of else None,
-                       "months": HISTORY_MONTHS,
-                       "scores": asdict(scoring.ScoreSettings()), "segment": asdict(segments.SegmentCriteria()),
-                       "rule": json.loads(sends.MachineOpenRule().to_json())}, sort_keys=True)
+def _moment(as_of: datetime | None) -> str | None:
+    return as_of.isoformat() if as_of else None
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
@@ -48,14 +44,14 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> No
         con.unregister("_precomputed_rows")
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> None:
+def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> None:  # noqa: ARG001
     """Recompute every stored result from the source tables and the fresh per_send table.
 
     Scores, tier counts and segment membership are per contact, so contacts go through in chunks of
     CHUNK_CONTACTS: memory follows the chunk, not the account (one pass over 14M sends held ~3 GB)."""
     as_of = sends.latest_activity_at(con) or datetime.now().replace(microsecond=0)
     people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    everyone = audience.audience(con)
+    everyone = reach.audience(con)
     _write(con, "audience", everyone)
     scores, histories, segment_parts = [], [], []
     for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
@@ -75,21 +71,24 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     _write(con, "tier_history", history)
     _write(con, "default_segment", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8))
            .sort("contact_id"))
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, _stamp(as_of)])
+
+
+PRECOMPUTED = StoredResult(
+    "precomputed", TABLES, refresh, frozenset({TRACKING, CONTACTS, GIFTS}),
+    (reach, scoring, segments, sends.contact_rows, sends.latest_activity_at, scoring.ScoreSettings(),
+     segments.SegmentCriteria(), HISTORY_MONTHS),
+    needs=(sends.PER_SEND,), facts=lambda con: {"as_of": _moment(sends.latest_activity_at(con))})
 
 
 def _valid(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> bool:
-    if not all(table_exists(con, t) for t in TABLES):
-        return False
-    stamp = con.execute("SELECT value FROM meta WHERE key = ?", [META_KEY]).fetchall()
-    return bool(stamp) and stamp[0][0] == _stamp(as_of)
+    return PRECOMPUTED.current(con, as_of=_moment(as_of))
 
 
 def stored_audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """audience.audience(con), read from the stored table when it is there."""
+    """reach.audience(con), read from the stored table when it is there."""
     if _valid(con, sends.latest_activity_at(con)):
         return frame(con, "SELECT * FROM audience ORDER BY contact_id")
-    return audience.audience(con)
+    return reach.audience(con)
 
 
 def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import DONOR_CONTACTS
+from cc_data.analytics.attribution.queries import DONOR_CONTACTS
 from cc_data.store.query import frame
 
 

@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.audience import emailable
-from cc_data.analytics.sends import per_send_source
+from cc_data.analytics.audience.reach import emailable
+from cc_data.analytics.email.sends import per_send_source
+from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.store.query import frame
 
 RECENT_DAYS = 90
@@ -43,7 +44,7 @@ class DonorList:
 def gift_facts(rows: pl.DataFrame) -> pl.DataFrame:
     """From donors_years.gift_rows(): donor_id, last_gift_date, last_gift_amount, largest_gift (positive gifts,
     before refunds), lifetime_giving (net of refunds)."""
-    positive = (rows.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0)).sort("gift_time", "gift_id")
+    positive = (rows.filter(revenue_gift()).sort("gift_time", "gift_id")
                 .group_by("donor_id").agg(pl.col("gift_day").max().alias("last_gift_date"),
                                           pl.col("amount").last().alias("last_gift_amount"),
                                           pl.col("amount").max().alias("largest_gift")))

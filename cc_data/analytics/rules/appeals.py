@@ -1,4 +1,12 @@
-"""The appeal series a campaign belongs to, and the year and wave its name gives: one rule for every page.
+"""An appeal: whether a campaign is one, the series it belongs to, and its year and wave. One rule for every page.
+
+**An appeal** is a campaign of Constant Contact's type Fundraiser (`type_code` 25; the type's name when a file
+has no code) or a campaign a gift code is mapped to (the organisation's own word that the campaign asked for those
+gifts, e.g. a gala invitation sent as an event announcement). Until 2026-12 Compare appeals read the type's name
+only (Fundraiser, and the words Fundraising and Donation, which are no Constant Contact type) and the Donors page
+read the code, any type containing "FUNDRAIS" or a mapped code.
+
+The **year** of a campaign is the one its name gives, else the fiscal year of its first send (fiscal_years).
 
 A series is the campaign name without what changes from send to send of the same appeal: the year ("2024",
 "FY2025", "FY25", "2024-25"), a full date ("Mar 4, 2024"), the wave or part ("Wave 2", "Part 1", "Email 2",
@@ -10,6 +18,21 @@ Hyphens inside words ("Year-End") and everything else in the name are kept as wr
 from __future__ import annotations
 
 import re
+
+import polars as pl
+
+from cc_data.analytics.rules.fiscal_years import fiscal_year_expr
+
+FUNDRAISER_TYPE_CODE = 25   # Constant Contact's campaign type "Fundraiser" (the API's type_code values)
+# SQL: the campaign_ids of every appeal (over the campaigns and gift_code_campaigns tables).
+APPEALS_SQL = f"""SELECT campaign_id FROM campaigns
+    WHERE type_code = {FUNDRAISER_TYPE_CODE} OR (type_code IS NULL AND upper(type) = 'FUNDRAISER')
+    UNION SELECT campaign_id FROM gift_code_campaigns WHERE campaign_id IS NOT NULL"""
+
+
+def is_appeal_sql(campaign_id: str) -> str:
+    """SQL: the campaign `campaign_id` (a column) is an appeal."""
+    return f"{campaign_id} IN ({APPEALS_SQL})"
 
 SERIES_HELP = ("Campaign names without the year, date, wave or part ('Wave 2', 'Email 2', '#3') and 'Resend' or "
                "'Reminder', so this year's appeal sits with last year's.")
@@ -75,3 +98,14 @@ def name_wave(name: str | None) -> int | None:
     if match.group("roman"):
         return _ROMAN[match.group("roman").lower()]
     return int(next(g for g in (match.group("n"), match.group("hash"), match.group("paren"), match.group("nth")) if g))
+
+
+def with_series(campaigns: pl.DataFrame, fiscal_start: int = 1) -> pl.DataFrame:
+    """campaigns (name, send_time) with series, wave and year (the name's, else the fiscal year of the first send)."""
+    names = campaigns["name"].to_list()
+    return campaigns.with_columns(
+        pl.Series("series", [appeal_series(n) for n in names], dtype=pl.Utf8),
+        pl.Series("wave", [name_wave(n) for n in names], dtype=pl.Int64),
+        pl.Series("_year", [name_year(n) for n in names], dtype=pl.Int64),
+    ).with_columns(pl.coalesce("_year", fiscal_year_expr("send_time", fiscal_start).cast(pl.Int64)).alias("year")
+                   ).drop("_year")

@@ -3,7 +3,8 @@
 Donors are matched to contacts as attribution matches them (attribution_match: cc_contact_id, then email).
 
 Email group of a contact in a fiscal year, first match wins (emails *sent* in that year, from the per-send rows):
-  clicked_appeal: clicked an appeal email (a campaign of type Fundraiser, or one a gift code is mapped to);
+  clicked_appeal: clicked an appeal email (rules.appeals: a campaign of type Fundraiser, or one a gift code is
+                  mapped to);
   opened_only:    opened an email (a human open, not a likely machine open) or clicked a non-appeal one;
   no_engagement:  was sent at least one email, neither opened nor clicked;
   not_on_email:   was sent nothing that year (or the donor matches no contact).
@@ -16,11 +17,14 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.attribution_sql import ATTRIBUTION_TOUCHES, TOUCHES_TABLE
-from cc_data.analytics.attribution_store import stored_or_live
-from cc_data.analytics.donors_years import RETAINED, fiscal_year_expr, fiscal_year_span
-from cc_data.analytics.scoring import TIERS
-from cc_data.analytics.sends import per_send_source
+from cc_data.analytics.attribution.queries import ATTRIBUTION_TOUCHES, TOUCHES_TABLE
+from cc_data.analytics.attribution.stored import stored_or_live
+from cc_data.analytics.audience.scoring import TIERS
+from cc_data.analytics.donors.years import RETAINED
+from cc_data.analytics.email.sends import per_send_source
+from cc_data.analytics.rules.appeals import APPEALS_SQL
+from cc_data.analytics.rules.fiscal_years import fiscal_year_expr, fiscal_year_span
+from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.store.query import frame
 
 EMAIL_GROUPS: dict[str, str] = {
@@ -30,16 +34,13 @@ EMAIL_GROUPS: dict[str, str] = {
 NOT_ON_EMAIL = "Not on email"   # the tier of a donor with no contact or no score
 FIRST_GIFT_WINDOW_HOURS = 48
 
-APPEALS = """SELECT campaign_id FROM campaigns WHERE type_code = 25 OR upper(coalesce(type, '')) LIKE '%FUNDRAIS%'
-             UNION SELECT campaign_id FROM gift_code_campaigns WHERE campaign_id IS NOT NULL"""
-
 
 def email_year(con: duckdb.DuckDBPyConnection, year: int, start_month: int) -> pl.DataFrame:
     """contact_id, emails, email_group of every contact sent an email in fiscal year `year` (contacts sent nothing
     are absent: their group is not_on_email)."""
     first, last = fiscal_year_span(year, start_month)
     return frame(con, f"""
-        WITH appeals AS ({APPEALS}),
+        WITH appeals AS ({APPEALS_SQL}),
         rows AS (
             SELECT p.contact_id, p.campaign_id IN (SELECT campaign_id FROM appeals) AS appeal, p.first_human_open_at,
                    p.first_click_at
@@ -91,7 +92,7 @@ def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month:
     first_gift_date, fiscal_year (of the first gift), amount, touch (click, open, send: the best email touch within
     the window before the first gift, as attribution finds it before codes; null: none). `touches`: first_gift_id,
     touch as stored at publish (donors_store); read from attribution's touches when not given."""
-    firsts = (rows.filter(~pl.col("is_adjustment") & (pl.col("amount") > 0))
+    firsts = (rows.filter(revenue_gift())
               .sort("donor_id", "gift_day", "gift_time", "gift_id").group_by("donor_id", maintain_order=True).first()
               .select("donor_id", "contact_id", pl.col("gift_id").alias("first_gift_id"),
                       pl.col("gift_day").alias("first_gift_date"), fiscal_year_expr("gift_day", start_month),

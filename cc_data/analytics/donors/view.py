@@ -1,8 +1,8 @@
 """Are we keeping our donors, and does email help? The Donors page's numbers, from the store.
 
-The rules live in three modules: donors_years (fiscal years, the Fundraising Effectiveness Project's gain/loss
-categories and rates), donors_email (donors joined to their email engagement, first gifts after an email,
-conversion of subscribers who never gave) and donors_lists (LYBUNT and SYBUNT). This module loads what they share
+The rules live in three modules: years (the Fundraising Effectiveness Project's gain/loss categories and rates over
+fiscal years), email (donors joined to their email engagement, first gifts after an email, conversion of
+subscribers who never gave) and lists (LYBUNT and SYBUNT); stored keeps their inputs at publish. This module loads what they share
 once (`load`) and puts a fiscal year's view together (`year_view`, `lapsing_lists`). Soft credits and households
 are out of scope: a donor is a DonorPerfect donor_id. Everything here reads DuckDB; nothing calls an API.
 """
@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics import donors_store, precomputed
-from cc_data.analytics.attribution_match import donor_contacts
-from cc_data.analytics.donors_email import (
+from cc_data.analytics.attribution.match import donor_contacts
+from cc_data.analytics.audience import precomputed
+from cc_data.analytics.audience.scoring import TIERS
+from cc_data.analytics.donors import stored
+from cc_data.analytics.donors.email import (
     EMAIL_GROUPS,
     NOT_ON_EMAIL,
     conversion,
@@ -27,31 +29,17 @@ from cc_data.analytics.donors_email import (
     retention_by,
     with_email,
 )
-from cc_data.analytics.donors_lists import DonorList, build_list, engagement_facts, gift_facts, lapsing
-from cc_data.analytics.donors_years import (
-    CATEGORIES,
-    LABELS,
-    LAPSED,
-    RETAINED,
+from cc_data.analytics.donors.lists import DonorList, build_list, engagement_facts, gift_facts, lapsing
+from cc_data.analytics.donors.years import (
     TREND_YEARS,
     Summary,
-    donor_years,
-    fiscal_year,
-    fiscal_year_label,
-    fiscal_year_span,
     gain_loss,
     gift_rows,
     summarise,
     trend,
     years_from_rows,
 )
-from cc_data.analytics.scoring import TIERS
-
-__all__ = [
-    "CATEGORIES", "EMAIL_GROUPS", "LABELS", "LAPSED", "RETAINED", "TREND_YEARS", "DonorFile", "DonorList",
-    "Summary", "YearView", "donor_years", "fiscal_year", "fiscal_year_label", "fiscal_year_span", "gain_loss",
-    "lapsing_lists", "load", "summarise", "trend", "year_view",
-]
+from cc_data.analytics.rules.fiscal_years import fiscal_year, fiscal_year_span
 
 
 @dataclass(frozen=True)
@@ -62,7 +50,7 @@ class DonorFile:
     contacts: pl.DataFrame     # attribution's donor_contacts(): donor_id, names, email, contact_id, ...
     facts: pl.DataFrame        # gift_facts(): last gift, largest gift, lifetime giving
     firsts: pl.DataFrame       # first_gifts(): each donor's first gift and the email touch before it
-    stored: bool = False       # the donors_store tables hold this database's rows
+    stored: bool = False       # the donors.stored tables hold this database's rows
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -77,11 +65,11 @@ class DonorFile:
 
 def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> DonorFile:
     """What every figure on the page shares, read once per database and fiscal year start."""
-    stored = donors_store.is_stored(con)
-    rows = donors_store.stored_gift_rows(con) if stored else gift_rows(con)
-    touches = donors_store.stored_first_touch(con) if stored else None
+    from_store = stored.is_stored(con)
+    rows = stored.stored_gift_rows(con) if from_store else gift_rows(con)
+    touches = stored.stored_first_touch(con) if from_store else None
     return DonorFile(start_month, fiscal_year(today, start_month), years_from_rows(rows, start_month),
-                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month, touches), stored)
+                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month, touches), from_store)
 
 
 @dataclass(frozen=True)
@@ -104,7 +92,7 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
     matched = donor_file.contacts.filter(pl.col("contact_id").is_not_null())
     if donor_file.stored:
         first, last = fiscal_year_span(year, donor_file.start_month)
-        emails = donors_store.stored_email_year(con, first, last + timedelta(days=1))
+        emails = stored.stored_email_year(con, first, last + timedelta(days=1))
     else:
         emails = email_year(con, year, donor_file.start_month)
     per_donor = with_email(per_donor, matched, emails, tiers).join(
@@ -123,7 +111,7 @@ def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, as_of: 
     audience.audience() (read from the store when not given)."""
     lybunt, sybunt = lapsing(donor_file.years, donor_file.current_year)
     if donor_file.stored and audience is None:
-        facts = donors_store.stored_contact_facts(con)
+        facts = stored.stored_contact_facts(con)
         engagement, audience = facts.select("contact_id", "last_open_at", "last_click_at"), facts
     else:
         ids = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
