@@ -9,7 +9,7 @@ import numpy as np
 
 from cc_data.sandbox.account import PERMISSIONS, Contacts
 from cc_data.sandbox.clock import DAY, NEVER
-from cc_data.sandbox.names import COMPANIES, EMAIL_DOMAINS, FIRST_NAMES, JOB_TITLES, LAST_NAMES
+from cc_data.sandbox.names import COMPANIES, EMAIL_DOMAINS, FIRST_NAMES, JOB_TITLES, LAST_NAMES, ORG_DOMAIN
 
 LIST_SHARES = {"General Newsletter": 0.85, "Monthly Donors": 0.06, "Event Attendees": 0.18,
                "Major Donors": 0.025, "Board Members": 0.0, "Volunteers": 0.15}
@@ -102,7 +102,7 @@ def make_contacts(rng: np.random.Generator, n: int, created_from: int, created_t
     has_birthday = rng.random(n) < 0.3
     interest = rng.integers(0, len(VOLUNTEER_INTERESTS), n)
     household = rng.integers(1, 7, n)
-    return Contacts(
+    made = Contacts(
         contact_id=uuids(rng, n), first_name=first, last_name=last,
         email=_emails(rng, first, last, taken_emails),
         job_title=[JOB_TITLES[int(j * 1000) % len(JOB_TITLES)] if j < 0.25 else None for j in job],
@@ -128,3 +128,11 @@ def make_contacts(rng: np.random.Generator, n: int, created_from: int, created_t
         machine_opener=rng.random(n) < 0.17,
         bad_address=rng.random(n) < 0.02,
     )
+    if board_size:   # the board is written to at the organisation's own addresses
+        for i in board:
+            address = f"{_ascii(first[i])}.{_ascii(last[i])}@{ORG_DOMAIN}"
+            while address in taken_emails:
+                address = address.replace("@", "1@", 1)
+            taken_emails.add(address)
+            made.email[i] = address
+    return made

@@ -10,10 +10,13 @@ import numpy as np
 
 from cc_data.sandbox.account import PERMISSIONS, Account, Activity, Events, Tracking
 from cc_data.sandbox.clock import DAY, NEVER
+from cc_data.sandbox.filtering import filtered
+from cc_data.sandbox.names import BOUNCE_CODES
 from cc_data.sandbox.story import Pull
 
 EMAILABLE = np.array([PERMISSIONS.index("implicit"), PERMISSIONS.index("explicit")], np.int8)
 HARD_BOUNCES = (0, 6)  # B non-existent, Z blocked: the address stops receiving
+BLOCKED = BOUNCE_CODES.index("Z")
 MINUTE, HOUR = 60, 3600
 
 
@@ -52,10 +55,15 @@ def send(account: Account, activity: Activity, rng: np.random.Generator, recipie
     bounced = rng.random(n) < np.where(bad, 0.35, 0.009)
     code = np.where(bad, rng.choice(7, n, p=[0.7, 0.1, 0.05, 0.05, 0.0, 0.05, 0.05]),
                     rng.choice(7, n, p=[0.15, 0.2, 0.2, 0.1, 0.15, 0.1, 0.1]))
+    blocked, junked = filtered(account, recipients, sent, start)   # a provider filtering for a few weeks
+    blocked &= ~bounced
+    bounced |= blocked
+    code = np.where(blocked, BLOCKED, code)
     delivered = ~bounced
     engagement = c.engagement_at(start, recipients) * (1.0 if activity.role == "primary_email" else 0.6)
     machine = c.machine_opener[recipients] & delivered
-    human_open = delivered & ~machine & (rng.random(n) < np.minimum(engagement * 0.75 * pull.open, 0.97))
+    human_open = (delivered & ~machine & (rng.random(n) < np.minimum(engagement * 0.75 * pull.open, 0.97))
+                  & ~junked)
     machine_open = machine & (rng.random(n) < 0.93)
     first_open = np.full(n, NEVER, np.int64)
     first_open[machine_open] = sent[machine_open] + rng.integers(30, 8 * MINUTE, machine_open.sum())
@@ -105,7 +113,7 @@ def send(account: Account, activity: Activity, rng: np.random.Generator, recipie
     c.optout_at[who[first_time]] = optout_time[o][first_time]
     c.optout_source[who[first_time]] = 0
     c.optout_reason[who[first_time]] = reason[first_time]
-    hard = b[np.isin(code[b], HARD_BOUNCES)]
+    hard = b[np.isin(code[b], HARD_BOUNCES) & ~blocked[b]]   # a provider's block passes; the address lives
     c.hard_bounced_at[recipients[hard]] = np.minimum(c.hard_bounced_at[recipients[hard]], bounce_time[hard])
 
 
