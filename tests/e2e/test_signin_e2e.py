@@ -10,11 +10,12 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+import time_machine
 
 from cc_data import audit, demo
 from cc_data.config import load_settings
@@ -25,6 +26,7 @@ pytest.importorskip("authlib", reason="st.login needs Authlib (a dependency in p
 mock = pytest.importorskip("oidc_provider_mock", reason="the local identity provider (a dev dependency)")
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN, VIEWER, STRANGER = "data@riverbend.org", "ed@riverbend.org", "someone@gmail.com"
+DEMO_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 
 
 @contextlib.contextmanager
@@ -55,7 +57,7 @@ def dashboard(db: Path, issuer: str, workdir: Path) -> Iterator[str]:
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n')
     env = {**os.environ, "CC_DB_PATH": str(db), "CONSTANT_CONTACT_CLIENT_ID": "", "DP_API_KEY": "",
            "CC_TOKEN_FILE": str(db.parent / "tokens.json"), "CC_ADMINS": ADMIN, "CC_ALLOWED_DOMAINS": "riverbend.org",
-           "CC_ALLOWED_USERS": "", "CC_ALLOW_OPEN_DASHBOARD": ""}
+           "CC_ALLOWED_USERS": "", "CC_ALLOW_OPEN_DASHBOARD": "", "CC_TEST_NOW": DEMO_NOW.isoformat()}
     with run_app(env, port, cwd=workdir) as url:
         yield url
 
@@ -64,12 +66,13 @@ def dashboard(db: Path, issuer: str, workdir: Path) -> Iterator[str]:
 def signed_in_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     base = tmp_path_factory.mktemp("signin")
     db = base / "data" / "cc.duckdb"
-    with pytest.MonkeyPatch.context() as patch:   # a fixed clock: the small demo's default segment depends on the day
-        patch.setattr(demo, "_now_hour", lambda: datetime(2026, 6, 15, 12))
+    # The demo, the identity provider and the dashboard on one fixed clock: the small demo's default segment
+    # depends on the day, and Sync now moves the demo's sandbox to the dashboard's "now".
+    with time_machine.travel(DEMO_NOW, tick=True):
         demo.build(load_settings(env={"CC_DB_PATH": str(db), "CC_TOKEN_FILE": str(base / "data" / "tokens.json")}),
                    scale="small")   # a demo account, so Sync now really syncs (the sandbox, on loopback)
-    with identity_provider() as issuer, dashboard(db, issuer, base / "app") as url:
-        yield url, db
+        with identity_provider() as issuer, dashboard(db, issuer, base / "app") as url:
+            yield url, db
 
 
 def settle(page) -> None:
