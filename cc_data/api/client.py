@@ -11,6 +11,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +27,10 @@ from cc_data.api.auth import REAUTH, TokenManager, redact
 from cc_data.api.ratelimit import TokenBucket, bucket_for
 from cc_data.config import Settings
 from cc_data.errors import ApiError, AuthError, QuotaExceeded
+
+# The tags guide page ("Get Details About All Tags") shows a next link on the service's own route,
+# `/contacts-service/v3/accounts/<account>/contact_tags?cursor=...`: the same listing under the public base.
+_INTERNAL_HREF = re.compile(r"^/[\w-]+/v3/accounts/[^/?]+(/.*)$")
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +157,8 @@ class ApiClient:
             url = path_or_href
         elif prefix and path_or_href.startswith(prefix + "/"):
             url = urljoin(self.base_url, path_or_href)
+        elif internal := _INTERNAL_HREF.match(path_or_href):
+            url = self.base_url + internal[1]
         else:
             url = self.base_url + "/" + path_or_href.lstrip("/")
         if urlsplit(url).netloc != base.netloc:

@@ -54,12 +54,12 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         for endpoint, calls in sorted(result.calls.items()):
             print(f"{endpoint:<60}{calls:>8,}")
         print(f"\n{result.outcome}: {result.total_calls:,} calls in {result.elapsed_s:,.1f} s")
-    if not args.json:
-        for stream, n in sorted(result.skipped.items()):
-            print(f"cc-data: {stream}: skipped {n:,} record(s) that came without their id (see docs/operations.md).",
-                  file=sys.stderr)
-        for note in result.notes:
-            print(f"cc-data: {note}", file=sys.stderr)
+    # on stderr in every mode (--json keeps stdout for the JSON; --quiet still reports what went wrong)
+    for stream, n in sorted(result.skipped.items()):
+        print(f"cc-data: {stream}: skipped {n:,} record(s) that came without their id (see docs/operations.md).",
+              file=sys.stderr)
+    for note in result.notes:
+        print(f"cc-data: {note}", file=sys.stderr)
     codes = {"quota_exceeded": 3, "partial": 4}
     if result.outcome in codes:
         print(f"cc-data: {result.message}", file=sys.stderr)

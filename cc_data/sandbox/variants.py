@@ -206,8 +206,12 @@ def _links(body: object, rng: random.Random, endpoint: str) -> None:
         return
     href = ((body.get("_links") or {}).get("next") or {}).get("href")
     if href:
-        if endpoint == "contact_tags" and rng.random() < 0.5:
-            body["_links"] = {"next": {"href": href, "next": {"href": href}}}   # §1 tagsPagingLinks
+        if endpoint == "contact_tags":
+            if rng.random() < 0.5:   # the tags guide page's link: the service's own route for the same listing
+                href = href.replace("/v3/", "/contacts-service/v3/accounts/1100465488172/", 1)
+                body["_links"] = {"next": {"href": href}}
+            if rng.random() < 0.5:
+                body["_links"] = {"next": {"href": href, "next": {"href": href}}}   # §1 tagsPagingLinks
         return
     forms = (SEGMENT_END_FORMS if endpoint == "segments"
              else REQUIRED_LINKS_END_FORMS if endpoint.endswith(("/bounces", "/optouts")) else END_FORMS)

@@ -139,8 +139,8 @@ class Stream:
     items: Callable[[Context], list[str]] | None = None    # ids to call `path` for
     batch: int = 1                                   # ids per call
     item_done: Callable[[Context, list[str]], None] | None = None
-    cursor_param: str | None = None                  # incremental: query parameter ...
-    cursor_value: Callable[[Context], str | None] | None = None   # ... and its value from stored data
+    cursor_param: str | None = None                  # incremental: the query parameter its own cursor fills
+    cursor_fallback: Callable[[Context], datetime | None] | None = None   # before it has one (see _own_cursor)
     before_write: Callable[[Context, Rows], None] | None = None   # sees a page's rows before they replace stored ones
     needs: tuple[str, ...] = ()                      # streams it chooses its ids from (not run if one failed)
 
@@ -211,6 +211,9 @@ def run_passes(ctx: Context, passes: Passes) -> None:
     with ctx.transaction():
         if started:
             passes.after_full(ctx, started)
+            for stream in passes.incremental:
+                if stream.cursor_param:
+                    set_cursor(ctx, stream, started)
         upserts.set_state(ctx.con, state, "full_done_at", started or ctx.now_iso())
         upserts.set_state(ctx.con, state, "full_started", None)
 
@@ -220,11 +223,53 @@ def _page_params(ctx: Context, stream: Stream) -> dict[str, str]:
     if stream.page_size:
         stored = upserts.get_state(ctx.con, stream.name, "page_size")
         params["limit"] = stored or str(stream.page_size)
-    if stream.cursor_param and stream.cursor_value:
-        value = stream.cursor_value(ctx)
-        if value:
-            params[stream.cursor_param] = value
+    if stream.cursor_param:
+        mark = _own_cursor(ctx, stream)
+        if mark is not None:
+            params[stream.cursor_param] = api_time(mark - CURSOR_OVERLAP)
     return params
+
+
+# --- cursors: each incremental stream's own high-water mark ---------------------------------------------
+#
+# A stream's cursor is the API's clock when its last complete pass began (what its listing can have missed is
+# newer than that), stored under its own name and moved only when its listing was read to the end. It is never
+# a maximum over stored rows: other streams write those rows (the updated_after pass stores a sign-up who opted
+# out in the evening; a maximum over opt-out dates would then start the next optout_after pass after everyone
+# who opted out that morning: issue 19).
+
+CURSOR_OVERLAP = timedelta(minutes=10)   # re-ask a little of the past: late commits on the API side
+
+
+def api_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _own_cursor(ctx: Context, stream: Stream) -> datetime | None:
+    stored = upserts.get_state(ctx.con, stream.name, "cursor")
+    if stored:
+        return datetime.fromisoformat(stored)
+    return stream.cursor_fallback(ctx) if stream.cursor_fallback else None
+
+
+def _note_pass_start(ctx: Context, stream: Stream, began: str) -> None:
+    if stream.cursor_param and upserts.get_state(ctx.con, stream.name, "pass_started") is None:
+        upserts.set_state(ctx.con, stream.name, "pass_started", began)
+
+
+def _advance_cursor(ctx: Context, stream: Stream) -> None:
+    """The listing was read to its end: its cursor moves to when the pass began."""
+    began = upserts.get_state(ctx.con, stream.name, "pass_started")
+    if stream.cursor_param and began:
+        upserts.set_state(ctx.con, stream.name, "cursor", began)
+    upserts.set_state(ctx.con, stream.name, "pass_started", None)
+
+
+def set_cursor(ctx: Context, stream: Stream, moment: str) -> None:
+    """A complete listing of everything (a full pass that began at `moment`) covers this stream's window too."""
+    current = upserts.get_state(ctx.con, stream.name, "cursor")
+    if current is None or datetime.fromisoformat(current) < datetime.fromisoformat(moment):
+        upserts.set_state(ctx.con, stream.name, "cursor", moment)
 
 
 def _refuses_page_size(err: RequestRefused, stream: Stream, params: Mapping[str, str]) -> bool:
@@ -273,17 +318,21 @@ def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], 
     if stream.snapshot:
         _run_snapshot(ctx, stream, params)
         return
+    began = ctx.now_iso()   # the API's clock before this listing's first call: its cursor if read to the end
     for page, batch in prefetch(_pages(ctx, stream, params, resume)):
         now = ctx.now_iso()
         stop = page.next_href is None
         with ctx.transaction():
             if on_page is not None:
                 on_page(ctx, now)
+            _note_pass_start(ctx, stream, began)
             if stream.before_write is not None:
                 stream.before_write(ctx, batch.rows)
             ctx.write(batch.rows)
             upserts.set_state(ctx.con, stream.name, state_key, None if stop else page.next_href)
             _remember_page_size(ctx, stream, params)
+            if stop and stream.cursor_param:
+                _advance_cursor(ctx, stream)
         ctx.skipped[stream.name] += batch.skipped
         if ctx.estimated_calls is None and stream.page_size:
             total = _total(page.body)

@@ -11,20 +11,17 @@ from cc_data.store import upserts
 from cc_data.sync import records
 from cc_data.sync.engine import Context, Entry, Passes, Stream, Tracking
 
-OVERLAP = timedelta(minutes=10)   # re-ask a little of the past: late commits on the API side
 TRACKED_ROLES = ("primary_email", "resend")
 CONTACT_INCLUDE = "custom_fields,list_memberships,taggings,phone_numbers,street_addresses"
 TRACKING_PAGE = 500
 CONTACTS_PAGE = 500
 
 
-def api_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _max_minus_overlap(ctx: Context, sql: str) -> str | None:
-    value = ctx.con.execute(sql).fetchone()[0]
-    return api_time(value - OVERLAP) if value else None
+def last_full_pass(ctx: Context) -> datetime | None:
+    """When the last full contacts pass began: the incremental passes' cursor in a file synced before they had
+    their own (a full listing holds everything up to then)."""
+    value = upserts.get_state(ctx.con, "contacts", "full_done_at")
+    return datetime.fromisoformat(value) if value else None
 
 
 # --- selections: which ids a per-item stream calls for ------------------------------------------
@@ -178,19 +175,16 @@ CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "sta
                                                 "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden
     Stream("contacts_updated", params={"include": CONTACT_INCLUDE, "status": "all"},
-           cursor_param="updated_after",
-           cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM contacts"), **_CONTACTS),
+           cursor_param="updated_after", cursor_fallback=last_full_pass, **_CONTACTS),
     Stream("contacts_optout", params={"include": CONTACT_INCLUDE},
-           cursor_param="optout_after",
-           cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(opt_out_date) FROM contacts"), **_CONTACTS),
+           cursor_param="optout_after", cursor_fallback=last_full_pass, **_CONTACTS),
     # A deletion moves no filterable date, so deleted contacts are listed whole (usually a page or two).
     Stream("contacts_deleted", params={"include": CONTACT_INCLUDE, "status": "deleted"}, **_CONTACTS),
 )
 
 # /emails: the spec's text says 1-500, its schema sets no maximum, V2 capped it at 50 (reference §0.3).
 CAMPAIGNS = Stream("campaigns", "GET /emails", "/emails", records.campaign, records="campaigns",
-                   page_size=500, default_page_size=50, cursor_param="after_date", before_write=forget_undated_details,
-                   cursor_value=lambda ctx: _max_minus_overlap(ctx, "SELECT max(updated_at) FROM campaigns"))
+                   page_size=500, default_page_size=50, cursor_param="after_date", before_write=forget_undated_details)
 CAMPAIGN_DETAILS = Stream("campaign_details", "GET /emails/{id}", "/emails/{ids}", records.campaign_detail,
                           items=campaigns_needing_details, item_done=mark_campaign_details, needs=("campaigns",))
 # Listed whole on every run (one call per 500 campaigns): moved counts show late activity on old campaigns.

@@ -96,7 +96,9 @@ class Client:
 def next_href(body: object) -> str | None:
     links = body.get("_links") if isinstance(body, dict) else None
     nxt = links.get("next") if isinstance(links, dict) else None
-    return nxt.get("href") if isinstance(nxt, dict) and nxt.get("href") else None
+    href = nxt.get("href") if isinstance(nxt, dict) and nxt.get("href") else None
+    # the tags guide page's form: the service's own route for the same listing
+    return re.sub(r"^/contacts-service/v3/accounts/[^/]+/", "/v3/", href) if href else None
 
 
 def _utc(text: str) -> str:

@@ -56,6 +56,8 @@ def _forms(client: Client, pages: list[tuple[str, dict]]) -> set[str]:
             seen.add(f"end {links}")
         if template == "/contact_tags" and "next" in (body.get("_links", {}).get("next") or {}):
             seen.add("tags next.next")
+        if "/contacts-service/" in str((body.get("_links", {}).get("next") or {}).get("href")):
+            seen.add("tags service href")
         for item in body.get("bulk_email_campaign_summaries", []):
             counts = item["unique_counts"]
             seen |= {"unique_counts str" for v in counts.values() if isinstance(v, str)}
@@ -96,7 +98,8 @@ def test_every_documented_form_is_sent(crawls):
                 "contacts_count str", "membership_count str", "tag contacts_count str", "segment_id str",
                 "aggregate_percents array", "emails updated_at absent", "em_unique_opens", "time no millis",
                 "time millis", "time Z", "time offset", "fault 401", "fault 429", "fault 503", "fault 202",
-                "202 without contacts", "stats dotted names", "detail type_code absent", "detail created_at absent"}
+                "202 without contacts", "stats dotted names", "detail type_code absent", "detail created_at absent",
+                "tags service href"}
     assert expected - seen == set()
     assert "fault 429 with Retry-After" not in seen
     plain_pages, plain_client = crawls[None]

@@ -166,3 +166,16 @@ def test_tracking_answers_of_the_guide_pages_read():
     assert row["tracking_activity_type"] == "em_opens" and row["created_time"] == datetime(2019, 5, 16, 21, 14)
     click = records.tracking_row(form("tracking_click_row.json")["tracking_activities"][0], "A", "em_clicks")
     assert click["url_id"] == "1100407204171" and click["link_url"] == "http://www.yoursite.com"
+
+
+def test_a_tags_next_link_on_the_services_own_route_is_followed_under_the_public_base():
+    from cc_data.api.client import ApiClient
+
+    body = form("tags_page_service_href.json")
+    rows = records.tag(body["tags"][0], NOW)["contact_tags"][0]
+    assert rows["contacts_count"] == 45 and rows["created_at"] == datetime(2020, 11, 12, 11, 41, 30)
+    client = ApiClient(Settings(api_base_url="https://api.cc.email/v3"), tokens=None)
+    assert client.url_for(parse.next_href(body)) == (
+        "https://api.cc.email/v3/contact_tags?cursor=aW5jbHVkZV9jb3VudD10cnVlJmxpbWl0PTImbmV4dD0yYzM4OGU4ZS0yNGVmLTE"
+        "xZWItOGFlOC1mYTE2M2U1OTU1OTE=")
+    assert client.url_for("/v3/contacts?cursor=x") == "https://api.cc.email/v3/contacts?cursor=x"
