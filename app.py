@@ -1,7 +1,7 @@
 """cc-data dashboard: navigation, the shared sidebar filters and the data-source banner.
 
 Run with `streamlit run app.py` (or `make run`). Pages live in pages/ and open with
-pages.components.page_start; the filters set here are kept in st.session_state so they survive page changes.
+pages.components.page_start; the filters set here persist for the session (persist_state), across page changes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/
 
 
 nav = st.navigation(navigation.app_pages())   # first: it leaves Streamlit's pages/-directory mode for good
-sidebar.keep_filters()
 cfg = context.settings()
 signin.gate(cfg)   # sign-in on every page (or loopback only without it); stops here for anyone not allowed
 print_styles.apply()   # printed from the browser: the page's content only, tables whole

@@ -2,7 +2,12 @@
 
 The filters live in st.session_state (keys `f_*`) and in the URL (`?from=2025-01-01&to=2025-12-31&type=...`), so
 a view can be bookmarked and shared. A page shows only the filters that change what it shows (APPLIES); the
-others keep their values for the pages where they apply.
+others keep their values for the pages where they apply: the widgets persist their state for the session
+(`persist_state="session"`), so a page that does not draw one still reads it and the next page that does shows it.
+
+The URL is written here rather than by `bind="query-params"`: a bound widget names its URL parameter after its key
+and a date range becomes one repeated parameter, which would break the links already shared (`from`, `to`, `type`,
+`name`, `list`, `human`, `window`: the window is chosen on Donation attribution, not in the sidebar).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ APPLIES: dict[str, tuple[str, ...]] = {
     "Compare appeals": (TYPES, NAME, LISTS, HUMAN),   # year over year needs campaigns older than any date range
     "Donation attribution": CAMPAIGN_FILTERS,
 }
-KEPT = (DATES, TYPES, NAME, LISTS, HUMAN)
+PAGE_PARAMS = ("email",)   # URL parameters a page sets for itself (Email report: ?email=<campaign_id>)
+KEPT = "session"   # persist_state: a filter's value outlives the pages that do not draw it
 
 
 def banner(core: data.Core) -> None:
@@ -37,14 +43,6 @@ def banner(core: data.Core) -> None:
                            "(not a real account)")
     else:
         st.sidebar.info(f"Data source unknown · synced {time_ago(info.last_sync_finished_at)}")
-
-
-def keep_filters() -> None:
-    """Streamlit forgets a widget's value after a run that did not draw it; re-assigning keeps it for the pages
-    that show it again. Run first, before any page."""
-    for key in KEPT:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 def filters(core: data.Core, page_title: str) -> None:
@@ -62,18 +60,18 @@ def filters(core: data.Core, page_title: str) -> None:
     shown = APPLIES.get(page_title, ())
     side = st.sidebar
     if DATES in shown:
-        side.date_input("Campaigns sent between", key=DATES, min_value=earliest - timedelta(days=366),
+        side.date_input("Campaigns sent between", key=DATES, persist_state=KEPT, min_value=earliest - timedelta(days=366),
                         max_value=latest + timedelta(days=366),
                         help="A campaign belongs to the day of its first send.")
     if TYPES in shown:
-        side.multiselect("Campaign type", types, key=TYPES, placeholder="All types")
+        side.multiselect("Campaign type", types, key=TYPES, placeholder="All types", persist_state=KEPT)
     if NAME in shown:
-        side.text_input("Campaign name contains", key=NAME, placeholder="e.g. Year-End")
+        side.text_input("Campaign name contains", key=NAME, placeholder="e.g. Year-End", persist_state=KEPT)
     if LISTS in shown:
         side.multiselect("Sent to list", list(lists), format_func=lambda i: lists.get(i, i), key=LISTS,
-                         placeholder="All lists")
+                         placeholder="All lists", persist_state=KEPT)
     if HUMAN in shown:
-        side.toggle("Exclude likely machine opens", key=HUMAN,
+        side.toggle("Exclude likely machine opens", key=HUMAN, persist_state=KEPT,
                     help="Drops opens within 10 minutes of the send by contacts who were sent 5+ emails, "
                          "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
     if not shown:
@@ -119,6 +117,9 @@ def to_url() -> None:
         wanted["human"] = "1"
     if state.get(WINDOW):
         wanted["window"] = state[WINDOW]
+    for key in PAGE_PARAMS:   # a page's own choice (which email) stays in the address
+        if key in st.query_params:
+            wanted[key] = st.query_params[key]
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     if current != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
         st.query_params.from_dict(wanted)
