@@ -32,7 +32,7 @@ flow and detail), for the time zone recorded beside it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
@@ -108,9 +108,12 @@ def _month(column: str, time_zone: str) -> pl.Expr:
 def contact_flows(moments: pl.DataFrame, time_zone: str) -> pl.DataFrame:
     """contact_id, month, flow, detail: each contact's entry (added or added_not_emailable) and, for an emailable
     contact, its first leaving (unsubscribed, hard_bounced or deleted), never before its entry month."""
-    first_month = moments.select(_month("added_at", time_zone).min()).item()
+    if moments.is_empty():
+        return pl.DataFrame(schema={"contact_id": pl.Utf8, "month": pl.Date, "flow": pl.Utf8, "detail": pl.Utf8})
+    first_month = moments.select(_month("added_at", time_zone).min()).item()   # None: no contact has a date
+    entered = _month("added_at", time_zone)
     rows = moments.with_columns(
-        _month("added_at", time_zone).fill_null(first_month).alias("entered"),
+        (entered.fill_null(first_month) if first_month is not None else entered).alias("entered"),
         pl.col("create_source").replace_strict(SOURCES, default=SOURCE_UNKNOWN).alias("source"),
         pl.min_horizontal("unsubscribed_at", "hard_bounced_at", "deleted_at").alias("left_at"))
     rows = rows.with_columns(
@@ -190,3 +193,9 @@ def details(rows: pl.DataFrame, scope: str, flow: str, since: date, through: dat
     return (rows.filter((pl.col("scope") == scope) & (pl.col("flow") == flow) & (pl.col("month") >= since)
                         & (pl.col("month") <= through))
             .group_by("detail").agg(pl.col("contacts").sum()).sort("contacts", "detail", descending=[True, False]))
+
+
+def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The latest moment the contacts record (a contact created, unsubscribed or deleted): where growth stops."""
+    return con.execute("SELECT max(greatest(created_at, opt_out_date, CAST(deleted_at AS TIMESTAMP))) "
+                       "FROM contacts").fetchall()[0][0]

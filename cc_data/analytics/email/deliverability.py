@@ -168,3 +168,23 @@ def email_warnings(one_email: pl.DataFrame) -> list[str]:
 
 def _pct(column: str) -> pl.Expr:
     return (pl.col(column) * 100).round(1).cast(pl.Utf8) + pl.lit("%")
+
+
+def spam_complaints(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """campaign_id, complaints: Constant Contact's spam complaints per campaign (its summary's `abuse`, else its
+    activities' `em_abuse` when every one is known); campaigns with neither are left out (unknown, not 0)."""
+    return frame(con, """
+        WITH stats AS (SELECT campaign_id, sum(em_abuse) AS abuse, count(em_abuse) = count(*) AS known
+                       FROM activity_stats GROUP BY 1)
+        SELECT c.campaign_id, CAST(coalesce(s.abuse, CASE WHEN a.known THEN a.abuse END) AS BIGINT) AS complaints
+        FROM campaigns c LEFT JOIN campaign_summaries s USING (campaign_id) LEFT JOIN stats a USING (campaign_id)
+        WHERE s.abuse IS NOT NULL OR a.known""")
+
+
+def busiest_days(providers: pl.DataFrame, campaigns: pl.DataFrame, time_zone: str) -> pl.DataFrame:
+    """provider, day, sends: each provider's largest day of emails in the data (by each email's first-send day in
+    the account's time zone; a resend sent another day counts on its email's first day)."""
+    days = campaigns.select("campaign_id", pl.col("send_time").dt.replace_time_zone("UTC")
+                            .dt.convert_time_zone(time_zone).dt.date().alias("day"))
+    daily = providers.join(days, on="campaign_id").group_by("provider", "day").agg(pl.col("sends").sum())
+    return daily.sort("sends", "day", descending=[True, True]).group_by("provider", maintain_order=True).first()

@@ -214,8 +214,8 @@ def counts_at_age(con: duckdb.DuckDBPyConnection, campaign_ids: list[str], age_h
         (pl.col("sends") - pl.col("bounces")).alias("delivered"))
 
 
-FIGURES = ("bounce_rate", "human_open_rate", "open_rate", "click_rate", "click_to_open", "unsubscribe_rate",
-           "forwards_per_1000", "gifts", "revenue", "revenue_per_1000")
+FIGURES = ("bounce_rate", "human_open_rate", "machine_only_rate", "open_rate", "click_rate", "click_to_open",
+           "unsubscribe_rate", "forwards_per_1000", "gifts", "revenue", "revenue_per_1000")
 
 
 def figures(counts: pl.DataFrame, gifts: pl.DataFrame | None, age_hours: float | None = None) -> pl.DataFrame:
@@ -233,6 +233,7 @@ def figures(counts: pl.DataFrame, gifts: pl.DataFrame | None, age_hours: float |
         counts = counts.with_columns(gifts=pl.lit(None, pl.UInt32), revenue=pl.lit(None, pl.Float64))
     return counts.with_columns(
         rate("bounce_rate"), rate("open_rate", numerator="human_opens").alias("human_open_rate"), rate("open_rate"),
+        ratio(pl.col("opens") - pl.col("human_opens"), "delivered").alias("machine_only_rate"),
         rate("click_rate"), rate("click_to_open"), rate("unsubscribe_rate"),
         (ratio("forwards", "delivered") * 1000).alias("forwards_per_1000"),
         (ratio("revenue", "sends") * 1000).alias("revenue_per_1000"))
@@ -255,3 +256,46 @@ def reasons_median(con: duckdb.DuckDBPyConnection, campaign_ids: list[str], send
         ratio(pl.col("contacts").fill_null(0), "sends").alias("share"))
     return dict(shares.group_by("reason").agg(pl.col("share").median()).iter_rows())
 
+
+
+def email_details(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict:
+    """subject (of the primary email) and list_ids (every list its emails went to)."""
+    return frame(con, """SELECT any_value(subject) FILTER (WHERE role = 'primary_email') AS subject,
+                                coalesce(list_distinct(flatten(list(contact_list_ids)
+                                         FILTER (WHERE contact_list_ids IS NOT NULL))), []::VARCHAR[]) AS list_ids
+                         FROM campaign_activities WHERE campaign_id = $id""", {"id": campaign_id}).row(0, named=True)
+
+
+def funnel(mine: dict, bounces: pl.DataFrame, optouts: pl.DataFrame, spam: int | None,
+           medians: dict[str, float | None], bounce_medians: dict[str, float]) -> pl.DataFrame:
+    """The email's funnel, a row per step: step, people (or emails), share, of (what the share is of), median (the
+    median email's share), sub (a reason under its step). `mine` is this email's figures() row."""
+    sends, delivered = mine.get("sends") or 0, mine.get("delivered") or 0
+
+    def share(n: float | None, of: float) -> float | None:
+        return n / of if n is not None and of else None
+
+    machine_only = (mine.get("opens") or 0) - (mine.get("human_opens") or 0)
+    rows = [
+        ("Sent", sends, None, "emails (a primary email and its resend to one person are two)", None, False),
+        ("Delivered", delivered, share(delivered, sends), "of emails sent",
+         None if medians.get("bounce_rate") is None else 1 - medians["bounce_rate"], False),
+        ("Bounced", mine.get("bounces"), mine.get("bounce_rate"), "of emails sent", medians.get("bounce_rate"), False),
+        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], sends), "of emails sent",
+           bounce_medians.get(r["reason"]), True) for r in bounces.iter_rows(named=True)],
+        ("Opened (people, not likely machine opens)", mine.get("human_opens"), mine.get("human_open_rate"),
+         "of emails delivered", medians.get("human_open_rate"), False),
+        ("Opened by a likely machine only", machine_only, share(machine_only, delivered), "of emails delivered",
+         medians.get("machine_only_rate"), False),
+        ("Clicked", mine.get("clicks"), mine.get("click_rate"), "of emails delivered", medians.get("click_rate"),
+         False),
+        ("Opted out", mine.get("optouts"), mine.get("unsubscribe_rate"), "of emails delivered",
+         medians.get("unsubscribe_rate"), False),
+        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], delivered), "of emails delivered", None, True)
+          for r in optouts.iter_rows(named=True)],
+        ("Forwarded", mine.get("forwards"), share(mine.get("forwards"), delivered), "of emails delivered",
+         None if medians.get("forwards_per_1000") is None else medians["forwards_per_1000"] / 1000, False),
+        ("Reported as spam", spam, share(spam, delivered), "of emails delivered", None, False),
+    ]
+    return pl.DataFrame(rows, schema={"step": pl.Utf8, "people": pl.Int64, "share": pl.Float64, "of": pl.Utf8,
+                                      "median": pl.Float64, "sub": pl.Boolean}, orient="row")

@@ -1,0 +1,112 @@
+"""List growth: month by month, who joined and who left (and why), and how many people may be emailed at each
+month's end, for the whole account or one list; over a year or five."""
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from cc_data.analytics.audience import list_growth as growth
+from pages.components import charts, data, formats, report_data, tables
+from pages.components.page_start import open_data_page
+
+LEFT_COLOURS = {growth.UNSUBSCRIBED: "#c0392b", growth.HARD_BOUNCED: "#7f7f7f", growth.DELETED: "#4d4d4d"}
+LABELS = {growth.ADDED: "Added", growth.NOT_EMAILABLE: "Added, not emailable", growth.UNSUBSCRIBED: "Unsubscribed",
+          growth.HARD_BOUNCED: "Hard-bounced", growth.DELETED: "Deleted", "net": "Net change",
+          "emailable": "Emailable at month's end"}
+
+page = open_data_page("List growth", "list growth")
+core = page.core
+tz = core.source.time_zone
+rows = report_data.growth(page.db, page.version, tz)
+latest = report_data.latest_contact_time(page.db, page.version)
+if rows.is_empty() or latest is None:
+    st.info("No contacts synced yet. Run a sync from **Data & sync**.")
+    st.stop()
+through: date = tables.local_times(pl.DataFrame({"t": [max(latest, data.as_of(core))]}), ("t",), tz)["t"][0].date()
+
+c1, c2 = st.columns([2, 1])
+lists = dict(zip(core.lists["list_id"].to_list(), core.lists["name"].to_list(), strict=True))
+scope = c1.selectbox("Contacts", [growth.ACCOUNT, *lists], key="lg_scope",
+                     format_func=lambda s: "Everyone in the account" if s == growth.ACCOUNT else f"List: {lists[s]}")
+span = c2.segmented_control("Over", ["12 months", "5 years"], default="12 months", key="lg_span")
+months = growth.monthly(rows, scope, through)
+keep = 60 if span == "5 years" else 12
+shown = months.tail(keep)
+if shown.is_empty():
+    st.info("Nobody on this list yet.")
+    st.stop()
+first, last = shown["month"][0], shown["month"][-1]
+partial = last == through.replace(day=1)
+period = f"{first:%b %Y} – {last:%b %Y}" + (f" (to {through:%b %d})" if partial else "")
+start_total = months.filter(pl.col("month") < first)["emailable"].tail(1)
+before = int(start_total[0]) if start_total.len() else 0
+
+cols = st.columns(4)
+left_total = int(shown.select(pl.sum_horizontal(*growth.LEFT).sum()).item())
+for col, (label, value, help_text) in zip(cols, (
+    ("Emailable now", formats.count(shown["emailable"][-1]),
+     "Contacts with permission to email (explicit or implicit), not unsubscribed, hard-bounced or deleted, at the "
+     f"end of {last:%B %Y}" + (" so far" if partial else "") + "."),
+    ("Added", formats.count(shown[growth.ADDED].sum()), f"Became emailable in {period}."),
+    ("Left", formats.count(left_total), f"Unsubscribed, hard-bounced or deleted in {period}, each once."),
+    ("Net change", f"{int(shown['net'].sum()):+,}", f"Added − left in {period}: from {before:,} to "
+                                                    f"{int(shown['emailable'][-1]):,}."),
+), strict=True):
+    with col, st.container(border=True):
+        st.metric(label, value, help=help_text)
+st.caption(f"{'Everyone in the account' if scope == growth.ACCOUNT else 'List ' + lists[scope]}, {period}; months in "
+           f"{tables.zone_name(tz)}.")
+
+fig = go.Figure()
+x = [f"{m:%b %Y}" for m in shown["month"].to_list()]
+fig.add_bar(x=x, y=shown[growth.ADDED].to_list(), name="Added", marker_color=charts.PALETTE["revenue"],
+            hovertemplate="Added: %{y:,}<extra></extra>")
+for flow, colour in LEFT_COLOURS.items():
+    fig.add_bar(x=x, y=[-v for v in shown[flow].to_list()], name=LABELS[flow], marker_color=colour,
+                customdata=shown[flow].to_list(), hovertemplate=LABELS[flow] + ": %{customdata:,}<extra></extra>")
+fig.add_scatter(x=x, y=shown["emailable"].to_list(), name="Emailable at month's end (right axis)", yaxis="y2",
+                mode="lines+markers", line={"color": "#1f3b73", "width": 3},
+                hovertemplate="Emailable: %{y:,}<extra></extra>")
+fig.update_layout(barmode="relative", title="Joined (up) and left (down) each month, and who may be emailed",
+                  yaxis={"title": "People"}, yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero",
+                                                     "showgrid": False, "tickformat": ","})
+fig.update_xaxes(type="category")
+st.plotly_chart(charts.layout(fig, 380), width="stretch", key="lg_chart")
+
+st.subheader("Month by month")
+table = shown.sort("month", descending=True)
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+    **{flow: tables.count(LABELS[flow]) for flow in growth.FLOWS},
+    "net": st.column_config.NumberColumn("Net change", format="%+d", help="added − unsubscribed − hard-bounced − "
+                                                                         "deleted"),
+    "emailable": tables.count("Emailable at month's end")})
+
+left_col, right_col = st.columns(2)
+with left_col:
+    st.subheader("How they were added")
+    how = growth.details(rows, scope, growth.ADDED, first, last)
+    st.dataframe(how, hide_index=True, width="stretch", column_config={
+        "detail": "As Constant Contact records it", "contacts": tables.count("People")})
+with right_col:
+    st.subheader("Why they unsubscribed")
+    why = growth.details(rows, scope, growth.UNSUBSCRIBED, first, last)
+    st.dataframe(why, hide_index=True, width="stretch", column_config={
+        "detail": "Reason given", "contacts": tables.count("People")})
+
+with st.expander("How are these counted, and what the data cannot say"):
+    st.markdown(
+        "- **Added**: the contact was created that month with permission to email (explicit or implicit, or "
+        "unsubscribed since). *Signed up themselves* is Constant Contact's `create_source` Contact; *added by the "
+        "organisation* is Account (imported or typed in). **Added, not emailable** (pending confirmation, not set, "
+        "on hold) is shown apart and is not in the total.\n"
+        "- **Left**, once, at the first of: **unsubscribed** (Constant Contact's opt-out date, or an opt-out from an "
+        "email the contact record has not caught up with), **hard-bounced** (a bounce of code B, D, S, X or Z after "
+        "the contact's last open or click), **deleted**.\n"
+        "- **Emailable at month's end** = the running total of added − left; the latest month's equals who may be "
+        "emailed now (the same rule as Re-engagement's).\n"
+        "- **What the API cannot say**: when a contact joined or left a list (a list here is its current members, "
+        "dated by when each was created), a permission before the current one, or bounces from before the first "
+        "synced tracking row.")
