@@ -99,12 +99,8 @@ with col2:
     if top.is_empty():
         st.info("No clicks recorded for these campaigns yet.")
     else:
-        top = top.with_columns(donate=pl.col("link_url").map_elements(trends.is_donate_link, return_dtype=pl.Boolean))
         given = data.link_gifts(page.db, page.version, window_hours, tuple(ids), window.lenient()) if page.core.has_gifts else None
-        if given is not None:
-            top = top.join(given, on="link_url", how="left").with_columns(
-                pl.when(pl.col("donate")).then(pl.col("gifts").fill_null(0)),
-                pl.when(pl.col("donate")).then(pl.col("revenue").fill_null(0.0)))
+        top = trends.links_with_gifts(top, given)
         st.dataframe(top.select("link_url", "donate", "clickers", "clicks", "campaigns",
                                 *(["gifts", "revenue"] if given is not None else [])),
                      hide_index=True, width="stretch", column_config={

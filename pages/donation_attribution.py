@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from cc_data.analytics import export
-from cc_data.analytics.attribution.credit import gifts_in_scope, tier_breakdown, totals
+from cc_data.analytics.attribution.credit import gifts_in_scope, series_by_revenue, tier_breakdown, totals
 from cc_data.analytics.attribution.queries import TIERS, WINDOW_CHOICES
 from cc_data.analytics.email.campaigns import apply_filters
 from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
@@ -152,9 +152,7 @@ st.dataframe(rates, hide_index=True, width="stretch", column_config={
 st.subheader("Revenue per appeal series, year by year")
 series_scope = apply_filters(with_series(page.core.campaigns, cfg.fiscal_year_start),
                              replace(filters, start=None, end=None))
-series_rows = loaded.series.filter(pl.col("series").is_in(series_scope["series"].unique().to_list())).with_columns(
-    pl.col("revenue").sum().over("series").alias("_total")).sort(["_total", "series", "year"],
-                                                                 descending=[True, False, True]).drop("_total")
+series_rows = series_by_revenue(loaded.series, series_scope["series"].unique().to_list())
 st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)), hide_index=True, width="stretch",
              column_config={"series": "Appeal series", "year": "Year", "campaigns": tables.count("Campaigns"),
                             "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),

@@ -231,9 +231,7 @@ st.caption(f"Donors whose first gift ever came within {FIRST_GIFT_WINDOW_HOURS} 
            "contact was sent, opened or clicked an email; a gift with only a date counts the gift date and the two "
            "days before), per fiscal year of that first gift, by the strongest touch, as Donation attribution finds "
            "touches before gift codes.")
-firsts = view.first_gifts.with_columns(share=pl.when(pl.col("first_gifts") > 0)
-                                       .then(pl.col("after_email") / pl.col("first_gifts")))
-st.dataframe(firsts.select("fiscal_year", "first_gifts", "on_email", "after_email", "share", "after_click",
+st.dataframe(view.first_gifts.select("fiscal_year", "first_gifts", "on_email", "after_email", "share", "after_click",
                            "after_open", "after_send", "after_email_amount"), hide_index=True, width="stretch",
              column_config={"fiscal_year": st.column_config.TextColumn("Fiscal year"),
                             "first_gifts": money_column("New donors", format="localized"),

@@ -117,6 +117,14 @@ def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gif
     )
 
 
+def series_by_revenue(series: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """series_revenue() rows of the series in `names`: the series that raised most first (over all its years),
+    each series' years newest first."""
+    return (series.filter(pl.col("series").is_in(names))
+            .with_columns(pl.col("revenue").sum().over("series").alias("_total"))
+            .sort(["_total", "series", "year"], descending=[True, False, True]).drop("_total"))
+
+
 def donor_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """donor_id, donor_name ("First Last", else the organisation or email) for every donor."""
     return frame(con, """

@@ -25,6 +25,7 @@ from cc_data.analytics.email.sends import per_send_source
 from cc_data.analytics.rules.appeals import APPEALS_SQL
 from cc_data.analytics.rules.fiscal_years import fiscal_year_expr, fiscal_year_span
 from cc_data.analytics.rules.gifts import revenue_gift
+from cc_data.analytics.rules.rates import ratio
 from cc_data.store.query import frame
 
 EMAIL_GROUPS: dict[str, str] = {
@@ -105,7 +106,8 @@ def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month:
 
 def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     """Per fiscal year: first_gifts (new donors), on_email (matched to a contact), after_email (first gift within
-    the window after an email touch), after_click, after_open, after_send, after_email_amount."""
+    the window after an email touch), share (after_email ÷ first_gifts), after_click, after_open, after_send,
+    after_email_amount."""
     rows = firsts.filter(pl.col("fiscal_year").is_in(years))
     summary = rows.group_by("fiscal_year").agg(
         pl.len().alias("first_gifts"), pl.col("contact_id").is_not_null().sum().alias("on_email"),
@@ -114,7 +116,8 @@ def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
         pl.col("amount").filter(pl.col("touch").is_not_null()).sum().round(2).alias("after_email_amount"))
     return (pl.DataFrame({"fiscal_year": years}, schema={"fiscal_year": pl.Int32})
             .join(summary.with_columns(pl.col("fiscal_year").cast(pl.Int32)), on="fiscal_year", how="left")
-            .fill_null(0).sort("fiscal_year"))
+            .fill_null(0).sort("fiscal_year")
+            .with_columns(share=ratio("after_email", "first_gifts")))
 
 
 def conversion(emails: pl.DataFrame, firsts: pl.DataFrame, year: int, start_month: int,

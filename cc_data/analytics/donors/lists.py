@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from cc_data.analytics.audience.reach import emailable
+from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS, emailable
 from cc_data.analytics.email.sends import per_send_source
 from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.store.query import frame
@@ -76,7 +76,7 @@ def _why_not(row_is_matched: pl.Expr) -> pl.Expr:
     return (pl.when(~row_is_matched).then(pl.lit("not a Constant Contact contact"))
             .when(pl.col("deleted").fill_null(False)).then(pl.lit("deleted in Constant Contact"))
             .when(pl.col("hard_bounced").fill_null(False)).then(pl.lit("email bounced"))
-            .when(~pl.col("permission_to_send").is_in(["explicit", "implicit"]))
+            .when(~pl.col("permission_to_send").is_in(list(EMAILABLE_PERMISSIONS)))
             .then(pl.lit("no permission to email: ") + pl.col("permission_to_send").fill_null("not set"))
             .otherwise(pl.lit("no email address")))
 

@@ -88,6 +88,17 @@ def top_links(links: pl.DataFrame, campaign_ids: list[str], n: int = 10) -> pl.D
             .sort(["clickers", "link_url"], descending=[True, False]).head(n))
 
 
+def links_with_gifts(top: pl.DataFrame, gifts: pl.DataFrame | None) -> pl.DataFrame:
+    """top_links() with donate (is_donate_link) and, with `gifts` (link_gifts()), the gifts and revenue of a donate
+    link's clickers (0 when none; null for a link that is not a donate link)."""
+    out = top.with_columns(donate=pl.col("link_url").map_elements(is_donate_link, return_dtype=pl.Boolean))
+    if gifts is None:
+        return out
+    return out.join(gifts, on="link_url", how="left").with_columns(
+        pl.when(pl.col("donate")).then(pl.col("gifts").fill_null(0)),
+        pl.when(pl.col("donate")).then(pl.col("revenue").fill_null(0.0)))
+
+
 DONATE_WORDS = ("donate", "give", "giving", "gift", "donation")
 
 
