@@ -80,7 +80,7 @@ def replace_mapping(con: duckdb.DuckDBPyConnection, mapping: pl.DataFrame) -> No
 
 def save_code_mapping(db_path: Path, rows: pl.DataFrame, before_publish: BeforePublish | None = None) -> int:
     """Validate and store the whole mapping (it replaces the previous one); returns the number of rows saved.
-    `before_publish`: e.g. cc_data.analytics.derived.refresh_changed, which then refreshes attribution only."""
+    `before_publish`: e.g. cc_data.analytics.stored.refresh.refresh_changed, which then refreshes what the mapping touches."""
     with writer(db_path, before_publish=before_publish) as w:
         campaign_ids = {row[0] for row in w.con.execute("SELECT campaign_id FROM campaigns").fetchall()}
         mapping = clean_mapping(rows, campaign_ids)

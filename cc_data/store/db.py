@@ -49,7 +49,7 @@ def writer_memory_limit(path: Path) -> str:
     low, high = WRITER_MEMORY_MB
     return f"{int(min(max(4 * size_mb, low), high))}MB"
 
-# What a writer runs on its working copy just before publishing (e.g. cc_data.analytics.derived.refresh_changed).
+# What a writer runs on its working copy just before publishing (e.g. cc_data.analytics.stored.refresh.refresh_changed).
 BeforePublish = Callable[[duckdb.DuckDBPyConnection], None]
 
 # How long `writer()` waits for another writer to finish; set for a block with `lock_wait(seconds)`.
@@ -134,7 +134,7 @@ class Writer:
         on a new copy of it."""
         if self.before_publish is not None:
             self.fit_memory()
-            self.before_publish(self.con)   # e.g. the derived tables (cc_data.analytics.derived)
+            self.before_publish(self.con)   # e.g. the stored results (cc_data.analytics.stored)
         self.con.execute("CHECKPOINT")
         self.con.close()
         with open(self.path, "rb") as fh:

@@ -2,7 +2,7 @@
 shows up on the next rerun; filtering happens outside the cache. Each call opens its own short-lived
 read-only connection (never shared across threads).
 
-Per-send rows come from the `per_send` table built when the database was published (cc_data.analytics.derived):
+Per-send rows come from the `per_send` table built when the database was published (cc_data.analytics.stored):
 campaign counts are aggregated in DuckDB (one row per campaign), Compare appeals loads only the picked
 campaigns' rows, and scores and segments load four timestamp columns with compact (Categorical) contact ids.
 

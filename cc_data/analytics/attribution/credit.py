@@ -91,7 +91,7 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
 def series_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48, gifts: pl.DataFrame | None = None,
                    campaigns: pl.DataFrame | None = None, fiscal_start: int = 1,
                    first_sends: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per appeal series (cc_data.analytics.series.appeal_series) and year (the name's, else the fiscal year of
+    """Per appeal series (rules.appeals.appeal_series) and year (the name's, else the fiscal year of
     the first send, as Compare appeals counts them): campaigns, emails sent, gifts, donors, revenue and revenue
     per 1,000 emails. Years are never added together. Pass `gifts` and `campaigns` (gift_attribution() and
     campaign_revenue() for the same window) to reuse them, and `first_sends` (campaign_id, send_time: the campaign

@@ -1,4 +1,4 @@
-"""The attribution queries (SQL text) and their window parameters; cc_data.analytics.attribution runs them.
+"""The attribution queries (SQL text) and their window parameters; attribution.credit and attribution.stored run them.
 
 Revenue rows and adjustments are cc_data.analytics.rules.gifts': DonorPerfect `G` gifts (split-gift children are
 `G` rows) and `A` adjustments. A negative row (an `A` adjustment or a refund entered as a negative gift) reduces

@@ -13,7 +13,7 @@ tracking rows), so two stored results keep it for each standard window (WINDOW_C
 `stored_or_live` reads the stored rows when they are current (cc_data.analytics.stored.registry) and the window is
 a standard one, and computes them otherwise (custom windows, in-memory databases, files built by other code).
 Either way the result is the same frame. The stored rows are for the default evidence (no likely machine open, no
-bounced send: attribution_sql); asking to count those computes the query.
+bounced send: attribution.queries); asking to count those computes the query.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 At 200,000 contacts and 14 million sends, scoring every contact, the 12-month tier history and the default
 re-engagement segment take 5–15 s each; a page must appear in under 3 s. So `refresh(con)` (called by
-cc_data.analytics.derived at every publish) stores the results for the default settings, as of the latest send, open or click:
+cc_data.analytics.stored.refresh at every publish) stores the results for the default settings, as of the latest send, open or click:
 
 - audience: reach.audience() (every contact with lists, tags, bounce and gift facts);
 - contact_scores, tier_history: scoring.score_contacts() and scoring.tier_history(12 months) with

@@ -1,6 +1,6 @@
 """Re-engagement segments: emailable contacts who were sent mail but have not engaged lately.
 
-Only emailable contacts (see audience.emailable) can ever be in a segment; the rule is applied here,
+Only emailable contacts (see audience.reach.emailable) can ever be in a segment; the rule is applied here,
 not left to the page.
 """
 

@@ -1,6 +1,6 @@
 """Donors joined to their email: engagement per fiscal year, retention by engagement, first gifts after an email.
 
-Donors are matched to contacts as attribution matches them (attribution_match: cc_contact_id, then email).
+Donors are matched to contacts as attribution matches them (attribution.match: cc_contact_id, then email).
 
 Email group of a contact in a fiscal year, first match wins (emails *sent* in that year, from the per-send rows):
   clicked_appeal: clicked an appeal email (rules.appeals: a campaign of type Fundraiser, or one a gift code is
@@ -89,10 +89,10 @@ def retention_by(per_donor: pl.DataFrame, column: str, order: tuple[str, ...] = 
 
 def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month: int,
                 touches: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per donor with a positive gift, from donors_years.gift_rows(): donor_id, contact_id, first_gift_id,
+    """One row per donor with a positive gift, from donors.years.gift_rows(): donor_id, contact_id, first_gift_id,
     first_gift_date, fiscal_year (of the first gift), amount, touch (click, open, send: the best email touch within
     the window before the first gift, as attribution finds it before codes; null: none). `touches`: first_gift_id,
-    touch as stored at publish (donors_store); read from attribution's touches when not given."""
+    touch as stored at publish (donors.stored); read from attribution's touches when not given."""
     firsts = (rows.filter(revenue_gift())
               .sort("donor_id", "gift_day", "gift_time", "gift_id").group_by("donor_id", maintain_order=True).first()
               .select("donor_id", "contact_id", pl.col("gift_id").alias("first_gift_id"),

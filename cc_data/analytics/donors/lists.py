@@ -6,7 +6,7 @@ the day the lists are made for.
 
 Ranked by recent engagement: clicked in the last 90 days first, then opened (a human open) in the last 90 days,
 then by the latest open or click, then by lifetime giving. The list splits in two: emailable contacts
-(audience.emailable: explicit or implicit permission, not unsubscribed since the last opt-in, not hard-bounced,
+(audience.reach.emailable: explicit or implicit permission, not unsubscribed since the last opt-in, not hard-bounced,
 not deleted, with an address) and everyone else, to reach by phone or mail (that list carries no email address).
 """
 
@@ -42,7 +42,7 @@ class DonorList:
 
 
 def gift_facts(rows: pl.DataFrame) -> pl.DataFrame:
-    """From donors_years.gift_rows(): donor_id, last_gift_date, last_gift_amount, largest_gift (positive gifts,
+    """From donors.years.gift_rows(): donor_id, last_gift_date, last_gift_amount, largest_gift (positive gifts,
     before refunds), lifetime_giving (net of refunds)."""
     positive = (rows.filter(revenue_gift()).sort("gift_time", "gift_id")
                 .group_by("donor_id").agg(pl.col("gift_day").max().alias("last_gift_date"),
@@ -85,7 +85,7 @@ def build_list(donors: pl.DataFrame, contacts: pl.DataFrame, facts: pl.DataFrame
                audience: pl.DataFrame, as_of: datetime) -> DonorList:
     """The ranked list of `donors` (donor_id, last_year_amount): contacts = attribution's donor_contacts()
     (donor_id, first_name, last_name, contact_id), facts = gift_facts(), engagement = engagement_facts(),
-    audience = audience.audience() (or the stored copy), as_of = the moment "last 90 days" ends."""
+    audience = audience.reach.audience() (or the stored copy), as_of = the moment "last 90 days" ends."""
     recent = as_of - timedelta(days=RECENT_DAYS)
     reach = audience.select(pl.col("contact_id").cast(pl.Utf8), "email", "permission_to_send", "deleted",
                             "hard_bounced")

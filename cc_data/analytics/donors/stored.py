@@ -1,10 +1,10 @@
 """The Donors page's inputs stored at publish, and reading them back (or computing them when not stored).
 
 At 200,000 contacts, 14M per-send rows and 220,000 gifts the page's queries take 15-20 s (bench/results/pages.md),
-so `refresh_stored(con)` (cc_data.analytics.derived, after attribution and the precomputed audience) stores what
+the stored result DONOR_STORE (refreshed after attribution and the precomputed audience) keeps what
 does not depend on the fiscal-year setting:
 
-- donor_gift_rows: donors_years.gift_rows() (attribution's revenue rows, with the day each counts on);
+- donor_gift_rows: donors.years.gift_rows() (attribution's revenue rows, with the day each counts on);
 - donor_first_touch: each donor's first positive gift and its best email touch within 48 h (from the stored
   attribution_touches);
 - donor_email_months: per contact and calendar month of the emails sent: emails, and the email level
@@ -99,7 +99,7 @@ def stored_first_touch(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def stored_email_year(con: duckdb.DuckDBPyConnection, first: object, end: object) -> pl.DataFrame:
-    """contact_id, emails, email_group over the months in [first, end): donors_email.email_year's frame."""
+    """contact_id, emails, email_group over the months in [first, end): donors.email.email_year's frame."""
     rows = frame(con, "SELECT contact_id, sum(emails) AS emails, max(level) AS level FROM donor_email_months "
                       "WHERE month >= $first AND month < $end GROUP BY 1 ORDER BY 1",
                  {"first": first, "end": end}, own_cursor=True)

@@ -108,7 +108,7 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
 def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, as_of: datetime,
                   audience: pl.DataFrame | None = None) -> tuple[DonorList, DonorList]:
     """(LYBUNT, SYBUNT) for the current fiscal year, each split into emailable and phone-or-mail rows. `audience`:
-    audience.audience() (read from the store when not given)."""
+    audience.reach.audience() (read from the store when not given)."""
     lybunt, sybunt = lapsing(donor_file.years, donor_file.current_year)
     if donor_file.stored and audience is None:
         facts = stored.stored_contact_facts(con)

@@ -1,6 +1,6 @@
 """Each donor's net giving per fiscal year, and the Fundraising Effectiveness Project's gain/loss over it.
 
-Revenue rows are attribution's (attribution_sql.REVENUE_GIFTS): `G` gifts (split-gift parts included) and `A`
+Revenue rows are attribution's (attribution.queries.REVENUE_GIFTS, rules.gifts): `G` gifts (split-gift parts included) and `A`
 adjustments; pledges, split main records and soft credits never count. An adjustment or negative gift that names
 the gift it adjusts (`glink`) counts in that gift's fiscal year, so a refund nets its gift out where it was given;
 otherwise it counts on its own date. A donor gave in a fiscal year when the year's net is above zero. Donor

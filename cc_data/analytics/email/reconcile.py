@@ -1,6 +1,6 @@
 """Counts recomputed from tracking rows against Constant Contact's own summary counts, per campaign.
 
-Both sides count the way Constant Contact's campaign summary does (cc_data.analytics.campaigns.COUNTS_SQL):
+Both sides count the way Constant Contact's campaign summary does (email.campaigns.COUNTS_SQL):
 sends add up over a campaign's activities, the other counts are unique contacts per campaign, and bounces are
 of every code (auto-replies included). A difference is then something real, listed first, largest first, with
 its likely reason where one is known.

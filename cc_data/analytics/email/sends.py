@@ -1,7 +1,7 @@
 """One row per email sent: who got which campaign activity, and what they did with it.
 
 Everything else in the dashboard (campaign rates, equal-age curves, scores, segments) is derived
-from these rows. Rows are unique per (campaign activity, contact); campaign counts (cc_data.analytics.campaigns)
+from these rows. Rows are unique per (campaign activity, contact); campaign counts (email.campaigns)
 then count each contact once per campaign, as Constant Contact's summary does.
 
 Bounces: `bounced` is any bounce code, vacation/auto-replies (V) included, as Constant Contact counts them in
