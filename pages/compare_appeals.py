@@ -10,7 +10,7 @@ from cc_data.analytics.email import appeal_years, compare
 from cc_data.analytics.email.campaigns import apply_filters
 from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
 from cc_data.analytics.rules.rates import RATES
-from pages.components import board_report, charts, data, formats, tables, window
+from pages.components import board_report, charts, data, email_links, formats, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Compare appeals", "appeal comparisons")
@@ -146,5 +146,6 @@ else:
         at.join(campaigns.select("campaign_id", "year", "wave"), on="campaign_id"), ("send_time",),
         core.source.time_zone))
     st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
+    email_links.page_links({cid: labels.get(cid, cid) for cid in picked})
     st.caption("A campaign younger than an age shows its figures so far at that age (they can still rise)."
                + (f" {money_scope}" if gifts is not None else ""))

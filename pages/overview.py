@@ -5,7 +5,7 @@ import streamlit as st
 from cc_data.analytics.email import overview
 from cc_data.analytics.email.campaigns import apply_filters, campaign_rates
 from cc_data.analytics.rules.rates import CAMPAIGN_RATES, COUNT_HELP, RATES
-from pages.components import board_report, charts, data, formats, tables, window
+from pages.components import board_report, charts, data, email_links, formats, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Overview", "the overview")
@@ -57,13 +57,14 @@ for start in range(0, len(rows), per_row):
 st.subheader("Latest campaigns")
 latest = overview.latest_campaigns(campaign_rates(chosen, human_opens_only=human), 15)
 tz = core.source.time_zone
-shown = tables.local_times(tables.as_percent(latest.select("name", "type", "send_time", "sends", "delivered",
-                                                          *CAMPAIGN_RATES), CAMPAIGN_RATES), ("send_time",), tz)
+shown = tables.local_times(tables.as_percent(email_links.with_link(latest).select(
+    "name", "type", "send_time", "sends", "delivered", *CAMPAIGN_RATES, email_links.COLUMN), CAMPAIGN_RATES),
+    ("send_time",), tz)
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
     "sends": tables.count("Emails sent", COUNT_HELP.get("sends")), "delivered": tables.count("Delivered"),
     **{k: tables.rate(RATES[k].label, RATES[k].formula, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
-       for k in CAMPAIGN_RATES},
+       for k in CAMPAIGN_RATES}, email_links.COLUMN: email_links.link_column(),
 })
 st.caption(f"Times in the account's time zone ({tables.zone_name(tz)}).")
 if not core.has_gifts:
