@@ -77,8 +77,10 @@ def test_commands_explain_a_broken_database_in_one_line_and_leave_it(env, capsys
     before = digest(env)
     assert main(command) == 2
     err = capsys.readouterr().err
-    if command == ["demo"] and kind == "truncated":   # its catalog still reads: an account's data, not the demo's
-        assert len(err.strip().splitlines()) == 1 and "CONSTANT_CONTACT_CLIENT_ID" in err, err
+    if command == ["demo"] and kind == "truncated" and "CONSTANT_CONTACT_CLIENT_ID" in err:
+        # the half left still holds meta's values (where a checkpoint put them depends on the tables written): an
+        # account's data, not the demo's; otherwise the demo, too, says the file cannot be read
+        assert len(err.strip().splitlines()) == 1, err
     else:
         assert_one_line_about(err, env)
     assert digest(env) == before
