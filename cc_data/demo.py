@@ -20,8 +20,7 @@ import duckdb
 
 from cc_data.config import Settings
 from cc_data.errors import DemoRefused
-from cc_data.store.db import Writer, locked, read, work_path
-from cc_data.store.dbfile import wal_path
+from cc_data.store.db import Writer, locked, read, wal_path, work_path
 from cc_data.store.upserts import mark_changed
 from cc_data.sync.progress import describe_step, stream_fraction
 

@@ -11,7 +11,7 @@ import duckdb
 
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
-from cc_data.store.dbfile import verify
+from cc_data.store.db import verify
 
 COMMAND_MODULES = (
     "cc_data.cli.sandbox",     # sandbox serve

@@ -13,8 +13,7 @@ from cc_data.api import auth
 from cc_data.cli.output import ProgressPrinter, record_command, text_table
 from cc_data.config import Settings
 from cc_data.errors import UserError
-from cc_data.store.db import lock_wait
-from cc_data.store.dbfile import verify
+from cc_data.store.db import lock_wait, verify
 from cc_data.sync.runner import STREAMS
 
 

@@ -14,8 +14,7 @@ from cc_data import demo
 from cc_data.analytics.email.campaigns import Filters
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
-from cc_data.store.db import data_version
-from cc_data.store.dbfile import verify
+from cc_data.store.db import data_version, verify
 
 _IN_APP: ContextVar[bool] = ContextVar("cc_data_inside_app", default=False)
 _REROUTED = "_cc_rerouted_to_app"   # session key: this session's last run was sent on to app.py

@@ -131,7 +131,7 @@ def test_a_writer_waits_for_the_lock_only_when_asked(tmp_path):
 
 def test_connections_never_print_a_progress_bar(tmp_path):
     """DuckDB prints a progress bar on stdout during long queries; `cc-data sync --json` output must stay JSON."""
-    from cc_data.store.dbfile import connect
+    from cc_data.store.db import connect
 
     for con in (connect(tmp_path / "p.duckdb", read_only=False), connect(":memory:", read_only=False)):
         assert con.sql("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]

@@ -13,7 +13,7 @@ from cc_data.analytics.rules.appeals import is_appeal_sql
 from cc_data.analytics.rules.machine_opens import DEFAULT_RULE, MachineOpenRule
 from cc_data.analytics.rules.rates import with_rates
 from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
-from cc_data.store.dbfile import connect
+from cc_data.store.db import connect
 from cc_data.store.query import frame
 
 
