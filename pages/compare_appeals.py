@@ -98,15 +98,16 @@ if mode.startswith("An appeal"):
     latest = at_age.row(0, named=True)
     young = "" if latest["complete"] else f" ({latest['year']} is younger than {age}: its figures so far)"
     st.subheader(f"{series}: {latest['year']} against {latest['year'] - 1}, {age} after the first send{young}")
-    cards = st.columns(4)
+    cards = [*st.columns(2), *st.columns(2)]   # two rows: four labels with their denominators do not fit one at 1024 px
     shown_metrics = ([("revenue", "Revenue"), ("gifts", "Gifts")] if gifts is not None else []) + [
-        (key, RATES[key].label) for key in PER_PERSON]
+        (key, RATES[key].title) for key in PER_PERSON]
     for col, (metric, title) in zip(cards, shown_metrics, strict=False):
         change = latest.get(f"change_{metric}")
         delta = (None if change is None else formats.change(metric, change) if metric in PER_PERSON
                  else f"{formats.relative_change(change)} vs {latest['year'] - 1}")
         col.metric(title, formats.metric(metric, latest[metric]), delta,
-                   help=appeal_years.__doc__.split("\n\n")[1] if metric == "revenue" else None)
+                   help=appeal_years.__doc__.split("\n\n")[1] if metric == "revenue"
+                   else RATES[metric].help if metric in RATES else None)
     table = tables.appeal_years_table(at_age)
     st.dataframe(table.frame, hide_index=True, width="stretch", column_config=table.config)
     st.caption(f"One row per year of the series, all its waves and resends together, counted {age} after the "

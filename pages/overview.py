@@ -41,8 +41,8 @@ for start in range(0, len(rows), per_row):
     for col, row in zip(cols, rows[start:start + per_row], strict=False):
         metric = row["metric"]
         rate = RATES.get(metric)
-        label = rate.label if rate else LABELS.get(metric, metric)
-        help_text = rate.formula if rate else REVENUE_HELP.get(metric) or COUNT_HELP.get(metric, "")
+        label = rate.title if rate else LABELS.get(metric, metric)
+        help_text = rate.help if rate else REVENUE_HELP.get(metric) or COUNT_HELP.get(metric, "")
         with col, st.container(border=True):
             lower_is_better = metric in ("unsubscribe_rate", "bounce_rate")
             change = formats.change(metric, row["change"])
@@ -63,7 +63,7 @@ shown = tables.local_times(tables.as_percent(email_links.with_link(latest).selec
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
     "sends": tables.count("Emails sent", COUNT_HELP.get("sends")), "delivered": tables.count("Delivered"),
-    **{k: tables.rate(RATES[k].label, RATES[k].formula, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
+    **{k: tables.rate(RATES[k].title, RATES[k].help, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
        for k in CAMPAIGN_RATES}, email_links.COLUMN: email_links.link_column(),
 })
 st.caption(f"Times in the account's time zone ({tables.zone_name(tz)}).")

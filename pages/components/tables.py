@@ -74,7 +74,7 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
     return Table(shown, {
         "year": labels["year"], "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
         **{c: count(labels[c]) for c in ("emails_sent", "people_reached", "openers", "clickers", "donors")},
-        **{key: st.column_config.TextColumn(RATES[key].label, help=f"{RATES[key].formula}.{change} (points)")
+        **{key: st.column_config.TextColumn(RATES[key].title, help=f"{RATES[key].help}{change} (points)")
            for key in PER_PERSON},
         "gifts": st.column_config.TextColumn("Gifts", help="Revenue gifts, once per transaction." + change),
         "revenue": st.column_config.TextColumn("Revenue", help="Net of refunds and adjustments." + change),
@@ -94,13 +94,13 @@ def campaign_ages_table(at: pl.DataFrame) -> Table:
 
     def title(column: str) -> str:
         metric, _, age = column.rpartition("_")
-        words = {**{key: RATES[key].label for key in PER_PERSON}, "gifts": "Gifts", "revenue": "Revenue"}
+        words = {**{key: RATES[key].title for key in PER_PERSON}, "gifts": "Gifts", "revenue": "Revenue"}
         return f"{words[metric]} at {ages.get(age, age)}"
 
     return Table(shown, {
         "name": "Campaign", "year": "Year", "wave": st.column_config.NumberColumn("Wave", format="%d"),
         "send_time": moment("First send"), "delivered": count("Delivered"),
-        **{c: rate(title(c), RATES[c.rpartition("_")[0]].formula, decimals=2 if c.startswith("click") else 1)
+        **{c: rate(title(c), RATES[c.rpartition("_")[0]].help, decimals=2 if c.startswith("click") else 1)
            for c in rate_cols},
         **{c: count(title(c)) for c in gift_cols}, **{c: money(title(c)) for c in money_cols},
     })

@@ -37,8 +37,8 @@ def test_page_renders_without_error(app_env: Path, page: str) -> None:
 def test_overview_shows_kpis_and_demo_banner(app_env: Path) -> None:
     at = run_page("pages/overview.py")
     labels = [m.label for m in at.metric]
-    assert labels[:6] == ["Delivered", "Open rate per email delivered", "Click rate per email delivered",
-                          "Click-to-open", "Unsubscribe rate", "Bounce rate"]   # each rate says its denominator
+    assert labels[:6] == ["Delivered", "Open rate (emails)", "Click rate (emails)", "Click-to-open",
+                          "Unsubscribe rate", "Bounce rate"]   # each rate says its denominator (emails, not people)
     assert any("Demo data" in w.value for w in at.sidebar.warning)
 
 

@@ -23,26 +23,38 @@ COUNT_COLUMNS = ("sends", "bounces", "auto_replies", "delivered", "opens", "huma
 @dataclass(frozen=True)
 class Rate:
     key: str
-    label: str
+    label: str         # in full, saying the denominator where two rates share a name
     numerator: str
     denominator: str
     formula: str
+    short: str = ""    # for a card or a column header (18 characters fit a card at 1024 px); the label if empty
+
+    @property
+    def title(self) -> str:
+        return self.short or self.label
+
+    @property
+    def help(self) -> str:
+        """The label in full and the formula, for a card's or a column's help."""
+        return f"{self.label} = {self.formula}."
 
 
 RATES: dict[str, Rate] = {
     r.key: r
     for r in (
         Rate("open_rate", "Open rate per email delivered", "opens", "delivered",
-             "unique openers ÷ emails delivered (delivered = sends − bounces; a resend is a second email)"),
+             "unique openers ÷ emails delivered (delivered = sends − bounces; a resend is a second email)",
+             "Open rate (emails)"),
         Rate("click_rate", "Click rate per email delivered", "clicks", "delivered",
-             "unique clickers ÷ emails delivered"),
+             "unique clickers ÷ emails delivered", "Click rate (emails)"),
         Rate("click_to_open", "Click-to-open", "clicks", "opens", "unique clickers ÷ unique openers"),
         Rate("unsubscribe_rate", "Unsubscribe rate", "optouts", "delivered", "opt-outs ÷ delivered"),
         Rate("bounce_rate", "Bounce rate", "bounces", "sends", "bounces ÷ sends (every bounce code, auto-replies included)"),
         Rate("open_rate_per_person", "Open rate per person reached", "openers", "people_reached",
-             "unique openers ÷ unique people delivered (a resend to the same person adds no one)"),
+             "unique openers ÷ unique people delivered (a resend to the same person adds no one)",
+             "Open rate (people)"),
         Rate("click_rate_per_person", "Click rate per person reached", "clickers", "people_reached",
-             "unique clickers ÷ unique people delivered"),
+             "unique clickers ÷ unique people delivered", "Click rate (people)"),
     )
 }
 CAMPAIGN_RATES = ("open_rate", "click_rate", "click_to_open", "unsubscribe_rate", "bounce_rate")
