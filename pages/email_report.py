@@ -11,7 +11,7 @@ from cc_data.analytics import export
 from cc_data.analytics.audience.reach import emailable
 from cc_data.analytics.email import deliverability, report
 from cc_data.analytics.rules.mailbox_providers import PROVIDER_HELP
-from pages.components import charts, data, formats, report_data, tables, window
+from pages.components import charts, data, email_links, formats, report_data, tables, window
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
@@ -32,8 +32,9 @@ if asked in names and st.session_state.get("er_from_url") != asked:   # a link f
     st.session_state["er_email"] = asked
     st.session_state["er_from_url"] = asked
 if st.session_state.get("er_email") not in names:
-    big = campaigns.filter(pl.col("delivered") >= report.PEER_MIN_DELIVERED)
-    st.session_state["er_email"] = (big if big.height else campaigns)["campaign_id"][0]
+    # the newest broadcast (delivered to at least half as many as the largest email), not a board update
+    big = campaigns.filter(pl.col("delivered") >= campaigns["delivered"].max() / 2)
+    st.session_state["er_email"] = big["campaign_id"][0]
 chosen = st.selectbox("Email", list(names), format_func=names.get, key="er_email",
                       help="Newest first. Every campaign row on Overview, Campaign trends, Compare appeals and "
                            "Donation attribution opens its email here.")
@@ -66,7 +67,8 @@ else:
 
 # -- headline cards -----------------------------------------------------------------------------------------------
 fig_me = view.figures
-cards = [("Delivered", formats.count(me["delivered"]), None, "sends − bounces"),
+cards = [("Delivered", formats.count(me["delivered"]), f"of {formats.count(me['sends'])} emails sent",
+          "sends − bounces"),
          ("Human open rate", formats.percent(fig_me.get("human_open_rate")), medians["human_open_rate"],
           "people who opened, leaving out likely machine opens ÷ emails delivered"),
          ("Click rate", formats.percent(fig_me.get("click_rate")), medians["click_rate"],
@@ -75,7 +77,7 @@ cards = [("Delivered", formats.count(me["delivered"]), None, "sends − bounces"
           "opt-outs ÷ emails delivered")]
 if core.has_gifts:
     cards.append((f"Revenue · {window.label(window_hours)}", formats.money(fig_me.get("revenue"), cents=False),
-                  None, f"net revenue of the gifts credited to this email ({window.describe(window_hours)}, set on "
+                  f"{formats.count(fig_me.get('gifts'))} gifts", f"net revenue of the gifts credited to this email ({window.describe(window_hours)}, set on "
                         "Donation attribution)"))
     cards.append(("Revenue per 1,000 emails", formats.money(fig_me.get("revenue_per_1000")),
                   medians["revenue_per_1000"], "revenue ÷ emails sent × 1,000"))
@@ -83,13 +85,15 @@ cols = st.columns(3)
 for k, (label, value, median, formula) in enumerate(cards):
     with cols[k % 3], st.container(border=True):
         if median is None:
-            shown_median = ""
+            shown_median = "–"
+        elif isinstance(median, str):
+            shown_median = median
         elif label.startswith("Revenue per"):
             shown_median = f"{peer_label}: {formats.money(median)}"
         else:
             shown_median = f"{peer_label}: {formats.percent(median, 2 if 'Unsubscribe' in label else 1)}"
         st.metric(label, value, help=formula)
-        st.caption(shown_median or " ")
+        st.caption(shown_median)
 
 # -- the funnel ---------------------------------------------------------------------------------------------------
 st.subheader("What happened to it", help="People, counted once per email (a contact sent the primary email and "
@@ -102,7 +106,7 @@ shown = funnel.with_columns(
         return_dtype=pl.Utf8).alias("share"),
     pl.col("median").map_elements(lambda v: formats.percent(v, 2), return_dtype=pl.Utf8).fill_null("–"),
 ).select("step", "people", "share", "median")
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
+st.dataframe(shown, hide_index=True, width="stretch", height=35 * (shown.height + 1) + 3, column_config={
     "step": st.column_config.TextColumn("Step", width="large"), "people": "Number",
     "share": st.column_config.TextColumn("Share", width="medium"),
     "median": st.column_config.TextColumn(peer_label, help="The same share for the median email of this type at "
@@ -186,8 +190,8 @@ with right:
         "human_open_rate": tables.rate("Human opens", "people who opened, leaving out likely machine opens ÷ "
                                                       "emails delivered"),
         "click_rate": tables.rate("Clicks", "unique clickers ÷ emails delivered", 2)})
-    st.caption("Month by month, and what Gmail's, Yahoo's and Microsoft's bulk-sender rules ask: **Mailbox "
-               "providers** page.")
+    st.page_link(email_links.PROVIDERS_PAGE, label="Month by month, and what the bulk-sender rules ask",
+                 icon=":material/inbox:")
 
 if not core.has_gifts:
     st.caption("Gifts and revenue appear here once donations are imported (Data & sync → donations upload).")

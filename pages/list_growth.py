@@ -59,21 +59,25 @@ for col, (label, value, help_text) in zip(cols, (
 st.caption(f"{'Everyone in the account' if scope == growth.ACCOUNT else 'List ' + lists[scope]}, {period}; months in "
            f"{tables.zone_name(tz)}.")
 
+x = [f"{m:%b %Y}" + (" (so far)" if partial and m == last else "") for m in shown["month"].to_list()]
 fig = go.Figure()
-x = [f"{m:%b %Y}" for m in shown["month"].to_list()]
 fig.add_bar(x=x, y=shown[growth.ADDED].to_list(), name="Added", marker_color=charts.PALETTE["revenue"],
             hovertemplate="Added: %{y:,}<extra></extra>")
 for flow, colour in LEFT_COLOURS.items():
     fig.add_bar(x=x, y=[-v for v in shown[flow].to_list()], name=LABELS[flow], marker_color=colour,
                 customdata=shown[flow].to_list(), hovertemplate=LABELS[flow] + ": %{customdata:,}<extra></extra>")
-fig.add_scatter(x=x, y=shown["emailable"].to_list(), name="Emailable at month's end (right axis)", yaxis="y2",
-                mode="lines+markers", line={"color": "#1f3b73", "width": 3},
-                hovertemplate="Emailable: %{y:,}<extra></extra>")
-fig.update_layout(barmode="relative", title="Joined (up) and left (down) each month, and who may be emailed",
-                  yaxis={"title": "People"}, yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero",
-                                                     "showgrid": False, "tickformat": ","})
+fig.add_scatter(x=x, y=shown["net"].to_list(), name="Net change", mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": "#1f3b73"},
+                hovertemplate="Net change: %{y:+,}<extra></extra>")
+fig.update_layout(barmode="relative", title="Joined (up) and left (down) each month", yaxis={"title": "People"})
 fig.update_xaxes(type="category")
-st.plotly_chart(charts.layout(fig, 380), width="stretch", key="lg_chart")
+st.plotly_chart(charts.layout(fig, 340), width="stretch", key="lg_chart")
+total = go.Figure(go.Scatter(x=x, y=shown["emailable"].to_list(), mode="lines+markers", name="Emailable",
+                             line={"color": "#1f3b73", "width": 3}, hovertemplate="%{x}: %{y:,}<extra></extra>"))
+total.update_layout(title="Who may be emailed at each month's end", showlegend=False)
+total.update_xaxes(type="category")
+total.update_yaxes(rangemode="tozero", tickformat=",d")
+st.plotly_chart(charts.layout(total, 260), width="stretch", key="lg_total")
 
 st.subheader("Month by month")
 table = shown.sort("month", descending=True)

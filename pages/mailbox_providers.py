@@ -44,7 +44,7 @@ for row in warnings.iter_rows(named=True):
 def provider_chart(metric: str, title: str, decimals: str, key: str) -> None:
     fig = go.Figure()
     for provider in PROVIDERS:
-        part = recent.filter(pl.col("provider") == provider)
+        part = recent.filter((pl.col("provider") == provider) & (pl.col("delivered") >= deliverability.MIN_DELIVERED))
         if part.is_empty():
             continue
         fig.add_scatter(x=[f"{m:%b %Y}" for m in part["month"].to_list()], y=part[metric].to_list(),
@@ -61,6 +61,8 @@ def provider_chart(metric: str, title: str, decimals: str, key: str) -> None:
 provider_chart("human_open_rate", "Human open rate by provider (people who opened, leaving out likely machine opens, "
                "÷ emails delivered)", ".1%", "mp_open")
 provider_chart("block_rate", "Blocked by the provider (bounce code Z ÷ emails sent)", ".2%", "mp_block")
+st.caption(f"A provider's month with fewer than {deliverability.MIN_DELIVERED} emails delivered is left out of the "
+           "lines (a handful of addresses swings from 0% to 100%); the table below has every month.")
 
 st.subheader("Month by month")
 provider = st.segmented_control("Provider", list(PROVIDERS), default=PROVIDERS[2], key="mp_provider",
@@ -68,7 +70,7 @@ provider = st.segmented_control("Provider", list(PROVIDERS), default=PROVIDERS[2
 rows = recent.filter(pl.col("provider") == (provider or PROVIDERS[0])).sort("month", descending=True)
 rates = ["bounce_rate", "block_rate", "human_open_rate", "click_rate", "unsubscribe_rate"]
 st.dataframe(tables.as_percent(rows.select("month", "sends", "delivered", "bounces", "blocked", *rates), rates),
-             hide_index=True, width="stretch", column_config={
+             hide_index=True, width="stretch", height=35 * (rows.height + 1) + 3, column_config={
     "month": st.column_config.DateColumn("Month", format="MMM YYYY"), "sends": tables.count("Sent"),
     "delivered": tables.count("Delivered"), "bounces": tables.count("Bounced", "people, any bounce code"),
     "blocked": tables.count("Blocked", "bounce code Z: refused by the provider"),
@@ -91,28 +93,28 @@ spam_text = (f"Account-wide over these months: {formats.count(known['complaints'
              f"{formats.count(known['delivered'].sum())} emails delivered, {formats.percent(spam_rate, 3)}, for the "
              f"{known.height:,} emails whose count was synced." if spam_rate is not None
              else "No complaint count synced for these months (unknown, not zero).")
-rules = pl.DataFrame({
-    "Rule": ["Spam complaints under 0.3% (aim under 0.1%)",
-             "5,000 or more messages a day to one provider makes you a bulk sender",
-             "Authenticate with SPF, DKIM and DMARC, aligned with the From address",
-             "One-click unsubscribe, honoured within two days",
-             "Bounces and blocks",
-             "Inbox or junk folder"],
-    "Whose": ["Gmail and Yahoo (Feb 2024)", "Gmail and Yahoo (2024), Microsoft (May 2025)",
-              "Gmail and Yahoo (2024), Microsoft (May 2025)", "Gmail and Yahoo (2024)", "every provider",
-              "every provider"],
-    "What this dashboard can show": [
-        f"Per email and for the whole account, not per provider: Constant Contact's API counts complaints per "
-        f"email only. {spam_text} Gmail's own figure is in Google Postmaster Tools.",
-        f"Largest day of emails to each, by each email's first-send day: {peaks or 'none'}.",
-        "Not in Constant Contact's data: check the sending domain's authentication in Constant Contact's settings.",
-        "Constant Contact adds the header and processes opt-outs; this dashboard never lists an unsubscribed "
-        "contact. Opt-outs per provider are in the table above.",
-        "Per provider, above: bounces by any code and blocks (code Z).",
-        "Not in any API: a provider's human opens halving while the others hold is the sign shown above."]})
-st.dataframe(rules, hide_index=True, width="stretch", column_config={
-    "Rule": st.column_config.TextColumn(width="medium"), "Whose": st.column_config.TextColumn(width="small"),
-    "What this dashboard can show": st.column_config.TextColumn(width="large")})
+RULES = [
+    ("Spam complaints under 0.3% (aim under 0.1%)", "Gmail and Yahoo (Feb 2024)",
+     "Per email and for the whole account, not per provider: Constant Contact's API counts complaints per email "
+     f"only. {spam_text} Gmail's own figure is in Google Postmaster Tools."),
+    ("5,000 or more messages a day to one provider makes you a bulk sender",
+     "Gmail and Yahoo (2024), Microsoft (May 2025)",
+     f"Largest day of emails to each, by each email's first-send day: {peaks or 'none'}."),
+    ("Authenticate with SPF, DKIM and DMARC, aligned with the From address",
+     "Gmail and Yahoo (2024), Microsoft (May 2025)",
+     "**Cannot show**: not in Constant Contact's data. Check the sending domain's authentication in Constant "
+     "Contact's settings."),
+    ("One-click unsubscribe, honoured within two days", "Gmail and Yahoo (2024)",
+     "Constant Contact adds the header and processes opt-outs; this dashboard never lists an unsubscribed contact. "
+     "Opt-outs per provider are in the table above."),
+    ("Bounces and blocks", "every provider", "Per provider, above: bounces of any code and blocks (code Z)."),
+    ("Inbox or junk folder", "every provider",
+     "**Cannot show**: no API says where mail landed. A provider's human opens halving while the others hold is the "
+     "sign shown above."),
+]
+st.markdown("| Rule | Whose | What this dashboard can show |\n|---|---|---|\n"
+            + "\n".join(f"| {rule} | {whose} | {what} |" for rule, whose, what in RULES))
 st.caption("Providers are told from the address: "
-           + "; ".join(f"**{k}**: {v}" for k, v in PROVIDER_HELP.items()) + ". Likely machine opens (Apple Mail "
+           + "; ".join(f"**{k}**: {v}".replace("*,", "\\*,") for k, v in PROVIDER_HELP.items())
+           + ". Likely machine opens (Apple Mail "
            "Privacy Protection, scanners) are left out of opens, so Apple's rate is not inflated.")

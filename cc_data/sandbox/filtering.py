@@ -21,7 +21,7 @@ FILTERING_DOMAINS = ("outlook.com", "hotmail.com", "live.com", "msn.com")
 FILTER_STARTS_AFTER_DAYS = 630   # the history is 730 days: about a hundred days before the account's "now"
 FILTER_DAYS = 24
 BLOCKED_SHARE = 0.10             # refused outright: a Z bounce
-JUNKED_SHARE = 0.75              # delivered to the junk folder: no human open, no click
+JUNKED_SHARE = 0.85              # delivered to the junk folder: no human open, no click
 
 
 def window(account: Account) -> tuple[int, int]:

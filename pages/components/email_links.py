@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 PAGE = Path(__file__).resolve().parents[2] / "pages/email_report.py"
+PROVIDERS_PAGE = PAGE.with_name("mailbox_providers.py")
 PATH = "email_report"   # the page's URL path (st.Page names it after the file)
 COLUMN = "email_report"
 

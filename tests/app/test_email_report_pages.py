@@ -30,7 +30,8 @@ def test_email_report_shows_the_funnel_and_the_median_email(app_env: Path) -> No
     labels = [m.label for m in at.metric]
     assert {"Delivered", "Human open rate", "Click rate", "Unsubscribe rate"} <= set(labels)
     steps = at.dataframe[0].value["step"].to_list()
-    assert steps[:3] == ["Sent", "Delivered", "Bounced"] and "Clicked" in steps and "Reported as spam" in steps
+    assert steps[1:3] == ["Delivered", "Bounced"] and steps[0].startswith("Sent") and "Clicked" in steps
+    assert "Reported as spam" in steps
 
 
 def test_a_link_from_another_page_opens_that_email(app_env: Path) -> None:

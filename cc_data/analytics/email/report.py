@@ -277,7 +277,7 @@ def funnel(mine: dict, bounces: pl.DataFrame, optouts: pl.DataFrame, spam: int |
 
     machine_only = (mine.get("opens") or 0) - (mine.get("human_opens") or 0)
     rows = [
-        ("Sent", sends, None, "emails (a primary email and its resend to one person are two)", None, False),
+        ("Sent (emails: a primary email and its resend are two)", sends, None, "", None, False),
         ("Delivered", delivered, share(delivered, sends), "of emails sent",
          None if medians.get("bounce_rate") is None else 1 - medians["bounce_rate"], False),
         ("Bounced", mine.get("bounces"), mine.get("bounce_rate"), "of emails sent", medians.get("bounce_rate"), False),

@@ -18,7 +18,7 @@ GMAIL, YAHOO, MICROSOFT, APPLE, OWN, OTHER = "Gmail", "Yahoo/AOL", "Microsoft", 
 PROVIDERS = (GMAIL, YAHOO, MICROSOFT, APPLE, OWN, OTHER)
 PROVIDER_HELP = {
     GMAIL: "gmail.com, googlemail.com (Google Workspace domains cannot be told from the address: they are in Other)",
-    YAHOO: "yahoo.* , ymail.com, rocketmail.com, aol.com, aim.com",
+    YAHOO: "yahoo.*, ymail.com, rocketmail.com, aol.*, aim.com",
     MICROSOFT: "outlook.*, hotmail.*, live.*, msn.com, passport.com, windowslive.com",
     APPLE: "icloud.com, me.com, mac.com",
     OWN: "the organisation's own domain (its website's and account email's)",
