@@ -7,8 +7,9 @@ import streamlit as st
 from cc_data.analytics.email import trends
 from cc_data.analytics.email.benchmarks import benchmarks_for
 from cc_data.analytics.email.campaigns import apply_filters, campaign_rates
+from cc_data.analytics.rules.machine_opens import DEFAULT_RULE
 from cc_data.analytics.rules.rates import RATES
-from pages.components import charts, data, tables, window
+from pages.components import charts, data, email_links, tables, window
 from pages.components.page_start import open_data_page
 
 SMALL_SEND = 50   # people delivered; below it a campaign is left out of trend lines and axes by default
@@ -36,8 +37,7 @@ with left.expander("How are these computed?"):
     for key in ("open_rate", "click_rate"):
         st.markdown(f"- **{RATES[key].label}** = {RATES[key].formula}")
     st.markdown("- **Trend** = the same rate pooled over the campaign and the ones before it in the window.\n"
-                "- **Machine opens** (sidebar toggle): opens within 10 minutes of the send by a contact who was "
-                "sent 5+ emails, opened 90%+ of them and never clicked.")
+                f"- **Machine opens** (sidebar toggle): {DEFAULT_RULE.describe()}.")
 trend = trends.rolling_trend(chosen, trend_size, human_opens_only=human)
 
 missing_bench: list[str] = []
@@ -73,6 +73,8 @@ if show_bench and missing_bench:
                  "Mail Privacy Protection (2021), which inflated opens, so it is not comparable with today's.")
 if notes:
     st.caption(" ".join(notes))
+st.page_link(email_links.PAGE, label="Open one of these emails: its funnel, links, reasons and providers",
+             icon=":material/mail:")
 
 devices, links = data.devices_and_links(page.db, page.version)
 ids = chosen["campaign_id"].to_list()

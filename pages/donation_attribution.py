@@ -18,7 +18,7 @@ from cc_data.analytics.stored.refresh import refresh_changed
 from cc_data.donations.code_mapping import MAPPING_SCHEMA, save_code_mapping
 from cc_data.errors import UserError
 from cc_data.store.schema import CODE_FIELDS
-from pages.components import context, data, formats, signin, tables, window
+from pages.components import context, data, email_links, formats, signin, tables, window
 from pages.components.downloads import CSV_MIME, personal_data_download
 from pages.components.page_start import open_page
 
@@ -127,14 +127,15 @@ st.caption(f"Bar height is the revenue credited to each tier ({scope}); the labe
            f"{formats.count(unattributed.gifts)} gifts dated {period} (not drawn: it would dwarf the tiers).")
 
 st.subheader("Revenue per campaign")
-per_campaign = campaigns.filter(pl.col("revenue") != 0).select(
+per_campaign = email_links.with_link(campaigns.filter(pl.col("revenue") != 0)).select(
     "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
-    "open_revenue", "send_revenue")
+    "open_revenue", "send_revenue", email_links.COLUMN)
 st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
     "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
     "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
     **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in TIERS[:4]},
+    email_links.COLUMN: email_links.link_column(),
 })
 st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")
 
