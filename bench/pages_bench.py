@@ -88,7 +88,7 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
 
 
 PAGES = ("overview", "campaign_trends", "compare_appeals", "engagement", "reengagement", "donation_attribution",
-         "donors", "data_sync")
+         "donors", "data_sync", "email_report", "mailbox_providers", "list_growth")
 
 
 def apptest_times(db: Path, pages: tuple[str, ...] = PAGES) -> list[tuple[str, float, float, float]]:
