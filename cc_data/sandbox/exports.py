@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 
 import numpy as np
@@ -13,19 +12,18 @@ from cc_data.sandbox.account import PERMISSIONS, Account
 from cc_data.sandbox.clock import iso
 from cc_data.sandbox.routes_contacts import _bits
 from cc_data.sandbox.segments import members
-from cc_data.sandbox.wire import Response, bad_request, not_found
+from cc_data.sandbox.wire import UUID, Response, bad_request, not_found
 
 COLUMNS = ("contact_id", "email", "first_name", "last_name", "job_title", "company_name",
            "email_permission_status", "email_optin_date", "email_optout_date", "email_optout_reason",
            "created_at", "updated_at", "list_memberships")
 STATES = ("initialized", "processing", "completed")
 KEY = "activities.api.validation.error"
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 ID_ARRAYS = (("contact_ids", 500), ("list_ids", 50), ("tag_ids", 50))   # the spec's maxItems
 
 
 def _uuid_array(value: object, name: str, most: int | None) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and UUID.match(v) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and UUID.fullmatch(v) for v in value):
         raise bad_request(f"{name} must be an array of UUID strings.", KEY)
     if most is not None and len(value) > most:
         raise bad_request(f"{name} accepts at most {most} ids.", KEY)
@@ -33,9 +31,9 @@ def _uuid_array(value: object, name: str, most: int | None) -> list[str]:
 
 
 def check_body(body: object) -> dict:
-    """The ContactsExport body the spec defines; anything else is a 400 (never a crash)."""
+    """The ContactsExport body the spec defines (required: no body or `null` is a 400); else a 400, never a crash."""
     if body is None:
-        return {}
+        raise bad_request("The request body is required: a JSON object such as {\"list_ids\": [...]}.", KEY)
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.", KEY)
     for name, most in ID_ARRAYS:
@@ -62,7 +60,7 @@ class Exports:
         self._account = account_ref
         self.jobs: dict[str, dict] = {}
 
-    def create(self, body: dict | None) -> Response:
+    def create(self, body: object) -> Response:
         body = check_body(body)
         account: Account = self._account()
         mask = account.existing() & ~account.deleted()

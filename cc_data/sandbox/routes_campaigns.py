@@ -8,7 +8,7 @@ import numpy as np
 
 from cc_data.sandbox import render, reports
 from cc_data.sandbox.account import TRACKING_TYPES, Account, Activity
-from cc_data.sandbox.clock import iso, iso_date, parse_iso
+from cc_data.sandbox.clock import iso, iso_date
 from cc_data.sandbox.names import BOUNCE_CODES, DEVICE_TYPES, OPT_OUT_REASONS
 from cc_data.sandbox.wire import (
     Response,
@@ -17,6 +17,8 @@ from cc_data.sandbox.wire import (
     next_link,
     not_found,
     parse_csv_enum,
+    parse_date_time,
+    parse_int64,
     parse_limit,
 )
 
@@ -42,12 +44,8 @@ class CampaignRoutes:
             offset = 0
         limit = parse_limit(query.get("limit"), 50, 500, "campaigns.api.validation.error")
         account = self.account
-        bounds = {}
-        for name in ("after_date", "before_date"):
-            if query.get(name):
-                bounds[name] = parse_iso(query[name])
-                if bounds[name] is None:
-                    raise bad_request(f"{name} must be an ISO-8601 date-time.", "campaigns.api.validation.error")
+        bounds = {name: moment for name in ("after_date", "before_date")
+                  if (moment := parse_date_time(query.get(name), name, "campaigns.api.validation.error")) is not None}
         items = []
         for campaign in account.campaigns_visible():
             updated = min(campaign.updated_at, account.now)
@@ -144,12 +142,17 @@ class CampaignRoutes:
         else:
             params, before = {k: v for k, v in multi.items() if k in ("limit", "url_id", "bounce_code")}, None
         limit = parse_limit((params.get("limit") or [None])[0], 500, 500, REPORT_KEY)
+        # url_id is an int64 in the spec: 2**64 or "abc" is a 400, and "007" asks for link 7
+        url_ids = {parse_int64(u, "url_id", REPORT_KEY) for u in params.get("url_id", [])} if kind == "clicks" else set()
+        codes = params.get("bounce_code", []) if kind == "bounces" else []
+        if any(code not in BOUNCE_CODES for code in codes):
+            raise bad_request("bounce_code must be one of B, D, F, S, V, X, Z.", REPORT_KEY)
         activity = self._activity(activity_id, "reportingsvc.not_found.campaign_activity_id")
         if activity.role == "permalink":
             raise not_found("Permalink activities have no tracking reports.", "reportingsvc.not_found")
         if activity.tracking is None or activity.send_at is None or activity.send_at > self.account.now:
             return Response(200, {"tracking_activities": []})
-        rows, times, source = self._rows(activity, kind, params)
+        rows, times, source = self._rows(activity, kind, url_ids, [BOUNCE_CODES.index(c) for c in codes])
         # rows ascend by time; a page is the newest `limit` rows below the cursor, newest first
         end = len(rows) if before is None else int(np.searchsorted(rows, before, side="left"))
         start = max(end - limit, 0)
@@ -161,7 +164,7 @@ class CampaignRoutes:
             body["_links"] = {}
         return Response(200, body)
 
-    def _rows(self, activity: Activity, kind: str, params: dict[str, list[str]]):
+    def _rows(self, activity: Activity, kind: str, url_ids: set[int], codes: list[int]):
         """Indices (ascending, i.e. oldest first) into the arrays a kind is served from."""
         t, now = activity.tracking, self.account.now
         if kind == "sends":
@@ -180,14 +183,10 @@ class CampaignRoutes:
             _, first = np.unique(ev.contact[:k][::-1], return_index=True)
             return np.sort(k - 1 - first), ev.time, ev
         rows = np.arange(k)
-        if kind == "clicks" and params.get("url_id"):
-            wanted = {u for u in params["url_id"]}
-            link_ok = np.array([url_id in wanted for url_id, _ in activity.links] + [False], bool)
+        if url_ids:
+            link_ok = np.array([int(url_id) in url_ids for url_id, _ in activity.links] + [False], bool)
             rows = rows[link_ok[ev.detail[:k]]]
-        if kind == "bounces" and params.get("bounce_code"):
-            codes = [BOUNCE_CODES.index(c) for c in params["bounce_code"] if c in BOUNCE_CODES]
-            if len(codes) != len(params["bounce_code"]):
-                raise bad_request("bounce_code must be one of B, D, F, S, V, X, Z.", REPORT_KEY)
+        if codes:
             rows = rows[np.isin(ev.detail[:k], codes)]
         return rows, ev.time, ev
 

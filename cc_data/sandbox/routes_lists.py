@@ -16,8 +16,8 @@ import numpy as np
 
 from cc_data.sandbox.account import UNSUBSCRIBED, Account
 from cc_data.sandbox.clock import iso
-from cc_data.sandbox.exports import KEY, UUID
-from cc_data.sandbox.wire import ApiProblem, Response, bad_request, not_found
+from cc_data.sandbox.exports import KEY
+from cc_data.sandbox.wire import UUID, ApiProblem, Response, bad_request, not_found
 
 LIST_KEY = "contact_lists.api.validation.error"
 MAX_LISTS = 63                          # the sandbox keeps memberships as a 64-bit mask per contact
@@ -38,7 +38,7 @@ def _body_object(body: object) -> dict:
 
 
 def _ids(value: object, name: str, most: int, key: str = KEY) -> list[str]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and UUID.match(v) for v in value):
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and UUID.fullmatch(v) for v in value):
         raise bad_request(f"{name} must be a non-empty array of UUID strings.", key)
     if len(value) > most:
         raise bad_request(f"{name} accepts at most {most} ids.", key)

@@ -21,11 +21,12 @@ from cc_data.sandbox.routes_campaigns import CampaignRoutes
 from cc_data.sandbox.routes_contacts import ContactRoutes
 from cc_data.sandbox.routes_lists import ListRoutes, replay
 from cc_data.sandbox.variants import Variants, endpoint_of
-from cc_data.sandbox.wire import QUOTA_EXCEEDED, THROTTLED, UNAUTHORIZED, ApiProblem, Response
+from cc_data.sandbox.wire import QUOTA_EXCEEDED, THROTTLED, UNAUTHORIZED, ApiProblem, Response, bad_request
 
 OAUTH_PREFIX = "/oauth2/default/v1"
 DEFAULT_SCOPES = ("contact_data", "campaign_data", "account_read", "offline_access")
 SCOPE_FOR = (("/v3/account", "account_read"), ("/v3/emails", "campaign_data"), ("/v3/reports", "campaign_data"))
+REPEATABLE = ("bounce_code",)   # the spec's only `collectionFormat: multi` parameter among those served
 
 
 class SandboxServer:
@@ -188,6 +189,9 @@ class SandboxServer:
             return problem.response
 
     def _api(self, method: str, path: str, flat: dict, multi: dict, body: bytes) -> Response:
+        repeated = next((name for name, values in multi.items() if len(values) > 1 and name not in REPEATABLE), None)
+        if repeated is not None:   # which of two values the API would take is undocumented: refuse, never guess
+            raise bad_request(f"{repeated} is given more than once; give it once.")
         contacts, campaigns, lists = self.contacts_api, self.campaigns_api, self.lists_api
         writes = {"activities/contact_exports": self.exports.create, "contact_lists": lists.create,
                   "activities/add_list_memberships": lambda payload: lists.memberships("add", payload),

@@ -3,20 +3,31 @@
 Every operation the sandbox serves gets a few generated requests (random ids, and the account's real ids),
 and each answer must be a documented status with a documented content type whose body fits the
 response schema. Invalid enum values must get 400.
+
+Requests the spec forbids must be refused, as the API refuses them (schemathesis' negative_data_rejection):
+every case of schemathesis' coverage phase in negative mode (empty values, wrong types, values past a bound,
+a missing body, unexpected methods: deterministic, about 640 requests). Nothing is tolerated: a sandbox that
+takes such a request kindly would let the client lean on a leniency the API lacks. (Negative fuzzing finds
+one more kind, an empty enum value such as `include=`; the enum test below asks for it by name: fuzzing 4
+examples per operation did not reach it, 150 did.)
 """
 
 from __future__ import annotations
 
+import copy
+
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from schemathesis import openapi
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.generation import GenerationMode
 
 from cc_data.sandbox.server import SandboxServer
 from tests.conftest import FIXTURE_DEFAULTS
@@ -107,6 +118,57 @@ def test_official_spec_finds_no_violation_in_any_served_operation(variants):
     assert len(served) >= 10 and len(ok) >= 40
 
 
+def _with_real_paths(real: dict[str, dict[str, str]]) -> tuple[dict, list[str]]:
+    """The spec plus, for each operation of `real`, a copy at the account's real path (no path parameter left), and
+    the labels to test. Negative cases for an id-taking operation come with a forbidden id too, which stops at a
+    404; on the real path they reach the parameter and body checks."""
+    out = copy.deepcopy(spec())
+    labels = list(SERVED)
+    for label in SERVED:
+        if label not in real:
+            continue
+        method, template = label.split(" ", 1)
+        operation = copy.deepcopy(out["paths"][template][method.lower()])
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["in"] != "path"]
+        operation.pop("operationId", None)
+        concrete = template.format(**real[label])
+        out["paths"].setdefault(concrete, {})[method.lower()] = operation
+        labels.append(f"{method} {concrete}")
+    return out, labels
+
+
+def _negative_coverage_cases(schema, label: str):
+    """The coverage phase's negative cases: deterministic, each one thing the spec forbids."""
+    operation = schema.find_operation_by_label(label)
+    config = schema.config.generation_for(operation=operation, phase="coverage")
+    yield from schema.iter_coverage_cases(operation, generation_modes=[GenerationMode.NEGATIVE],
+                                          generation_config=config)
+
+
+def _rejects(server: SandboxServer, case, headers: dict, failures: list[str]) -> None:
+    answer = case.call(base_url=server.api_base_url, headers=headers, timeout=10)
+    try:
+        case.validate_response(answer, checks=[negative_data_rejection])
+    except (AssertionError, BaseExceptionGroup) as failure:
+        failures.append(f"{case.method} {case.formatted_path} {case.query} {str(case.body)[:60]}: "
+                        f"{answer.status_code} {str(failure)[:300]}")
+
+
+def test_official_spec_requests_it_forbids_are_refused():
+    with SandboxServer(**{**FIXTURE_DEFAULTS, "daily_quota": 10**9}) as server:
+        headers = {"Authorization": f"Bearer {token(server)}"}
+        real = _real_ids(server)
+        document, labels = _with_real_paths(real)
+        schema = openapi.from_dict(document)
+        failures: list[str] = []
+        for label in labels:
+            for case in _negative_coverage_cases(schema, label):
+                _rejects(server, case, headers, failures)
+        refused = [status for _, path, status in server.request_log if path.startswith("/v3/") and status == 400]
+    assert failures == []
+    assert len(refused) >= 300   # the checks above reached the parameter checks, not only unknown-id 404s
+
+
 ENUM_PARAMS = [(label, parameter["name"], tuple(parameter.get("enum") or parameter["items"]["enum"]))
                for label in SERVED if label.startswith("GET ")
                for parameter in spec()["paths"][label[4:]]["get"].get("parameters", [])
@@ -134,6 +196,8 @@ def _rejects_outside(sandbox: SandboxServer, access: str, path: str, name: str, 
         lambda v: v not in allowed)
 
     @SETTINGS
+    @example(value="")                   # given but empty is not "not given"
+    @example(value=f"{allowed[0]},")     # an empty item
     @given(value=outside)
     def check(value) -> None:
         answer = get(sandbox, path, access, **{name: value})
