@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from cc_data.analytics.rules.machine_opens import DEFAULT_RULE
 from cc_data.analytics.status import time_ago
 from pages.components import data
 
@@ -72,8 +73,7 @@ def filters(core: data.Core, page_title: str) -> None:
                          placeholder="All lists", persist_state=KEPT)
     if HUMAN in shown:
         side.toggle("Exclude likely machine opens", key=HUMAN, persist_state=KEPT,
-                    help="Drops opens within 10 minutes of the send by contacts who were sent 5+ emails, "
-                         "'opened' 90%+ of them and never clicked (Apple Mail Privacy Protection, scanners).")
+                    help=f"Drops {DEFAULT_RULE.describe()} (Apple Mail Privacy Protection, scanners).")
     if not shown:
         side.caption("The campaign filters apply to Overview, Campaign trends, Compare appeals and Donation "
                      "attribution; they are kept for when you go back.")

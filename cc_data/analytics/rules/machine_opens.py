@@ -18,5 +18,11 @@ class MachineOpenRule:
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
+    def describe(self) -> str:
+        """The rule in words, for a page's help: "opens within 10 minutes of the send by a contact who was sent 5+
+        emails, "opened" 90%+ of them and never clicked"."""
+        return (f"opens within {self.max_minutes_after_send} minutes of the send by a contact who was sent "
+                f"{self.min_emails}+ emails, 'opened' {self.min_open_share:.0%}+ of them and never clicked")
+
 
 DEFAULT_RULE = MachineOpenRule()   # the rule every page applies unless told otherwise, and the one stored at publish
