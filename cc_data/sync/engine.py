@@ -1,26 +1,32 @@
-"""The one engine every stream runs on: pages → rows → one transaction per page with its checkpoint."""
+"""The one engine every stream runs on: pages → rows → one transaction per page with its checkpoint.
+
+Read top-down: the run's context, the entries a stream is declared as (streams.py declares them), how a listing,
+a set of incremental passes and a per-item stream run, and at the end the one paging loop (`fetch` and
+`page_through`) that listings and the tracking stream share.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import queue
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
 from cc_data.api import parse
-from cc_data.api.client import ApiClient, NotFound, RequestRefused, UnreadableAnswer
+from cc_data.api.client import ApiClient, NotFound, Page, RequestRefused, UnreadableAnswer
 from cc_data.clock import naive_utc
 from cc_data.config import Settings
-from cc_data.store import upserts
+from cc_data.store import runs, upserts
 from cc_data.store.transaction import transaction
-from cc_data.sync.records import CARRIED, CONTACT_CHILDREN, MissingId, Rows
+from cc_data.sync.prefetch import prefetch_batches
+from cc_data.sync.records import CARRIED, MissingId, Rows
+from cc_data.sync.writes import UPSERT, Snapshot, WriteMode
 
 
 @dataclass
@@ -63,31 +69,18 @@ class Context:
         """Rows and their checkpoint commit together, with today's call count."""
         with transaction(self.con):
             yield
-            budget = self.client.budget
-            self.con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [budget.day, budget.used_today])
+            runs.record_calls(self.con, self.client.budget.day, self.client.budget.used_today)
         if self.after_commit is not None:
             self.after_commit()
 
-    def write(self, rows: Rows) -> int:
-        """Upsert each table's rows; a contact's child lists (memberships, taggings, ...) are replaced for the
-        contacts whose answer carried that list, and kept for the others."""
-        written = 0
-        carried: dict[str, list[str]] = {}
-        for mark in rows.get(CARRIED, []):
-            carried.setdefault(mark["table"], []).append(mark["contact_id"])
+    def write(self, rows: Rows, mode: WriteMode = UPSERT) -> int:
+        """Store rows the way their stream declares (cc_data.sync.writes) and count them."""
+        written = mode.write(self.con, rows)
         for table, table_rows in rows.items():
-            if table == CARRIED:
-                continue
-            if table in CONTACT_CHILDREN:
-                written += upserts.replace_children(
-                    self.con, table, "contact_id", carried.get(table, []), table_rows, CONTACT_CHILDREN[table])
-            elif table == "account":
-                written += upserts.upsert(self.con, table, table_rows, ())
-            else:
-                written += upserts.upsert(self.con, table, table_rows, upserts.primary_key(self.con, table))
-            self.rows[table] += len(table_rows)
-            self.stream_rows += len(table_rows)
-        return written
+            if table != CARRIED:
+                self.rows[table] += len(table_rows)
+                self.stream_rows += len(table_rows)
+        return sum(written.values())
 
     # --- progress ---
     def begin_stream(self, name: str) -> None:
@@ -135,7 +128,7 @@ class Stream:
     params: Mapping[str, str] = field(default_factory=dict)
     page_size: int | None = None                     # the documented maximum page, asked for
     default_page_size: int | None = None             # the documented default: asked for if the maximum is refused
-    snapshot: str | None = None                      # table replaced by each complete listing
+    write_mode: WriteMode = UPSERT                   # how its rows are stored (cc_data.sync.writes)
     items: Callable[[Context], list[str]] | None = None    # ids to call `path` for
     batch: int = 1                                   # ids per call
     item_done: Callable[[Context, list[str]], None] | None = None
@@ -206,7 +199,7 @@ def run_passes(ctx: Context, passes: Passes) -> None:
         if upserts.get_state(c.con, state, "full_started") is None:
             upserts.set_state(c.con, state, "full_started", now)
 
-    run_listing(ctx, passes.full, on_page=note_start)
+    run_listing(ctx, passes.full, in_each_commit=note_start)
     started = upserts.get_state(ctx.con, state, "full_started")
     with ctx.transaction():
         if started:
@@ -272,64 +265,38 @@ def set_cursor(ctx: Context, stream: Stream, moment: str) -> None:
         upserts.set_state(ctx.con, stream.name, "cursor", moment)
 
 
-def _refuses_page_size(err: RequestRefused, stream: Stream, params: Mapping[str, str]) -> bool:
-    return (err.status == 400 and "limit" in err.detail.lower() and stream.default_page_size is not None
-            and params.get("limit") != str(stream.default_page_size))
-
-
-def _smaller_pages(ctx: Context, stream: Stream, params: dict[str, str]) -> None:
-    """The endpoint refused the documented maximum page size: ask for its documented default instead (the
-    caller stores it with its next commit, so later runs ask for it directly). Runs in the fetching thread."""
-    assert stream.default_page_size is not None
-    ctx.notes.append(f"{stream.endpoint} refused limit={params['limit']}; asked for its documented default "
-                     f"page size, {stream.default_page_size}, instead.")
-    params["limit"] = str(stream.default_page_size)
-
-
 def _remember_page_size(ctx: Context, stream: Stream, params: Mapping[str, str]) -> None:
     if stream.page_size and params.get("limit") != str(stream.page_size):
         upserts.set_state(ctx.con, stream.name, "page_size", params["limit"])
 
 
-def _pages(ctx: Context, stream: Stream, params: dict[str, str], start_href: str | None) -> Iterator:
-    """The stream's pages as (Page, Batch); a refused page size is retried once at the documented default."""
-    def read(body: dict) -> Batch:
-        return stream.read(body, ctx.now())
-
-    first = True
-    while True:
-        try:
-            for page in ctx.client.pages(stream.path, params, endpoint=stream.endpoint, read=read,
-                                         start_href=start_href):
-                first = False
-                yield page, page.content
-            return
-        except RequestRefused as err:
-            if not (first and start_href is None and _refuses_page_size(err, stream, params)):
-                raise
-            _smaller_pages(ctx, stream, params)
+def _listing(ctx: Context, stream: Stream, params: dict[str, str], start_href: str | None = None) -> Listing:
+    return Listing(stream.path, params, stream.endpoint, read=lambda body: stream.read(body, ctx.now()),
+                   start_href=start_href, default_page_size=stream.default_page_size)
 
 
-def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], None] | None = None) -> None:
+def run_listing(ctx: Context, stream: Stream, in_each_commit: Callable[[Context, str], None] | None = None) -> None:
     """A collection, page by page; each page commits with the link to the next one (resumable)."""
-    state_key = "next"
-    resume = upserts.get_state(ctx.con, stream.name, state_key)
+    resume = upserts.get_state(ctx.con, stream.name, "next")
     params = _page_params(ctx, stream)
-    if stream.snapshot:
+    if isinstance(stream.write_mode, Snapshot):
         _run_snapshot(ctx, stream, params)
         return
     began = ctx.now_iso()   # the API's clock before this listing's first call: its cursor if read to the end
-    for page, batch in prefetch(_pages(ctx, stream, params, resume)):
+
+    def commit(pages: list[Page]) -> None:
+        (page,) = pages
+        batch: Batch = page.content
         now = ctx.now_iso()
         stop = page.next_href is None
         with ctx.transaction():
-            if on_page is not None:
-                on_page(ctx, now)
+            if in_each_commit is not None:
+                in_each_commit(ctx, now)
             _note_pass_start(ctx, stream, began)
             if stream.before_write is not None:
                 stream.before_write(ctx, batch.rows)
-            ctx.write(batch.rows)
-            upserts.set_state(ctx.con, stream.name, state_key, None if stop else page.next_href)
+            ctx.write(batch.rows, stream.write_mode)
+            upserts.set_state(ctx.con, stream.name, "next", None if stop else page.next_href)
             _remember_page_size(ctx, stream, params)
             if stop and stream.cursor_param:
                 _advance_cursor(ctx, stream)
@@ -339,8 +306,8 @@ def run_listing(ctx: Context, stream: Stream, on_page: Callable[[Context, str], 
             if total is not None:
                 ctx.estimated_calls = -(-total // int(params["limit"]))
         ctx.emit()
-        if stop:
-            break
+
+    page_through(fetch(ctx, [_listing(ctx, stream, params, resume)]), commit)
 
 
 def _total(body: dict) -> int | None:
@@ -352,19 +319,17 @@ def _total(body: dict) -> int | None:
 
 def _run_snapshot(ctx: Context, stream: Stream, params: dict[str, str]) -> None:
     """Small listings: every page, then one transaction that makes the table equal to what was listed."""
-    parts, skipped = [], 0
-    for _, batch in _pages(ctx, stream, params, None):
-        parts.append(batch.rows)
-        skipped += batch.skipped
+    pages: list[Page] = []
+
+    def keep(fetched: list[Page]) -> None:   # nothing is written before the listing is complete
+        pages.extend(fetched)
         ctx.emit()
-    rows = merge_rows(parts)
-    table = stream.snapshot
-    assert table is not None
+
+    page_through(fetch(ctx, [_listing(ctx, stream, params)]), keep)
     with ctx.transaction():
-        ctx.con.execute(f"DELETE FROM {table}")
-        ctx.write(rows)
+        ctx.write(merge_rows([page.content.rows for page in pages]), stream.write_mode)
         _remember_page_size(ctx, stream, params)
-    ctx.skipped[stream.name] += skipped
+    ctx.skipped[stream.name] += sum(page.content.skipped for page in pages)
 
 
 class ItemsFailed(UnreadableAnswer):
@@ -391,7 +356,7 @@ def run_per_item(ctx: Context, stream: Stream) -> None:
 
     def commit() -> None:
         with ctx.transaction():
-            ctx.write(merge_rows([a.rows for a in answers]))
+            ctx.write(merge_rows([a.rows for a in answers]), stream.write_mode)
             if stream.item_done:
                 stream.item_done(ctx, list(done))
         ctx.skipped[stream.name] += sum(a.skipped for a in answers)
@@ -427,64 +392,99 @@ def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-_DONE = object()
+# --- the one paging loop: listings fetched ahead, pages committed with their checkpoints ------------------
+
+def _whole_page(page: Page) -> tuple[Page, bool]:
+    return page, page.next_href is None
 
 
-def prefetch(items: Iterator, depth: int = 3) -> Iterator:
-    """Run `items` (HTTP pages) in a background thread, up to `depth` ahead, so the next request overlaps
-    writing the current page. Errors surface in the consumer; leaving the loop early stops the producer."""
-    for batch in prefetch_batches(items, depth):
-        yield from batch
+@dataclass
+class Listing:
+    """One paged listing: where it starts, how a page's body is read, and what each page becomes."""
+
+    path: str
+    params: dict[str, str]                           # the caller's: a refused page size changes its "limit"
+    endpoint: str                                    # label for call counts, e.g. "GET /contacts"
+    read: Callable[[dict], object]                   # a page's body -> Page.content
+    start_href: str | None = None                    # a stored `next` link to resume from
+    default_page_size: int | None = None             # asked for once if the endpoint refuses params["limit"]
+    # What a page becomes for its commit, and whether the listing ends there (its last page, or one that reached
+    # what is already stored). Like `read`, it runs in the fetching thread and never touches the database.
+    on_page: Callable[[Page], tuple[Any, bool]] = _whole_page
 
 
-def prefetch_batches(items: Iterator, depth: int = 3) -> Iterator[list]:
-    """Like `prefetch`, but yields everything already fetched at once (at least one item), so a consumer
-    that falls behind can write several pages in one transaction."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+def fetch(ctx: Context, listings: Iterable[Listing]) -> Iterator:
+    """Each listing's pages in turn, as its `on_page` makes them. Runs in the fetching thread (`page_through`):
+    it touches only the HTTP client."""
+    for listing in listings:
+        for page in _follow(ctx, listing):
+            item, last = listing.on_page(page)
+            yield item
+            if last:
+                break
 
-    def produce() -> None:
+
+def _follow(ctx: Context, listing: Listing) -> Iterator[Page]:
+    """A listing's pages; a page size the endpoint refuses on the first page is asked again at its default."""
+    first = True
+    while True:
         try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        buffer.put((item, None), timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put((_DONE, None))
-        except BaseException as err:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            buffer.put((_DONE, err))
+            for page in ctx.client.pages(listing.path, listing.params, endpoint=listing.endpoint, read=listing.read,
+                                         start_href=listing.start_href):
+                first = False
+                yield page
+            return
+        except RequestRefused as err:
+            if not (first and listing.start_href is None and _refuses_page_size(err, listing)):
+                raise
+            _smaller_pages(ctx, listing)
 
-    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
-    thread.start()
+
+def _refuses_page_size(err: RequestRefused, listing: Listing) -> bool:
+    return (err.status == 400 and "limit" in err.detail.lower() and listing.default_page_size is not None
+            and listing.params.get("limit") != str(listing.default_page_size))
+
+
+def _smaller_pages(ctx: Context, listing: Listing) -> None:
+    """The endpoint refused the documented maximum page size: ask for its documented default instead (the
+    stream stores it with its next commit, so later runs ask for it directly)."""
+    ctx.notes.append(f"{listing.endpoint} refused limit={listing.params['limit']}; asked for its documented default "
+                     f"page size, {listing.default_page_size}, instead.")
+    listing.params["limit"] = str(listing.default_page_size)
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Commit the pages fetched so far together, once they hold `rows` rows or `seconds` passed since the last
+    commit (a commit costs milliseconds; a kill re-fetches at most that much)."""
+
+    rows: int
+    seconds: float
+    size: Callable[[Any], int]                       # the rows one page holds
+
+
+def page_through(pages: Iterator, commit: Callable[[list], None], *, depth: int = 3,
+                 gather: Gather | None = None) -> None:
+    """The one paging loop. `pages` (from `fetch`) runs in a background thread up to `depth` pages ahead, so the
+    next request overlaps writing this one; `commit` writes pages together with their checkpoints: each page on
+    its own, or, with `gather`, what arrived meanwhile in one transaction.
+
+    Whatever stops a listing (the quota, an unreadable answer), the pages already fetched are committed before
+    the error surfaces, each checkpoint naming where its own page ends: nothing fetched is lost, and no
+    checkpoint moves past a page that was not stored."""
+    pending: list = []
+    last_commit = time.monotonic()
     try:
-        finished = False
-        while not finished:
-            got = [buffer.get()]
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    got.append(buffer.get_nowait())
-            ready = []
-            for item, err in got:
-                if item is _DONE:
-                    if err is not None:
-                        if ready:
-                            yield ready
-                        raise err
-                    finished = True
-                    break
-                ready.append(item)
-            if ready:
-                yield ready
+        for fetched in prefetch_batches(pages, depth):
+            if gather is None:
+                for page in fetched:
+                    commit([page])
+                continue
+            pending.extend(fetched)
+            if sum(gather.size(p) for p in pending) < gather.rows and time.monotonic() - last_commit < gather.seconds:
+                continue
+            commit(pending)
+            pending, last_commit = [], time.monotonic()
     finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                buffer.get_nowait()
-        thread.join(timeout=READ_TIMEOUT_JOIN_S)
-
-
-READ_TIMEOUT_JOIN_S = 90.0
+        if pending:
+            commit(pending)

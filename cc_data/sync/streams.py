@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from cc_data.store import upserts
 from cc_data.sync import records
 from cc_data.sync.engine import Context, Entry, Passes, Stream, Tracking
+from cc_data.sync.writes import Snapshot, WithChildren
 
 TRACKED_ROLES = ("primary_email", "resend")
 CONTACT_INCLUDE = "custom_fields,list_memberships,taggings,phone_numbers,street_addresses"
@@ -157,20 +158,24 @@ def note_contact_changes(ctx: Context, rows: dict) -> None:
 
 # Page sizes: the documented maxima (reference §0.3 and §5); a 400 naming `limit` falls back to the documented
 # default (`default_page_size`), which matters most for /emails, whose live maximum is unverified.
-ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account, snapshot="account")
+ACCOUNT = Stream("account", "GET /account/summary", "/account/summary", records.account,
+                 write_mode=Snapshot("account"))
 CUSTOM_FIELDS = Stream("custom_fields", "GET /contact_custom_fields", "/contact_custom_fields",
                        records.custom_field, records="custom_fields", page_size=100, default_page_size=50,
-                       snapshot="custom_fields")
+                       write_mode=Snapshot("custom_fields"))
 LISTS = Stream("lists", "GET /contact_lists", "/contact_lists", records.contact_list, records="lists",
                params={"include_membership_count": "all", "status": "all"}, page_size=500, default_page_size=50,
-               snapshot="contact_lists")
+               write_mode=Snapshot("contact_lists"))
 TAGS = Stream("tags", "GET /contact_tags", "/contact_tags", records.tag, records="tags",
-              params={"include_count": "true"}, page_size=500, default_page_size=50, snapshot="contact_tags")
+              params={"include_count": "true"}, page_size=500, default_page_size=50,
+              write_mode=Snapshot("contact_tags"))
 SEGMENTS = Stream("segments", "GET /segments", "/segments", records.segment, records="segments",
-                  page_size=1000, snapshot="segments")
+                  page_size=1000, write_mode=Snapshot("segments"))
 
+# A contact's child lists (memberships, taggings, ...) are replaced when its answer carried them, else kept.
 _CONTACTS = dict(endpoint="GET /contacts", path="/contacts", to_rows=records.contact, records="contacts",
-                 page_size=CONTACTS_PAGE, default_page_size=50, before_write=note_contact_changes)
+                 page_size=CONTACTS_PAGE, default_page_size=50, before_write=note_contact_changes,
+                 write_mode=WithChildren("contact_id", records.CONTACT_CHILDREN))
 CONTACTS_FULL = Stream("contacts_full", params={"include": CONTACT_INCLUDE, "status": "all",
                                                 "include_count": "true"}, **_CONTACTS)
 CONTACT_PASSES = (   # incremental: an unsubscribe does not move updated_at, and deleted contacts are hidden

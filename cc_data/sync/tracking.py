@@ -1,6 +1,10 @@
 """Per-contact tracking rows: newest first with no date filter, so each (activity, kind) pages down to the
 stored high-water mark. Activity stats tell us when a kind has nothing new, which costs no call at all.
 
+The engine's paging loop (engine.fetch, engine.page_through) runs every listing; this module plans them, says per
+page where each listing stands (its checkpoint, and whether it reached the high-water mark) and commits the
+pages it gathered.
+
 The API gives tracking rows no id, and identical rows are real (a double click in the same second). Each row
 carries its `ordinal` among the identical rows of its listing, counted from the newest end and carried across
 page boundaries in the checkpoint, so a repeated row is kept and a page fetched again is never stored twice.
@@ -9,15 +13,14 @@ page boundaries in the checkpoint, so a repeated row is kept and a page fetched 
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from cc_data.api import parse
+from cc_data.api.client import Page
 from cc_data.store import upserts
-from cc_data.sync.engine import Context, Tracking, dumps, prefetch_batches
+from cc_data.sync.engine import Context, Gather, Listing, Tracking, dumps, fetch, page_through
 from cc_data.sync.records import MissingId, tracking_row
 from cc_data.sync.streams import fresh_stats, settled, tracked_activities
 
@@ -79,18 +82,9 @@ def run_tracking(ctx: Context, entry: Tracking) -> None:
     remaining = Counter(aid for aid, _, _ in work)
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
     first_fetch = _never_stored(ctx, plan, entry)
-    pending: list[TrackingPage] = []
-    last_commit = time.monotonic()
-    try:
-        for batch in prefetch_batches(_pages(ctx, plan, entry), depth=16):
-            pending.extend(batch)
-            if sum(len(p.rows) for p in pending) < COMMIT_ROWS and time.monotonic() - last_commit < COMMIT_SECONDS:
-                continue
-            _commit(ctx, pending, remaining, first_fetch)
-            pending, last_commit = [], time.monotonic()
-    finally:  # pages already fetched are kept whatever stopped the listing (the quota, an unreadable answer)
-        if pending:
-            _commit(ctx, pending, remaining, first_fetch)
+    listings = (_listing(aid, kind, state, entry) for aid, kind, state in plan)
+    page_through(fetch(ctx, listings), lambda pages: _commit(ctx, pages, remaining, first_fetch), depth=16,
+                 gather=Gather(COMMIT_ROWS, COMMIT_SECONDS, size=lambda page: len(page.rows)))
 
 
 def _never_stored(ctx: Context, plan: list[tuple[str, str, dict]], entry: Tracking) -> set[tuple[str, str]]:
@@ -177,32 +171,36 @@ def _read(activity_id: str, ttype: str):
     return read
 
 
-def _pages(ctx: Context, plan: list[tuple[str, str, dict]], entry: Tracking) -> Iterator[TrackingPage]:
-    """Every page the plan needs, each with the checkpoint to store with it. Runs in the prefetch thread:
-    it touches only the HTTP client, never the database."""
-    for aid, kind, state in plan:
-        ttype = entry.kinds[kind][0]
-        hwm = parse.timestamp(state.get("hwm"))
-        new_hwm = parse.timestamp(state.get("new_hwm"))
-        carry = _carry_in(state)
-        pages = ctx.client.pages(
-            f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(entry.page_size)},
-            endpoint=f"GET /reports/email_reports/{{id}}/tracking/{kind}", read=_read(aid, ttype),
-            start_href=state.get("next"),
-        )
-        for page in pages:
-            rows, skipped = page.content
-            carry = number_identical_rows(rows, carry)
-            times = [r["created_time"] for r in rows]
-            if times and new_hwm is None:
-                new_hwm = max(times)
-            done = page.next_href is None or (hwm is not None and any(t <= hwm for t in times))
-            if done:
-                best = max((t for t in (hwm, new_hwm) if t is not None), default=None)
-                next_state: dict = {"hwm": best.isoformat() if best else None}
-            else:
-                next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
-                              "new_hwm": new_hwm.isoformat() if new_hwm else None, "carry": _carry_out(carry)}
-            yield TrackingPage(aid, kind, rows, next_state, done, skipped)
-            if done:
-                break
+def _listing(aid: str, kind: str, state: dict, entry: Tracking) -> Listing:
+    ttype = entry.kinds[kind][0]
+    return Listing(f"/reports/email_reports/{aid}/tracking/{kind}", {"limit": str(entry.page_size)},
+                   f"GET /reports/email_reports/{{id}}/tracking/{kind}", read=_read(aid, ttype),
+                   start_href=state.get("next"), on_page=_DownToMark(aid, kind, state).page)
+
+
+class _DownToMark:
+    """Where one (activity, kind) listing stands as its pages arrive: each page's rows numbered among identical
+    rows, the checkpoint to store with it, and whether it reached the stored high-water mark (then the listing
+    stops). Runs in the fetching thread: no database."""
+
+    def __init__(self, aid: str, kind: str, state: dict) -> None:
+        self.aid, self.kind = aid, kind
+        self.hwm = parse.timestamp(state.get("hwm"))
+        self.new_hwm = parse.timestamp(state.get("new_hwm"))
+        self.carry = _carry_in(state)
+
+    def page(self, page: Page) -> tuple[TrackingPage, bool]:
+        rows, skipped = page.content
+        self.carry = number_identical_rows(rows, self.carry)
+        times = [r["created_time"] for r in rows]
+        if times and self.new_hwm is None:
+            self.new_hwm = max(times)
+        hwm, new_hwm = self.hwm, self.new_hwm
+        done = page.next_href is None or (hwm is not None and any(t <= hwm for t in times))
+        if done:
+            best = max((t for t in (hwm, new_hwm) if t is not None), default=None)
+            next_state: dict = {"hwm": best.isoformat() if best else None}
+        else:
+            next_state = {"hwm": hwm.isoformat() if hwm else None, "next": page.next_href,
+                          "new_hwm": new_hwm.isoformat() if new_hwm else None, "carry": _carry_out(self.carry)}
+        return TrackingPage(self.aid, self.kind, rows, next_state, done, skipped), done

@@ -144,16 +144,16 @@ def test_a_contact_answer_without_a_field_or_a_child_list_keeps_the_stored_ones(
     full = copy.deepcopy(form("contacts_page_sparse.json")["contacts"][0])
     full["list_memberships"] = ["L1", "L2"]
     full["email_address"]["opt_out_reason"] = "too many emails"
-    ctx.write(CONTACTS_FULL.read({"contacts": [full]}, NOW).rows)
+    ctx.write(CONTACTS_FULL.read({"contacts": [full]}, NOW).rows, CONTACTS_FULL.write_mode)
     sparse = form("contacts_page_sparse.json")
     sparse["contacts"][0]["first_name"] = "Deb"
-    ctx.write(CONTACTS_FULL.read(sparse, NOW).rows)
+    ctx.write(CONTACTS_FULL.read(sparse, NOW).rows, CONTACTS_FULL.write_mode)
     row = con.execute("SELECT first_name, job_title, opt_out_reason, permission_to_send FROM contacts").fetchone()
     assert row == ("Deb", "Musician", "too many emails", "implicit")
     assert con.execute("SELECT list(list_id ORDER BY list_id) FROM list_memberships").fetchone() == (["L1", "L2"],)
     assert con.execute("SELECT value FROM contact_custom_fields").fetchall() == [("Skiing",)]
     sparse["contacts"][0]["list_memberships"] = []   # carried and empty: the contact is on no list now
-    ctx.write(CONTACTS_FULL.read(sparse, NOW).rows)
+    ctx.write(CONTACTS_FULL.read(sparse, NOW).rows, CONTACTS_FULL.write_mode)
     assert con.execute("SELECT count(*) FROM list_memberships").fetchone() == (0,)
 
 
