@@ -12,7 +12,8 @@ import polars as pl
 from cc_data.analytics.attribution.credit import gift_attribution
 from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.clock import naive_utc, utc_now
-from cc_data.store.query import frame, table_exists
+from cc_data.store import runs
+from cc_data.store.query import table_exists
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,7 @@ def source_info(con: duckdb.DuckDBPyConnection) -> SourceInfo:
         org = rows[0][0] if rows else None
     finished = meta.get("last_sync_finished_at")
     if not finished and table_exists(con, "sync_runs"):
-        rows = con.execute("SELECT max(finished_at) FROM sync_runs WHERE outcome = 'success'").fetchall()
-        finished = rows[0][0] if rows and rows[0][0] else None
+        finished = runs.last_finished(con).get("success")
     # Only the demo builder marks its database; anything else the sync wrote came from a real account.
     source = meta.get("source") or ("live" if finished else "unknown")
     return SourceInfo(source, org, _as_datetime(finished), _time_zone(con))
@@ -74,20 +74,16 @@ def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 def stream_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """stream, last_updated (latest checkpoint of the stream)."""
-    return frame(con, "SELECT stream, max(updated_at) AS last_updated FROM sync_state GROUP BY 1 ORDER BY 1")
+    return runs.stream_checkpoints(con).select("stream", "last_updated")
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, n: int = 10) -> pl.DataFrame:
-    return frame(con, """
-        SELECT run_id, started_at, finished_at, outcome, mode, message,
-               date_diff('second', started_at, finished_at) AS seconds
-        FROM sync_runs ORDER BY started_at DESC LIMIT $n""", {"n": n})
+    return runs.recent_runs(con, n).select("run_id", "started_at", "finished_at", "outcome", "mode", "message",
+                                           "seconds")
 
 
 def calls_today(con: duckdb.DuckDBPyConnection, today: datetime | None = None) -> int:
-    day = (today or datetime.now(UTC)).date()
-    rows = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [day]).fetchall()
-    return int(rows[0][0]) if rows else 0
+    return runs.calls_on(con, (today or datetime.now(UTC)).date())
 
 
 STORED = (("contacts", "Contacts"), ("contact_lists", "Lists"), ("campaigns", "Campaigns"),

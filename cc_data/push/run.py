@@ -25,6 +25,7 @@ from cc_data.push import activities, record, source
 from cc_data.push.members import segment_members, split_emailable
 from cc_data.push.plan import Plan, make_plan
 from cc_data.push.saved import criteria_json, find_segment
+from cc_data.store import runs
 from cc_data.store.db import read, writer
 
 SCOPE = "contact_data"
@@ -125,9 +126,8 @@ def _execute(settings: Settings, link: source.Link, plan: Plan, actor: str, say:
     with writer(settings.db_path) as w:
         con = w.con
         today = datetime.now(UTC).date()
-        used = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [today]).fetchall()
         client = ApiClient(link.settings, TokenManager(link.settings),
-                           budget=CallBudget(quota=link.settings.daily_quota, used_today=int(used[0][0]) if used else 0,
+                           budget=CallBudget(quota=link.settings.daily_quota, used_today=runs.calls_on(con, today),
                                              day=today))
         push_id = record.unfinished(con, plan.list_name)
         resumed = push_id is not None
@@ -153,7 +153,7 @@ def _execute(settings: Settings, link: source.Link, plan: Plan, actor: str, say:
             record.finish(con, push_id, state, message, client.budget.total)
             raise
         row = record.finish(con, push_id, state, message, client.budget.total)
-        con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [client.budget.day, client.budget.used_today])
+        runs.record_calls(con, client.budget.day, client.budget.used_today)
         if link.journal is not None:
             source.store_journal(con, link.journal())
     if failure is not None:

@@ -19,7 +19,7 @@ from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget
 from cc_data.clock import utc_now
 from cc_data.config import Settings
 from cc_data.errors import ApiError, ConfigError, QuotaExceeded, UserError
-from cc_data.store import upserts
+from cc_data.store import runs, upserts
 from cc_data.store.db import writer
 from cc_data.sync import streams as s
 from cc_data.sync.engine import (
@@ -123,8 +123,7 @@ def run_sync(
         con.execute("INSERT INTO sync_runs (run_id, started_at, outcome, mode) VALUES (?, ?, 'running', ?)",
                     [run_id, utc_now(), mode])
         today = datetime.now(UTC).date()
-        used = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [today]).fetchone()
-        budget = CallBudget(quota=settings.daily_quota, used_today=int(used[0]) if used else 0, day=today)
+        budget = CallBudget(quota=settings.daily_quota, used_today=runs.calls_on(con, today), day=today)
         client = ApiClient(settings, tokens, budget=budget)
         ctx = Context(con=con, client=client, settings=settings, full=full, progress=progress,
                       after_commit=w.fit_memory)
@@ -179,5 +178,4 @@ def _finish(ctx: Context, run_id: str, outcome: str, message: str | None) -> Non
         [utc_now(), outcome, json.dumps(dict(ctx.client.budget.by_endpoint)), json.dumps(dict(ctx.rows)),
          message, json.dumps({k: v for k, v in ctx.skipped.items() if v}), json.dumps(ctx.notes), run_id],
     )
-    budget = ctx.client.budget
-    ctx.con.execute("INSERT OR REPLACE INTO api_calls_daily VALUES (?, ?)", [budget.day, budget.used_today])
+    runs.record_calls(ctx.con, ctx.client.budget.day, ctx.client.budget.used_today)

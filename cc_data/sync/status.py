@@ -1,4 +1,4 @@
-"""Read-only views of sync health for `cc-data status` and the Data & sync page (polars frames)."""
+"""`cc-data status`: the sync's record (cc_data.store.runs) for each stream and the last runs, as polars frames."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
+from cc_data.store import runs
 from cc_data.store.db import read
+from cc_data.store.query import row_count
 
 MAIN_TABLE = {
     "account": "account", "custom_fields": "custom_fields", "lists": "contact_lists", "tags": "contact_tags",
@@ -15,31 +17,27 @@ MAIN_TABLE = {
     "campaign_details": "campaign_activities", "campaign_summaries": "campaign_summaries",
     "activity_details": "campaign_activities", "activity_stats": "activity_stats", "tracking": "tracking_events",
 }
+PUBLISHED = ("success", "quota_exceeded")   # runs that ended by publishing everything they fetched
 
 
 def status_frame(db_path: Path) -> pl.DataFrame:
-    """Per stream: when it last completed (API clock, UTC) and the rows in its main table."""
-    out = []
+    """Per stream: when it last completed (API clock, UTC) and the rows in its main table; and when the last run
+    that published finished."""
     with read(db_path) as con:
-        done = dict(con.execute("SELECT stream, value FROM sync_state WHERE key = 'completed_at'").fetchall())
-        for stream, table in MAIN_TABLE.items():
-            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            finished = datetime.fromisoformat(done[stream]) if stream in done else None
-            out.append({"stream": stream, "last_synced_at": finished, "rows": rows})
-        last_run = con.execute(
-            "SELECT max(finished_at) FROM sync_runs WHERE outcome IN ('success', 'quota_exceeded')").fetchone()[0]
+        completed = dict(runs.stream_checkpoints(con).select("stream", "completed_at").iter_rows())
+        out = [{"stream": stream, "last_synced_at": completed.get(stream), "rows": row_count(con, table)}
+               for stream, table in MAIN_TABLE.items()]
+        finished = [at for outcome, at in runs.last_finished(con).items() if outcome in PUBLISHED]
     frame = pl.DataFrame(out, schema={"stream": pl.Utf8, "last_synced_at": pl.Datetime, "rows": pl.Int64})
-    return frame.with_columns(pl.lit(last_run, dtype=pl.Datetime).alias("last_run_finished_at"))
+    return frame.with_columns(pl.lit(max(finished, default=None), dtype=pl.Datetime).alias("last_run_finished_at"))
 
 
 def last_runs(db_path: Path, limit: int = 10) -> pl.DataFrame:
     with read(db_path) as con:
-        return pl.from_arrow(con.sql(
-            "SELECT run_id, started_at, finished_at, outcome, mode, calls, rows, message FROM sync_runs "
-            f"ORDER BY started_at DESC LIMIT {int(limit)}").to_arrow_table())
+        return runs.recent_runs(con, limit).select(
+            "run_id", "started_at", "finished_at", "outcome", "mode", "calls", "rows", "message")
 
 
 def calls_today(db_path: Path) -> int:
     with read(db_path) as con:
-        row = con.execute("SELECT calls FROM api_calls_daily WHERE day = ?", [datetime.now(UTC).date()]).fetchone()
-    return int(row[0]) if row else 0
+        return runs.calls_on(con, datetime.now(UTC).date())
