@@ -1,8 +1,9 @@
 """Every setting in one place: environment variables, then `.env`, then defaults.
 
-SETTINGS is the one table of settings: each with its environment name, its default, how its text is read and
-what it is for. `Settings` takes its defaults from it and `load_settings` reads by it; `.env.example` documents
-the same names (a test keeps them in step). A bad value raises ConfigError naming the setting and how to fix it.
+SETTINGS is the one table of settings (datasette's pattern): each with its environment name, its default, how its
+text is read, what it is for and its topic. `Settings` takes its defaults from it and `load_settings` reads by it;
+`cc-data --help` and docs/settings.md are written from it, and `.env.example` documents the same names (tests keep
+the docs and the example in step). A bad value raises ConfigError naming the setting and how to fix it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ class Setting:
     parse: Callable[[Setting, str], Any]
     help: str
     secret: bool = False                       # kept out of repr (and so out of logs)
+    topic: str = ""                            # its group in --help and the docs
+
+    @property
+    def shown_default(self) -> str:
+        """The default as it is written in .env (empty: unset)."""
+        value = self.default
+        if value is None or value is False or value == frozenset():
+            return ""
+        if value is True:
+            return "1"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
 
     def read(self, env: Mapping[str, str | None]) -> Any:
         raw = env.get(self.env)
@@ -150,7 +164,12 @@ def _period(setting: Setting, raw: str) -> str:
     return raw
 
 
-SETTINGS: tuple[Setting, ...] = (
+def _topic(name: str, *settings: Setting) -> tuple[Setting, ...]:
+    return tuple(replace(s, topic=name) for s in settings)
+
+
+SETTINGS: tuple[Setting, ...] = (*_topic(
+    "Constant Contact",
     Setting("client_id", "CONSTANT_CONTACT_CLIENT_ID", None, _text,
             "your Constant Contact V3 application's client id (the 'API key'); empty: the demo sandbox"),
     Setting("client_secret", "CONSTANT_CONTACT_CLIENT_SECRET", None, _text,
@@ -161,8 +180,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("oauth_base_url", "CC_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL, _url, "the Constant Contact OAuth2 server"),
     Setting("redirect_uri", "CC_REDIRECT_URI", "http://127.0.0.1:8765/callback", _url,
             "where `cc-data auth` listens for the OAuth redirect; registered with the app"),
+), *_topic(
+    "Files",
     Setting("db_path", "CC_DB_PATH", Path("data/cc.duckdb"), _path, "the DuckDB file the data lives in"),
     Setting("token_file", "CC_TOKEN_FILE", Path("data/tokens.json"), _path, "the stored login (mode 0600)"),
+), *_topic(
+    "The sync",
     Setting("anchor_date", "CC_ANCHOR_DATE", None, _date,
             "campaigns sent before this date (YYYY-MM-DD) are not tracked per contact; empty: one year ago"),
     Setting("rate_limit_rps", "CC_RATE_LIMIT_RPS", 4.0, _number(float, 0.1), "API requests per second"),
@@ -171,10 +194,16 @@ SETTINGS: tuple[Setting, ...] = (
             "activities sent within this many days are re-scanned for late opens and clicks"),
     Setting("full_sync_days", "CC_FULL_SYNC_DAYS", 7, _number(int, 1),
             "a full contacts pass (memberships and deletions) runs at least this often, in days"),
+), *_topic(
+    "Figures",
     Setting("fiscal_year_start", "CC_FISCAL_YEAR_START", 1, _month,
             "the month (1-12) the fiscal year starts in, for every year-based giving figure; 1: January"),
+), *_topic(
+    "DonorPerfect",
     Setting("dp_api_key", "DP_API_KEY", None, _text, "the DonorPerfect XML API key (full read access)", secret=True),
     Setting("dp_api_url", "DP_API_URL", DEFAULT_DP_API_URL, _url, "the DonorPerfect XML API"),
+), *_topic(
+    "Sign-in",
     Setting("allowed_users", "CC_ALLOWED_USERS", frozenset(), _emails,
             "with sign-in configured: email addresses that may open the dashboard (viewers)"),
     Setting("allowed_domains", "CC_ALLOWED_DOMAINS", frozenset(), _domains,
@@ -183,6 +212,8 @@ SETTINGS: tuple[Setting, ...] = (
             "with sign-in configured: email addresses with the admin role (sync, connect, import, mapping, pushes)"),
     Setting("allow_open_dashboard", "CC_ALLOW_OPEN_DASHBOARD", False, _flag,
             "1: serve on a non-loopback address without sign-in (anyone who reaches it can do everything)"),
+), *_topic(
+    "The board report",
     Setting("report_dir", "CC_REPORT_DIR", Path("data/reports"), _path,
             "where `cc-data report --scheduled` writes the board report (one PDF a day)"),
     Setting("report_appeal", "CC_REPORT_APPEAL", None, _text,
@@ -198,7 +229,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_password", "CC_SMTP_PASSWORD", None, _text, "its password (never logged)", secret=True),
     Setting("report_from", "CC_REPORT_FROM", None, _text, "the board report's sender, e.g. Reports <data@example.org>"),
     Setting("report_to", "CC_REPORT_TO", frozenset(), _emails, "who receives the board report, comma-separated"),
-)
+))
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 

@@ -24,11 +24,29 @@ COMMAND_MODULES = (
 )
 
 
+# The settings each command reads, by topic (cc_data.config.SETTINGS), listed under its --help; `cc-data --help`
+# lists them all.
+SETTINGS_READ = {
+    "auth": ("Constant Contact", "Files"),
+    "sync": ("Constant Contact", "Files", "The sync"),
+    "status": ("Constant Contact", "Files"),
+    "donations": ("DonorPerfect", "Files"),
+    "report": ("The board report", "Figures", "Files"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cc-data", description=__doc__)
+    # imported here, so that `python -m cc_data.cli.settings_help` (which rewrites the docs) runs cleanly
+    from cc_data.cli.settings_help import help_text
+
+    parser = argparse.ArgumentParser(prog="cc-data", description=__doc__, epilog=help_text(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command, topics in SETTINGS_READ.items():
+        sub.choices[command].epilog = help_text(topics)
+        sub.choices[command].formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
