@@ -76,10 +76,11 @@ cards = [("Delivered", formats.count(me["delivered"]), f"of {formats.count(me['s
          ("Unsubscribe rate", formats.percent(fig_me.get("unsubscribe_rate"), 2), medians["unsubscribe_rate"],
           "opt-outs ÷ emails delivered")]
 if core.has_gifts:
-    cards.append((f"Revenue · {window.label(window_hours)}", formats.money(fig_me.get("revenue"), cents=False),
+    cards.append((f"Revenue, {window.label(window_hours).removesuffix(' window')}",
+                  formats.money(fig_me.get("revenue"), cents=False),
                   f"{formats.count(fig_me.get('gifts'))} gifts", f"net revenue of the gifts credited to this email ({window.describe(window_hours)}, set on "
                         "Donation attribution)"))
-    cards.append(("Revenue per 1,000 emails", formats.money(fig_me.get("revenue_per_1000")),
+    cards.append(("Per 1,000 emails", formats.money(fig_me.get("revenue_per_1000")),
                   medians["revenue_per_1000"], "revenue ÷ emails sent × 1,000"))
 cols = st.columns(3)
 for k, (label, value, median, formula) in enumerate(cards):
@@ -88,7 +89,7 @@ for k, (label, value, median, formula) in enumerate(cards):
             shown_median = "–"
         elif isinstance(median, str):
             shown_median = median
-        elif label.startswith("Revenue per"):
+        elif label.startswith("Per 1,000"):
             shown_median = f"{peer_label}: {formats.money(median)}"
         else:
             shown_median = f"{peer_label}: {formats.percent(median, 2 if 'Unsubscribe' in label else 1)}"
@@ -107,10 +108,14 @@ shown = funnel.with_columns(
     pl.col("median").map_elements(lambda v: formats.percent(v, 2), return_dtype=pl.Utf8).fill_null("–"),
 ).select("step", "people", "share", "median")
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (shown.height + 1) + 3, column_config={
-    "step": st.column_config.TextColumn("Step", width="large"), "people": "Number",
-    "share": st.column_config.TextColumn("Share", width="medium"),
-    "median": st.column_config.TextColumn(peer_label, help="The same share for the median email of this type at "
-                                                            "the same age (–: none to compare with).")})
+    "step": st.column_config.TextColumn("Step", width="medium", help="Sent counts emails (a primary email and its "
+                                        "resend to one person are two); every other step counts people."),
+    "people": "Number",
+    "share": st.column_config.TextColumn("Share"),
+    "median": st.column_config.TextColumn(
+        f"Median {me['type'].lower()}" if n_peers else "Median",
+        help="The same share for the median email of this type at the same age (–: none to compare with). By "
+             "people: opens not flagged as likely machine opens; by a machine only: every open was one.")})
 st.caption("Bounce reasons are Constant Contact's codes in words; a vacation or auto-reply reached the mailbox but "
            "counts as a bounce, as Constant Contact counts it. Opt-out reasons are what people chose or wrote on "
            "the unsubscribe page. Spam complaints are Constant Contact's count for the whole email: the API gives no "

@@ -12,9 +12,9 @@ from pages.components import charts, data, formats, report_data, tables
 from pages.components.page_start import open_data_page
 
 LEFT_COLOURS = {growth.UNSUBSCRIBED: "#c0392b", growth.HARD_BOUNCED: "#7f7f7f", growth.DELETED: "#4d4d4d"}
-LABELS = {growth.ADDED: "Added", growth.NOT_EMAILABLE: "Added, not emailable", growth.UNSUBSCRIBED: "Unsubscribed",
+LABELS = {growth.ADDED: "Added", growth.NOT_EMAILABLE: "Not emailable", growth.UNSUBSCRIBED: "Unsubscribed",
           growth.HARD_BOUNCED: "Hard-bounced", growth.DELETED: "Deleted", "net": "Net change",
-          "emailable": "Emailable at month's end"}
+          "emailable": "Emailable"}
 
 page = open_data_page("List growth", "list growth")
 core = page.core
@@ -43,7 +43,7 @@ period = f"{first:%b %Y} – {last:%b %Y}" + (f" (to {through:%b %d})" if partia
 start_total = months.filter(pl.col("month") < first)["emailable"].tail(1)
 before = int(start_total[0]) if start_total.len() else 0
 
-cols = st.columns(4)
+cols = [c for _ in range(2) for c in st.columns(2)]   # two by two: four in a row were cut off at 1024 px
 left_total = int(shown.select(pl.sum_horizontal(*growth.LEFT).sum()).item())
 for col, (label, value, help_text) in zip(cols, (
     ("Emailable now", formats.count(shown["emailable"][-1]),
@@ -59,23 +59,26 @@ for col, (label, value, help_text) in zip(cols, (
 st.caption(f"{'Everyone in the account' if scope == growth.ACCOUNT else 'List ' + lists[scope]}, {period}; months in "
            f"{tables.zone_name(tz)}.")
 
-x = [f"{m:%b %Y}" + (" (so far)" if partial and m == last else "") for m in shown["month"].to_list()]
+x = shown["month"].to_list()   # a date axis thins its labels (60 months of categories overlapped)
 fig = go.Figure()
 fig.add_bar(x=x, y=shown[growth.ADDED].to_list(), name="Added", marker_color=charts.PALETTE["revenue"],
             hovertemplate="Added: %{y:,}<extra></extra>")
 for flow, colour in LEFT_COLOURS.items():
     fig.add_bar(x=x, y=[-v for v in shown[flow].to_list()], name=LABELS[flow], marker_color=colour,
                 customdata=shown[flow].to_list(), hovertemplate=LABELS[flow] + ": %{customdata:,}<extra></extra>")
-fig.add_scatter(x=x, y=shown["net"].to_list(), name="Net change", mode="markers",
+fig.add_scatter(x=x, y=shown["net"].to_list(), name="Net change", mode="markers", xperiod="M1",
+                xperiodalignment="middle",
                 marker={"symbol": "diamond", "size": 10, "color": "#1f3b73"},
                 hovertemplate="Net change: %{y:+,}<extra></extra>")
 fig.update_layout(barmode="relative", title="Joined (up) and left (down) each month", yaxis={"title": "People"})
-fig.update_xaxes(type="category")
+fig.update_traces(xperiod="M1", xperiodalignment="middle", selector={"type": "bar"})
+fig.update_xaxes(tickformat="%b %Y")
 st.plotly_chart(charts.layout(fig, 340), width="stretch", key="lg_chart")
 total = go.Figure(go.Scatter(x=x, y=shown["emailable"].to_list(), mode="lines+markers", name="Emailable",
-                             line={"color": "#1f3b73", "width": 3}, hovertemplate="%{x}: %{y:,}<extra></extra>"))
+                             line={"color": "#1f3b73", "width": 3},
+                             hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>"))
 total.update_layout(title="Who may be emailed at each month's end", showlegend=False)
-total.update_xaxes(type="category")
+total.update_xaxes(tickformat="%b %Y")
 total.update_yaxes(rangemode="tozero", tickformat=",d")
 st.plotly_chart(charts.layout(total, 260), width="stretch", key="lg_total")
 
@@ -84,9 +87,8 @@ table = shown.sort("month", descending=True)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
     **{flow: tables.count(LABELS[flow]) for flow in growth.FLOWS},
-    "net": st.column_config.NumberColumn("Net change", format="%+d", help="added − unsubscribed − hard-bounced − "
-                                                                         "deleted"),
-    "emailable": tables.count("Emailable at month's end")})
+    "net": st.column_config.NumberColumn("Net", format="%+d", help="added − unsubscribed − hard-bounced − deleted"),
+    "emailable": tables.count("Emailable", "At the month's end (so far, for the month in progress).")})
 
 left_col, right_col = st.columns(2)
 with left_col:

@@ -54,7 +54,7 @@ def provider_chart(metric: str, title: str, decimals: str, key: str) -> None:
                         hovertemplate=provider + ": %{y:" + decimals + "} (%{customdata:,} delivered)<extra></extra>")
     fig.update_layout(title=title)
     fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=decimals.replace("%", "%").replace(".2", ".1"))
+    fig.update_yaxes(tickformat=decimals.replace(".2", ".1"), rangemode="tozero")
     st.plotly_chart(charts.layout(fig, 320, percent_axis=True), width="stretch", key=key)
 
 

@@ -277,25 +277,25 @@ def funnel(mine: dict, bounces: pl.DataFrame, optouts: pl.DataFrame, spam: int |
 
     machine_only = (mine.get("opens") or 0) - (mine.get("human_opens") or 0)
     rows = [
-        ("Sent (emails: a primary email and its resend are two)", sends, None, "", None, False),
-        ("Delivered", delivered, share(delivered, sends), "of emails sent",
+        ("Sent (emails)", sends, None, "", None, False),
+        ("Delivered", delivered, share(delivered, sends), "of sent",
          None if medians.get("bounce_rate") is None else 1 - medians["bounce_rate"], False),
-        ("Bounced", mine.get("bounces"), mine.get("bounce_rate"), "of emails sent", medians.get("bounce_rate"), False),
-        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], sends), "of emails sent",
+        ("Bounced", mine.get("bounces"), mine.get("bounce_rate"), "of sent", medians.get("bounce_rate"), False),
+        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], sends), "of sent",
            bounce_medians.get(r["reason"]), True) for r in bounces.iter_rows(named=True)],
-        ("Opened (people, not likely machine opens)", mine.get("human_opens"), mine.get("human_open_rate"),
-         "of emails delivered", medians.get("human_open_rate"), False),
-        ("Opened by a likely machine only", machine_only, share(machine_only, delivered), "of emails delivered",
+        ("Opened by people", mine.get("human_opens"), mine.get("human_open_rate"),
+         "of delivered", medians.get("human_open_rate"), False),
+        ("Opened by a machine only", machine_only, share(machine_only, delivered), "of delivered",
          medians.get("machine_only_rate"), False),
-        ("Clicked", mine.get("clicks"), mine.get("click_rate"), "of emails delivered", medians.get("click_rate"),
+        ("Clicked", mine.get("clicks"), mine.get("click_rate"), "of delivered", medians.get("click_rate"),
          False),
-        ("Opted out", mine.get("optouts"), mine.get("unsubscribe_rate"), "of emails delivered",
+        ("Opted out", mine.get("optouts"), mine.get("unsubscribe_rate"), "of delivered",
          medians.get("unsubscribe_rate"), False),
-        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], delivered), "of emails delivered", None, True)
+        *[(f"↳ {r['reason']}", r["contacts"], share(r["contacts"], delivered), "of delivered", None, True)
           for r in optouts.iter_rows(named=True)],
-        ("Forwarded", mine.get("forwards"), share(mine.get("forwards"), delivered), "of emails delivered",
+        ("Forwarded", mine.get("forwards"), share(mine.get("forwards"), delivered), "of delivered",
          None if medians.get("forwards_per_1000") is None else medians["forwards_per_1000"] / 1000, False),
-        ("Reported as spam", spam, share(spam, delivered), "of emails delivered", None, False),
+        ("Reported as spam", spam, share(spam, delivered), "of delivered", None, False),
     ]
     return pl.DataFrame(rows, schema={"step": pl.Utf8, "people": pl.Int64, "share": pl.Float64, "of": pl.Utf8,
                                       "median": pl.Float64, "sub": pl.Boolean}, orient="row")
