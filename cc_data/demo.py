@@ -20,7 +20,7 @@ import duckdb
 
 from cc_data.config import Settings
 from cc_data.errors import DemoRefused
-from cc_data.store.db import Writer, locked, read, wal_path, work_path
+from cc_data.store.db import Writer, locked, read, verify, wal_path, work_path
 from cc_data.store.upserts import mark_changed
 from cc_data.sync.progress import describe_step, stream_fraction
 
@@ -49,6 +49,8 @@ def foreign_content(path: Path) -> str | None:
     A file that is not a readable database raises DatabaseUnreadable."""
     if not path.exists():
         return None
+    # a cut file can still open and read its meta: without this it would pass for an account's data
+    verify(path, every_block=True)
     with read(path) as con:
         try:
             row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()

@@ -22,7 +22,7 @@ from cc_data.config import Settings
 from cc_data.errors import QuotaExceeded
 from cc_data.push.run import PushResult, Target, push
 from cc_data.push.saved import DEFAULT_SEGMENT, save_segment, saved_segments
-from cc_data.store.db import lock_wait, read, writer
+from cc_data.store.db import lock_wait, read, verify, writer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     if Path(settings.db_path).exists():
+        verify(Path(settings.db_path), every_block=True)   # a damaged file is named, not listed from
         with read(settings.db_path) as con:
             found = saved_segments(con)
     else:
