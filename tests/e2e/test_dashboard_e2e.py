@@ -17,7 +17,8 @@ from cc_data.analytics.email import sends
 from cc_data.store.db import writer
 from tests.e2e.conftest import serve
 
-pytestmark = pytest.mark.e2e
+# one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
 
 PAGES = {  # url path: has charts
     "": True, "campaign_trends": True, "compare_appeals": True, "engagement": True, "reengagement": False,
