@@ -6,7 +6,7 @@ response schema. Invalid enum values must get 400.
 
 Requests the spec forbids must be refused, as the API refuses them (schemathesis' negative_data_rejection):
 every case of schemathesis' coverage phase in negative mode (empty values, wrong types, values past a bound,
-a missing body, unexpected methods: deterministic, about 640 requests). Nothing is tolerated: a sandbox that
+a missing body, unexpected methods: deterministic, about 600 requests). Nothing is tolerated: a sandbox that
 takes such a request kindly would let the client lean on a leniency the API lacks. (Negative fuzzing finds
 one more kind, an empty enum value such as `include=`; the enum test below asks for it by name: fuzzing 4
 examples per operation did not reach it, 150 did.)
@@ -138,7 +138,8 @@ def _with_real_paths(real: dict[str, dict[str, str]]) -> tuple[dict, list[str]]:
 
 
 def _negative_coverage_cases(schema, label: str):
-    """The coverage phase's negative cases: deterministic, each one thing the spec forbids."""
+    """The coverage phase's negative cases: deterministic, each one thing the spec forbids. (`iter_coverage_cases`
+    is what `schemathesis run --phases coverage` draws from; the pytest plugin offers no loop over operations.)"""
     operation = schema.find_operation_by_label(label)
     config = schema.config.generation_for(operation=operation, phase="coverage")
     yield from schema.iter_coverage_cases(operation, generation_modes=[GenerationMode.NEGATIVE],
