@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,23 @@ def settings(tmp_path, monkeypatch):
     for name in ("CONSTANT_CONTACT_CLIENT_ID", "CC_DB_PATH", "CC_TOKEN_FILE", "DP_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return load_settings(env={"CC_DB_PATH": str(tmp_path / "data" / "cc.duckdb")})
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """One small demo, built once per worker at the session's instant; tests that start from a built demo copy it
+    (test_build_syncs_the_sandbox... and the CLI's own build still build theirs)."""
+    path = tmp_path_factory.mktemp("small-demo") / "cc.duckdb"
+    assert demo.build(load_settings(env={"CC_DB_PATH": str(path)}), scale="small").outcome == "success"
+    return path
+
+
+@pytest.fixture
+def built(settings, small_demo):
+    """settings.db_path holding a copy of the small demo."""
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(small_demo, settings.db_path)
+    return settings
 
 
 def _counts(db_path):
@@ -53,8 +72,8 @@ def test_build_syncs_the_sandbox_and_records_how_to_restart_it(settings):
     assert any(r[2] != r[3] for r in stored)
 
 
-def test_refresh_moves_the_sandbox_clock_to_now_and_picks_up_new_activity(settings, monkeypatch):
-    demo.build(settings, scale="small")
+def test_refresh_moves_the_sandbox_clock_to_now_and_picks_up_new_activity(built, monkeypatch):
+    settings = built
     before = _counts(settings.db_path)
     start = demo._now_hour()
     monkeypatch.setattr(demo, "_now_hour", lambda: start + timedelta(days=3))
@@ -84,9 +103,9 @@ def test_cli_if_missing_keeps_an_existing_database(settings, monkeypatch):
     assert data_version(settings.db_path) == version
 
 
-def test_cli_sync_without_credentials_syncs_the_demo(settings, monkeypatch, capsys):
+def test_cli_sync_without_credentials_syncs_the_demo(built, monkeypatch, capsys):
+    settings = built
     monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
-    assert main(["demo", "--scale", "small"]) == 0
     assert main(["sync", "--quiet"]) == 0
     assert "demo sandbox" not in capsys.readouterr().err  # --quiet says nothing
     assert _counts(settings.db_path)["sync_runs"] == 2
@@ -103,12 +122,12 @@ def test_demo_refuses_to_overwrite_a_real_account(settings, monkeypatch, capsys)
                   load_settings(env={"CONSTANT_CONTACT_CLIENT_ID": "x"}))
 
 
-def test_status_reports_source_streams_and_runs_in_plain_text(settings, monkeypatch, capsys):
+def test_status_reports_source_streams_and_runs_in_plain_text(settings, small_demo, monkeypatch, capsys):
     monkeypatch.setenv("CC_DB_PATH", str(settings.db_path))
     assert main(["status"]) == 2
     assert "No data at" in capsys.readouterr().err
-    assert main(["demo", "--scale", "small"]) == 0
-    capsys.readouterr()
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(small_demo, settings.db_path)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Source: the built-in demo sandbox")
