@@ -10,11 +10,11 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
+from bench.sandbox_db import build_from_sandbox
 from cc_data.analytics.email import campaigns, sends, trends
 from cc_data.analytics.rules.machine_opens import MachineOpenRule
 from cc_data.analytics.stored import refresh
 from cc_data.analytics.stored.registry import CHANGES, StoredResult
-from bench.sandbox_db import build_from_sandbox
 
 
 @pytest.fixture(scope="module")
