@@ -53,14 +53,22 @@ fig = go.Figure(go.Bar(x=counts["contacts"].to_list(), y=counts["tier"].to_list(
 fig.update_yaxes(autorange="reversed")
 st.plotly_chart(charts.layout(fig, 260), width="stretch", key="tiers_now")
 st.subheader("Month by month")
+moments = history["as_of"].unique(maintain_order=True).to_list()
+# one label per moment: the current month's start and the latest activity fall in one month, and a shared
+# "Dec 2026" label stacked both distributions in one bar
+label = {t: f"{t:%b} {t.day}, {t:%Y}" for t in moments}
+label[moments[-1]] = f"{moments[-1]:%b} {moments[-1].day}, {moments[-1]:%Y} (latest)"
 fig = go.Figure()
 for tier in scoring.TIERS:
     part = history.filter(pl.col("tier") == tier)
-    fig.add_bar(x=[f"{t:%b %Y}" for t in part["as_of"].to_list()], y=part["contacts"].to_list(), name=tier,
-                marker_color=charts.TIER_COLOURS[tier], hovertemplate=tier + ": %{y:,}<extra></extra>")
-fig.update_layout(barmode="stack")   # months as categories: timestamps made the bars a millisecond wide
+    fig.add_bar(x=[label[t] for t in part["as_of"].to_list()], y=part["contacts"].to_list(), name=tier,
+                marker_color=charts.TIER_COLOURS[tier], marker_pattern_shape=charts.TIER_PATTERNS[tier],
+                hovertemplate="%{x}, " + tier + ": %{y:,}<extra></extra>")
+fig.update_layout(barmode="stack")   # moments as categories: timestamps made the bars a millisecond wide
 fig.update_xaxes(type="category")
-st.plotly_chart(charts.layout(fig, 320), width="stretch", key="tiers_history")
+st.plotly_chart(charts.layout(fig, 340), width="stretch", key="tiers_history")
+st.caption("Contacts in each tier on the first day of each month, scored with what was known then, and on the "
+           "latest activity recorded.")
 
 st.subheader("Contacts")
 f1, f2 = st.columns([2, 1])
@@ -86,10 +94,12 @@ if tiers:
 st.caption(f"{table.height:,} of {scored.height:,} contacts, by tier then score (0 to {params.max_score:g}).")
 if tiers:   # the contacts shown, as a Constant Contact list
     push_panel(f"Engagement {' and '.join(tiers)}", table.select("contact_id"), key="tier_push")
+# the table's key follows the search and tiers: a row picked in another view of the table is not carried over
+view_key = f"contacts_table:{query.strip().lower()}:{','.join(sorted(tiers))}"
 event = st.dataframe(
     table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
                  "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="contacts_table",
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=view_key,
     column_config={"email": "Email", "first_name": "First name", "last_name": "Last name", "tier": "Tier",
                    "score": st.column_config.NumberColumn(f"Score (0–{params.max_score:g})", format="%.2f"),
                    "clicks": "Clicks",
@@ -98,7 +108,8 @@ event = st.dataframe(
                    "last_engaged_at": st.column_config.DatetimeColumn("Last engaged", format="MMM D, YYYY"),
                    "contact_id": None})
 
-selected = event.selection.rows if event and hasattr(event, "selection") else []
+selected = [row for row in (event.selection.rows if event and hasattr(event, "selection") else [])
+            if row < table.height]
 if selected:
     contact = table.row(selected[0], named=True)
     st.subheader(f"Timeline: {contact['first_name'] or ''} {contact['last_name'] or ''} <{contact['email']}>")

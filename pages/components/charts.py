@@ -24,9 +24,15 @@ PALETTE = {
     "gifts": "#2e8b57",
     "benchmark": "#999999",
 }
+# Tiers in lightness and hue a colour-blind reader can tell apart (no red against green, no two near-identical
+# greys), and a fill pattern each for stacked bars, so no tier is told by colour alone.
 TIER_COLOURS = {
-    "Highly engaged": "#1b7837", "Moderately engaged": "#7fbf7b", "Low engagement": "#d9d9d9",
-    "Lapsed": "#d6604d", "Not enough emails": "#bdbdbd", "New": "#4393c3", "Not emailed": "#f4e3b5",
+    "Highly engaged": "#08519c", "Moderately engaged": "#4292c6", "Low engagement": "#b7d4ea",
+    "Lapsed": "#b35806", "Not enough emails": "#d4d4d4", "New": "#762a83", "Not emailed": "#f6e8c3",
+}
+TIER_PATTERNS = {
+    "Highly engaged": "", "Moderately engaged": "", "Low engagement": "", "Lapsed": "x",
+    "Not enough emails": ".", "New": "/", "Not emailed": "-",
 }
 SERIES_COLOURS = ["#1f77b4", "#e07b00", "#2e8b57", "#9467bd", "#c0392b", "#17becf"]
 

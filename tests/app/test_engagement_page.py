@@ -49,3 +49,44 @@ def test_contacts_are_sorted_by_tier_then_score(accented_db: Path) -> None:
     keys = [(order[t], -(s if s == s and s is not None else -1)) for t, s in zip(table["tier"], table["score"], strict=True)]
     assert keys == sorted(keys)
     assert any("by tier then score (0 to 4)" in c.value for c in at.caption)
+
+
+def test_month_by_month_draws_each_moment_once(app_env: Path) -> None:
+    """The history's last two moments (the current month's start and the latest activity) fell in one month and
+    were both labelled with it, so the category axis stacked two distributions in one bar ("Dec 2026": 38.6k
+    against 19.4k contacts)."""
+    import json
+
+    at = app_test()
+    at.run()
+    open_page(at, "pages/engagement.py")
+    history = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                   if len(json.loads(c.proto.spec)["data"]) == len(scoring.TIERS))
+    contacts = pl_sum_per_x(history["data"])
+    for trace in history["data"]:
+        assert len(trace["x"]) == len(set(trace["x"])), trace["x"]
+    # every bar is one distribution: no month holds more people than the latest moment
+    assert max(contacts.values()) == contacts[history["data"][0]["x"][-1]]
+
+
+def pl_sum_per_x(traces: list[dict]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for trace in traces:
+        for x, y in zip(trace["x"], trace["y"], strict=True):
+            totals[x] = totals.get(x, 0) + y
+    return totals
+
+
+def test_a_selected_contact_then_a_search_that_finds_nobody(app_env: Path) -> None:
+    at = app_test()
+    at.run()
+    open_page(at, "pages/engagement.py")
+    key = next(k for k in at.session_state._state.filtered_state if k.startswith("contacts_table"))
+    at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any(s.value.startswith("Timeline:") for s in at.subheader)
+    at.text_input[0].input("nobody-matches-this").run()
+    assert not at.exception
+    assert not any(s.value.startswith("Timeline:") for s in at.subheader)
+    assert any(c.value.startswith("0 of ") for c in at.caption)
