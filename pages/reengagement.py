@@ -17,14 +17,18 @@ page = open_data_page("Re-engagement", "re-engagement lists")
 core = page.core
 tags = data.tag_names(page.db, page.version)
 as_of: datetime = data.as_of(core)
-st.caption("Only contacts Constant Contact lets you email are ever listed: permission explicit or implicit, not "
-           "unsubscribed, on temporary hold, awaiting confirmation, hard-bounced or deleted.")
+st.caption("Lists only contacts Constant Contact lets you email: permission explicit or implicit. Left out: "
+           "contacts who unsubscribed, are on temporary hold, are awaiting confirmation, hard-bounced or were "
+           "deleted.")
 
 d = segments.SegmentCriteria()
 c1, c2, c3 = st.columns(3)
 inactive = c1.slider("No click or human open in the last (days)", 30, 365, d.inactive_days, 15, key="seg_inactive")
-min_emails = c1.number_input("Sent at least this many emails in that time", 1, 50, d.min_emails, key="seg_min_emails")
-tenure = c2.number_input("Joined more than (days ago)", 0, 730, d.min_tenure_days, key="seg_tenure")
+# No min/max on these inputs: the browser refuses a value outside them with only a red box and keeps the old one,
+# so the list and its downloads would follow a value no longer on screen. Every entry arrives; the page checks it.
+min_emails = c1.number_input("Sent at least this many emails in that time", value=d.min_emails, step=1,
+                             key="seg_min_emails")
+tenure = c2.number_input("Joined more than (days ago)", value=d.min_tenure_days, step=1, key="seg_tenure")
 list_names = dict(zip(core.lists["list_id"].to_list(), core.lists["name"].to_list(), strict=True))
 lists = c2.multiselect("On any of these lists", list(list_names), format_func=lambda i: list_names.get(i, i),
                        placeholder="Any list", key="seg_lists")
@@ -37,6 +41,12 @@ lapsed = options.checkbox("Lapsed donors only", key="seg_lapsed", disabled=not c
 no_machine = options.checkbox("Exclude machine-only openers", key="seg_no_machine",
                          help="Drop contacts whose only recent opens look like machine opens (they may be reading "
                               "on Apple Mail).")
+problems = [problem for problem in (
+    "“Sent at least this many emails” must be at least 1." if min_emails < 1 else "",
+    "“Joined more than (days ago)” cannot be negative." if tenure < 0 else "") if problem]
+if problems:
+    st.error(" ".join(problems) + " No list is built or offered until the criteria are valid.")
+    st.stop()
 criteria = segments.SegmentCriteria(inactive_days=inactive, min_emails=int(min_emails), min_tenure_days=int(tenure),
                                     list_ids=tuple(lists), tag_ids=tuple(chosen_tags), lapsed_donors_only=lapsed,
                                     exclude_machine_only_openers=no_machine)
