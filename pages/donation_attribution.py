@@ -11,7 +11,7 @@ import streamlit as st
 
 from cc_data.analytics import export
 from cc_data.analytics.attribution.credit import gifts_in_scope, series_by_revenue, tier_breakdown, totals
-from cc_data.analytics.attribution.queries import TIERS, WINDOW_CHOICES
+from cc_data.analytics.attribution.queries import CREDITED_TIERS, WINDOW_CHOICES
 from cc_data.analytics.email.campaigns import apply_filters
 from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
 from cc_data.analytics.stored.refresh import refresh_changed
@@ -129,12 +129,14 @@ st.caption(f"Bar height is the revenue credited to each tier ({scope}); the labe
 st.subheader("Revenue per campaign")
 per_campaign = email_links.with_link(campaigns.filter(pl.col("revenue") != 0)).select(
     "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
-    "open_revenue", "send_revenue", email_links.COLUMN)
+    "open_revenue", "sent_not_opened_revenue", email_links.COLUMN)
 st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
     "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
     "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
-    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in TIERS[:4]},
+    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in CREDITED_TIERS},
+    "sent_not_opened_revenue": tables.money("Emailed, did not open", "Gifts from people sent this email who did not "
+                                            "open it: not credited, never in Revenue."),
     email_links.COLUMN: email_links.link_column(),
 })
 st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")

@@ -12,7 +12,7 @@ February 28 in a year without one):
   a DonorPerfect code mapped to the campaign, whatever the channel), net of refunds. Unknown (None), not $0, when
   the appeal had no campaign that year;
 - **season**: every revenue gift dated in the season so far, whatever it was for, net of refunds;
-- **email**: the season's gifts that attribution credits to an email by EMAIL_TIERS (the window is the caller's);
+- **email**: the season's gifts that attribution credits to an email by CREDITED_TIERS (the window is the caller's);
   unknown (None) for a season that began before `tracked_from`, the first send the tracking rows hold.
 
 Pure functions over polars frames: the caller passes the attributed gifts, the campaigns, the account's time zone,
@@ -26,11 +26,11 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from cc_data.analytics.attribution.queries import CREDITED_TIERS
 from cc_data.analytics.email.compare import series_choices
 from cc_data.analytics.rules.appeals import with_series
 from cc_data.analytics.rules.gifts import donor_count, gift_count, net_revenue
 
-EMAIL_TIERS = ("coded", "click", "open")   # a sent-but-not-opened email earns no credit here
 YEARS_BACK = 2
 
 
@@ -152,7 +152,7 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
             season_revenue=_money(so_far), season_gifts=so_far.select(gift_count()).item(),
             season_donors=so_far.select(donor_count()).item(),
             email_revenue=(None if tracked_from is not None and y_start < tracked_from
-                           else _money(so_far.filter(pl.col("tier").is_in(list(EMAIL_TIERS)))))))
+                           else _money(so_far.filter(pl.col("tier").is_in(list(CREDITED_TIERS)))))))
         last_day = y_through if back == 0 else y_end   # earlier years are drawn whole; this one never past today
         curves.append(_cumulative(season, coded if ids else None, y_start, last_day, back, year - back))
     gt = giving_tuesday(start.year if start.month <= 11 else end.year)

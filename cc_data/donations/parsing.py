@@ -20,6 +20,9 @@ RECORD_TYPES = {
     "M": "split-gift main record",
     "S": "soft credit",
     "A": "adjustment",
+    "H": "adjustment history",
+    "C": "gift adjusted to $0",
+    "J": "split gift adjusted to $0",
 }
 
 # Tried in order; the first that parses wins. US month-first, as DonorPerfect writes dates.

@@ -73,15 +73,17 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
-    # g1 click (K1), g2 send window (calendar day after the send, K1), g3 coded (K2), g4 unattributed
-    assert metrics["Attributed revenue"] == "$185" and metrics["All revenue received"] == "$195"
-    assert metrics["Gifts attributed"] == "3" and metrics["Donors matched to contacts"] == "67%"
+    # g1 click (K1), g3 coded (K2); g2 sent K1 and not opened (calendar day after the send): apart, not credited;
+    # g4 unattributed
+    assert metrics["Attributed revenue"] == "$145" and metrics["All revenue received"] == "$195"
+    assert metrics["Gifts attributed"] == "2" and metrics["Donors matched to contacts"] == "67%"
     gift_table = at.dataframe[-1].value
     assert sorted(zip(gift_table["gift_id"], gift_table["tier"], strict=True)) == [
         ("g1", "click"), ("g2", "send"), ("g3", "coded"), ("g4", "unattributed")]
     campaigns = at.dataframe[0].value
     assert dict(zip(campaigns["name"], campaigns["revenue"], strict=True)) == {
-        "Year-End Appeal 2024": 160.0, "Spring Appeal 2025": 25.0}
+        "Year-End Appeal 2024": 120.0, "Spring Appeal 2025": 25.0}
+    assert dict(zip(campaigns["name"], campaigns["sent_not_opened_revenue"], strict=True))["Year-End Appeal 2024"] == 40
     assert any("calendar days" in c.value for c in at.caption)
     assert any("campaigns sent Jan 01, 2024 – Dec 01, 2025" in c.value for c in at.caption)
     assert at.get("download_button")

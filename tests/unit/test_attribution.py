@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from test_attribution_support import Account
@@ -51,7 +51,9 @@ def test_open_then_send_tiers(acct):
     assert (one(acct, "g1")["tier"], one(acct, "g1")["campaign_id"]) == ("open", "K2")
     acct.gift("g2", "D1", 10, "2024-12-05", created="2024-12-05 12:00")
     acct.event("A1", "c1", "sends", "2024-12-05 11:00")
-    assert (one(acct, "g2")["tier"], one(acct, "g2")["campaign_id"]) == ("send", "K1")
+    g2 = one(acct, "g2")   # sent, not opened: shown apart, never credited
+    assert (g2["tier"], g2["campaign_id"], g2["sent_only_campaign_id"], g2["campaign_name"]) == (
+        "send", None, "K1", "Year-End Appeal 2024")
 
 
 def test_last_touch_wins_within_a_tier_and_resends_count_for_their_campaign(acct):
@@ -159,7 +161,7 @@ def test_refunds_and_adjustments(acct):
     acct.event("A1", "c1", "clicks", "2024-12-02 09:00").code("solicit_code", "SP25", "K2")
     acct.gift("g1", "D1", 100, "2024-12-02", created="2024-12-02 10:00")
     acct.gift("a1", "D1", -100, "2024-12-20", record_type="A", glink="g1")       # refund of g1
-    acct.gift("a2", "D1", 15, "2024-12-02", created="2024-12-02 10:00", record_type="A")  # unlinked, uncoded
+    acct.gift("a2", "D1", -15, "2024-12-02", created="2024-12-02 10:00", record_type="A")  # unlinked, uncoded
     acct.gift("a3", "D1", -5, "2024-12-02", record_type="A", solicit_code="SP25")  # unlinked, coded
     acct.gift("r1", "D1", -20, "2024-12-02", created="2024-12-02 10:00")          # refund entered as negative G
     linked = one(acct, "a1")
@@ -171,7 +173,7 @@ def test_refunds_and_adjustments(acct):
     assert (k1["gifts"], k1["revenue"], k1["click_revenue"]) == (1, 0.0, 0.0)
     tiers = {r["tier"]: (r["gifts"], r["revenue"]) for r in tier_breakdown(gift_attribution(acct.con)).to_dicts()}
     assert tiers == {"coded": (0, -5.0), "click": (1, 0.0), "open": (0, 0.0), "send": (0, 0.0),
-                     "unattributed": (0, -5.0)}
+                     "unattributed": (0, -35.0)}
 
 
 def test_match_report_prefers_cc_contact_id_then_normalised_email():
@@ -218,10 +220,10 @@ def test_campaign_revenue_baseline_and_engaged_gift_rates():
     assert (k1["sends"], k1["clickers"], k1["openers"], k1["not_engaged"]) == (6, 1, 2, 3)
     assert k1["clicker_gift_rate"] == 1.0 and k1["opener_gift_rate"] == 0.5
     assert k1["baseline_gift_rate"] == pytest.approx(1 / 3)
-    # g1 click, g2 open, g4 send (calendar days); g5 is 4 days after the send
-    assert (k1["gifts"], k1["donors"], k1["revenue"]) == (3, 3, 150.0)
-    assert (k1["click_revenue"], k1["open_revenue"], k1["send_revenue"]) == (100.0, 30.0, 20.0)
-    assert k1["revenue_per_1000"] == pytest.approx(150 / 6 * 1000)
+    # g1 click, g2 open credited; g4 sent only (calendar days): apart, not credited; g5 is 4 days after the send
+    assert (k1["gifts"], k1["donors"], k1["revenue"]) == (2, 2, 130.0)
+    assert (k1["click_revenue"], k1["open_revenue"], k1["sent_not_opened_revenue"]) == (100.0, 30.0, 20.0)
+    assert k1["revenue_per_1000"] == pytest.approx(130 / 6 * 1000)
     assert out["K2"]["sends"] == 300 and out["K2"]["revenue"] == 0 and out["K2"]["baseline_gift_rate"] is None
 
 
@@ -255,3 +257,76 @@ def test_series_revenue_keeps_each_year_apart():
 def test_window_must_be_positive(acct):
     with pytest.raises(ValueError, match="positive"):
         gift_attribution(acct.con, 0)
+
+
+def test_from_email_is_coded_clicked_and_opened_never_sent_only_nor_scheduled(acct):
+    """Issue 21: the headline counts coded gifts and gifts from clickers and human openers within the window; a gift
+    from someone sent the email who did not open it is shown apart and not credited; a scheduled gift (a pledge
+    payment, an automatic debit) is credited only by its own code."""
+    acct.contact("c3", "c@x.org").contact("c4", "d@x.org").contact("c5", "e@x.org")
+    acct.donor("D2", "b@x.org", "c2").donor("D3", "c@x.org", "c3").donor("D4", "d@x.org", "c4")
+    acct.donor("D5", "e@x.org", "c5").code("solicit_code", "YE24", "K1")
+    for contact in ("c1", "c2", "c3", "c4", "c5"):
+        acct.event("A1", contact, "sends", "2024-12-01 09:00")
+    acct.event("A1", "c1", "clicks", "2024-12-01 10:00").event("A1", "c2", "opens", "2024-12-01 11:00")
+    acct.event("A1", "c4", "clicks", "2024-12-01 10:30").event("A1", "c5", "opens", "2024-12-01 10:45")
+    acct.gift("coded", "D3", 100, "2024-12-01", created="2024-12-01 12:00", solicit_code="YE24")   # by mail, coded
+    acct.gift("clicked", "D1", 50, "2024-12-01", created="2024-12-01 12:00")
+    acct.gift("opened", "D2", 30, "2024-12-01", created="2024-12-01 12:00")
+    acct.gift("sent", "D3", 500, "2024-12-02", created="2024-12-02 08:00")      # never opened
+    acct.gift("monthly", "D4", 25, "2024-12-01", created="2024-12-01 13:00", gift_type="ACH", solicit_code="SUST")
+    acct.gift("pledged", "D5", 40, "2024-12-01", created="2024-12-01 13:00", plink="p9")
+    acct.gift("pledged-coded", "D5", 60, "2024-12-01", created="2024-12-01 14:00", plink="p9", solicit_code="YE24")
+    rows = {r["gift_id"]: r for r in gift_attribution(acct.con).to_dicts()}
+    assert {g: (rows[g]["tier"], rows[g]["campaign_id"]) for g in rows} == {
+        "coded": ("coded", "K1"), "clicked": ("click", "K1"), "opened": ("open", "K1"), "sent": ("send", None),
+        "monthly": ("unattributed", None), "pledged": ("unattributed", None), "pledged-coded": ("coded", "K1")}
+    assert [g for g in rows if rows[g]["scheduled"]] == ["monthly", "pledged", "pledged-coded"]
+    k1 = campaign_revenue(acct.con).filter(campaign_id="K1").to_dicts()[0]
+    assert (k1["revenue"], k1["gifts"], k1["coded_revenue"], k1["click_revenue"], k1["open_revenue"]) == (
+        240.0, 4, 160.0, 50.0, 30.0)
+    assert k1["sent_not_opened_revenue"] == 500.0 and "send_revenue" not in k1
+    # the baseline's gift rates leave scheduled gifts out: c4 clicked and gave only a sustainer's debit
+    assert (k1["clickers"], k1["clicker_givers"]) == (2, 1)
+
+
+def test_email_credit_of_an_appeal_never_exceeds_the_gifts_received_in_its_window(acct):
+    """Every gift credited to the appeal by a click or open is received within the window after one of its emails,
+    each once (a split gift, an adjusted gift, a refund), so their total is at most what was received then."""
+    acct.contact("c3", "c@x.org").donor("D2", "b@x.org", "c2").donor("D3", "c@x.org", "c3")
+    for contact in ("c1", "c2", "c3"):
+        acct.event("A1", contact, "sends", "2024-12-01 09:00").event("A1", contact, "opens", "2024-12-01 09:30")
+    acct.event("A1", "c1", "clicks", "2024-12-01 10:00")
+    acct.gift("s1", "D1", 60, "2024-12-01", created="2024-12-01 12:00", split_gift="Y", glink="m1")
+    acct.gift("s2", "D1", 40, "2024-12-01", created="2024-12-01 12:00", split_gift="Y", glink="m1")
+    acct.gift("m1", "D1", 100, "2024-12-01", created="2024-12-01 12:00", record_type="M")
+    acct.gift("orig", "D2", 29.95, "2024-12-01", created="2024-12-01 12:00", record_type="A")
+    acct.gift("hist", "D2", -10, "2024-12-02", created="2024-12-02 12:00", record_type="H", glink="orig")
+    acct.gift("new", "D2", 19.95, "2024-12-01", created="2024-12-02 12:00")
+    acct.gift("g3", "D3", 80, "2024-12-02", created="2024-12-02 08:00")
+    acct.gift("r3", "D3", -80, "2024-12-09", record_type="A", glink="g3")
+    acct.gift("late", "D3", 1000, "2024-12-20", created="2024-12-20 08:00")   # long after the window
+    gifts = gift_attribution(acct.con)
+    credited = gifts.filter(campaign_id="K1").filter(gifts.filter(campaign_id="K1")["tier"] != "coded")
+    window_end = datetime(2024, 12, 1, 10) + timedelta(hours=48)
+    received = gifts.filter((gifts["gift_time"] <= window_end) | gifts["attribution_note"].str.starts_with("follows"))
+    assert credited["amount"].sum() <= received["amount"].sum()
+    assert credited["gift_id"].n_unique() == credited.height
+    k1 = campaign_revenue(acct.con).filter(campaign_id="K1").to_dicts()[0]
+    assert (k1["revenue"], k1["gifts"]) == (119.95, 3)   # the split once, the adjusted gift at $19.95, g3 refunded (a gift, $0)
+
+
+def test_an_adjusted_gift_counts_once_at_its_new_amount(acct):
+    """DonorPerfect's XML API manual (v7.1, "Gift Adjustments"; tests/data/donorperfect/gift_adjustment_select_v7_1.xml):
+    the $29.95 gift 12885 adjusted by -$10 becomes record type A at $29.95, an H row of -$10 (glink 12885) and a new
+    G of $19.95 (alink 12885). By hand: one gift of $19.95."""
+    acct.gift("12885", "D1", 29.95, "2018-01-10", record_type="A")
+    acct.gift("12891", "D1", -10, "2018-04-05", record_type="H", glink="12885")
+    acct.gift("12890", "D1", 19.95, "2018-01-10", created="2018-04-05 00:00")
+    acct.gift("12900", "D1", 15, "2018-02-01", record_type="A")   # an original at $15 adjusted to $0: C at $0
+    acct.gift("12901", "D1", -15, "2018-03-01", record_type="H", glink="12900")
+    acct.gift("12902", "D1", 0, "2018-02-01", record_type="C")
+    rows = gift_attribution(acct.con)
+    assert rows["gift_id"].to_list() == ["12890"]
+    totals = tier_breakdown(rows).filter(tier="unattributed").to_dicts()[0]
+    assert (totals["gifts"], totals["revenue"]) == (1, 19.95)

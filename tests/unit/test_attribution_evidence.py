@@ -32,7 +32,9 @@ def acct() -> Account:
 
 
 def touches(gifts) -> dict[str, tuple]:
-    return {r["gift_id"]: (r["tier"], r["campaign_id"], r["touch_time"]) for r in gifts.to_dicts()}
+    """The touch each gift's tier rests on (a sent-only touch names its email in sent_only_campaign_id)."""
+    return {r["gift_id"]: (r["tier"], r["campaign_id"] or r["sent_only_campaign_id"], r["touch_time"])
+            for r in gifts.to_dicts()}
 
 
 def test_a_machine_open_and_a_bounced_send_are_not_evidence(acct: Account) -> None:

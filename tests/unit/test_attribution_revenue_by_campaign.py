@@ -17,7 +17,7 @@ def test_revenue_by_campaign_matches_campaign_revenue_without_reading_tracking_r
     acct.gift("a1", "D1", -40, "2024-12-20", record_type="A", glink="g1")
     gifts = gift_attribution(acct.con)
     columns = ["campaign_id", "gifts", "donors", "revenue", "coded_revenue", "click_revenue", "open_revenue",
-               "send_revenue"]
+               "sent_not_opened_revenue"]
     quick = revenue_by_campaign(gifts).select(columns).sort("campaign_id")
     full = campaign_revenue(acct.con, gifts=gifts).filter(pl.col("revenue") != 0).select(columns).sort("campaign_id")
     assert quick.to_dicts() == full.to_dicts()

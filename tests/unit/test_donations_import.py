@@ -75,7 +75,7 @@ def test_every_rejected_row_is_reported_with_its_number_and_reason():
         "row 4: amount: amount 'ten dollars' is not a number of dollars",
         "row 5: gift_date is empty; amount is empty",
         "row 6: record type 'X' is not one of G (gift), P (pledge), M (split-gift main record), S (soft credit), "
-        "A (adjustment)",
+        "A (adjustment), H (adjustment history), C (gift adjusted to $0), J (split gift adjusted to $0)",
         "row 7: no donor_id or email, so the gift cannot be tied to a donor",
         "row 8: amount: amount '1,00,0' has misplaced thousands separators",
         "row 9: gift_id is empty",

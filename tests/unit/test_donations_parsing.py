@@ -49,5 +49,7 @@ def test_timestamps():
 
 def test_record_types():
     assert parse_record_type(" g ") == "G"
+    # DonorPerfect's gift adjustment writes A (the original), H (the change) and G, C or J (the result)
+    assert [parse_record_type(t) for t in ("A", "h", "C", "J")] == ["A", "H", "C", "J"]
     with pytest.raises(ValueError, match="record type 'Q'"):
         parse_record_type("Q")

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from cc_data.analytics.attribution.match import MatchReport, donor_contacts, match_report
-from cc_data.analytics.attribution.queries import ATTRIBUTION, TIERS, WINDOW_CHOICES
+from cc_data.analytics.attribution.queries import ATTRIBUTION, CREDITED_TIERS, TIERS, WINDOW_CHOICES
 from cc_data.analytics.attribution.stored import (
     GIFT_ORDER,
     GIFTS_TABLE,
@@ -30,7 +30,7 @@ from cc_data.store.query import frame
 from cc_data.store.schema import CODE_FIELDS
 
 __all__ = [
-    "CODE_FIELDS", "GIFTS_TABLE", "RATES_TABLE", "STORED_WINDOWS", "TIERS", "WINDOW_CHOICES",
+    "CODE_FIELDS", "CREDITED_TIERS", "GIFTS_TABLE", "RATES_TABLE", "STORED_WINDOWS", "TIERS", "WINDOW_CHOICES",
     "MatchReport", "campaign_revenue", "donor_contacts", "donor_names", "gift_attribution", "match_report",
     "revenue_by_campaign", "series_revenue", "stored_windows", "tier_breakdown",
 ]
@@ -47,14 +47,24 @@ def gift_attribution(con: duckdb.DuckDBPyConnection, window_hours: float = 48, *
                           count_machine_opens=count_machine_opens, count_bounced_sends=count_bounced_sends)
 
 
+SENT_NOT_OPENED = "sent_not_opened_revenue"
+REVENUE_COLUMNS = ("gifts", "donors", "revenue", *(f"{tier}_revenue" for tier in CREDITED_TIERS), SENT_NOT_OPENED)
+
+
 def revenue_by_campaign(gifts: pl.DataFrame) -> pl.DataFrame:
-    """Per attributed campaign, from gift_attribution() alone: gifts, donors, revenue and revenue by tier.
+    """Per campaign, from gift_attribution() alone: the gifts, donors and revenue credited to it (coded, click and
+    open: what is called revenue "from email"), revenue by those tiers, and apart from them, never added in, the
+    revenue of gifts whose giver was sent its email but did not open it (`sent_not_opened_revenue`, not credited).
     (campaign_revenue adds sends and the gift rates, which need the tracking rows.)"""
-    return gifts.filter(pl.col("campaign_id").is_not_null()).group_by("campaign_id").agg(
+    credited = gifts.filter(pl.col("campaign_id").is_not_null()).group_by("campaign_id").agg(
         gifts=gift_count(), donors=donor_count(), revenue=net_revenue(),
         **{f"{tier}_revenue": pl.col("amount").filter(pl.col("tier") == tier).sum().round(2)
-           for tier in TIERS[:4]},
+           for tier in CREDITED_TIERS},
     )
+    apart = gifts.filter(pl.col("sent_only_campaign_id").is_not_null()).group_by(
+        pl.col("sent_only_campaign_id").alias("campaign_id")).agg(net_revenue().alias(SENT_NOT_OPENED))
+    return credited.join(apart, on="campaign_id", how="full", coalesce=True).with_columns(
+        pl.col(c).fill_null(0) for c in REVENUE_COLUMNS)
 
 
 def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
@@ -77,9 +87,8 @@ def campaign_revenue(con: duckdb.DuckDBPyConnection, window_hours: float = 48,
         .with_columns(sends=pl.coalesce("summary_sends", "sends"))
         .filter((pl.col("sends").fill_null(0) > 0) | pl.col("revenue").is_not_null())
     )
-    zero_fill = ["gifts", "donors", "revenue", *[f"{tier}_revenue" for tier in TIERS[:4]]]
     return out.with_columns(
-        [pl.col(name).fill_null(0) for name in zero_fill],
+        [pl.col(name).fill_null(0) for name in REVENUE_COLUMNS],
     ).with_columns(
         revenue_per_1000=ratio("revenue", "sends") * 1000,
         clicker_gift_rate=ratio("clicker_givers", "clickers"),
@@ -160,8 +169,9 @@ class GiftScope:
     credited: pl.DataFrame      # gifts credited to the chosen campaigns
     received: pl.DataFrame      # every gift dated in the period, attributed or not
     gifts: pl.DataFrame         # both, each gift once, by date: the audit table
-    unattributed: pl.DataFrame  # gifts dated in the period credited to no campaign
+    unattributed: pl.DataFrame  # gifts dated in the period credited to no campaign (sent-not-opened ones included)
     unsent: pl.DataFrame        # gifts credited to campaigns with no send on record (in no period's figures)
+    sent_not_opened: pl.DataFrame  # gifts whose giver was sent a chosen campaign but did not open it: not credited
 
 
 def gifts_in_scope(gifts: pl.DataFrame, campaign_ids: list[str], sent_ids: list[str], start: date | None,
@@ -175,4 +185,5 @@ def gifts_in_scope(gifts: pl.DataFrame, campaign_ids: list[str], sent_ids: list[
         credited, received,
         pl.concat([credited, received]).unique("gift_id", keep="first").sort("gift_date", "gift_id"),
         received.filter(pl.col("campaign_id").is_null()),
-        gifts.filter(pl.col("campaign_id").is_not_null() & ~pl.col("campaign_id").is_in(sent_ids)))
+        gifts.filter(pl.col("campaign_id").is_not_null() & ~pl.col("campaign_id").is_in(sent_ids)),
+        gifts.filter(pl.col("sent_only_campaign_id").is_in(campaign_ids)))

@@ -8,9 +8,13 @@ only its own code can attribute it, since an email does not cause a refund. It n
 Tiers, first match wins, one campaign per gift:
   coded: a gift code mapped in `gift_code_campaigns`, most specific first
          (sub_solicit_code, solicit_code, campaign, gl_code);
-  click / open / send: the donor's contact clicked / opened / was sent the campaign's email within
+  click / open: the donor's contact clicked / opened (a person's open) the campaign's email within
          `window_hours` before the gift; the last touch wins, ties go to the lower campaign_id;
+  send: the contact was only sent an email within the window: the gift is **not credited** (campaign_id NULL);
+         `sent_only_campaign_id` names the email, so pages can show such gifts apart;
   unattributed.
+A scheduled gift (rules.gifts: a pledge payment or an automatic debit) is credited only by its own code: no touch
+is searched for it, and the baseline's gift rates leave it out (it would have come whatever was sent).
 Evidence: by default an open flagged as a likely machine open (cc_data.analytics.rules.machine_opens: an open
 within minutes of the send by a contact who "opens" nearly everything and never clicks) is not an open, and a
 send that bounced (any code) is not a send; a click always counts. `with_evidence(..., count_machine_opens=True,
@@ -25,10 +29,11 @@ from __future__ import annotations
 import math
 
 from cc_data.analytics.email.sends import per_send_sql
-from cc_data.analytics.rules.gifts import adjustment_sql, revenue_row_sql
+from cc_data.analytics.rules.gifts import adjustment_sql, revenue_row_sql, scheduled_gift_sql
 from cc_data.analytics.rules.machine_opens import DEFAULT_RULE
 
 TIERS: tuple[str, ...] = ("coded", "click", "open", "send", "unattributed")
+CREDITED_TIERS: tuple[str, ...] = ("coded", "click", "open")   # "from email": a sent-but-not-opened email earns none
 WINDOW_CHOICES: dict[str, int] = {"24 hours": 24, "48 hours": 48, "7 days": 168}
 
 DONOR_CONTACTS = """
@@ -65,7 +70,7 @@ SELECT g.gift_id, g.donor_id, dc.contact_id, CAST(g.amount AS DOUBLE) AS amount,
        g.created_date IS NOT NULL AND (g.gift_date IS NULL OR CAST(g.created_date AS DATE) = g.gift_date) AS timed,
        CASE WHEN timed THEN g.created_date ELSE CAST(gift_day AS TIMESTAMP) END AS gift_time,
        CASE WHEN timed THEN 'timestamp' ELSE 'calendar_day' END AS time_basis,
-       {adjustment_sql("g")} AS is_adjustment,
+       {adjustment_sql("g")} AS is_adjustment, {scheduled_gift_sql("g")} AS scheduled,
        CASE WHEN g.record_type = 'G' AND g.split_gift IN ('Y', 'y', 'S', 'TRUE', 'true', '1') AND g.glink IS NOT NULL
             THEN g.glink ELSE g.gift_id END AS transaction_id
 FROM gifts g LEFT JOIN donor_contacts dc ON dc.donor_id = g.donor_id
@@ -98,7 +103,8 @@ coded AS (
     WHERE m.campaign_id IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY r.gift_id ORDER BY f.priority) = 1
 ),
-giver_contacts AS (SELECT DISTINCT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment),
+giver_contacts AS (SELECT DISTINCT contact_id FROM rev
+                   WHERE contact_id IS NOT NULL AND NOT is_adjustment AND NOT scheduled),
 touches AS (   -- joined to the per-send rows for the machine-open flag and the bounce
     SELECT t.contact_id, a.campaign_id, t.campaign_activity_id, t.created_time,
            CASE t.tracking_activity_type WHEN 'em_clicks' THEN 'click' WHEN 'em_opens' THEN 'open' ELSE 'send' END
@@ -112,7 +118,7 @@ in_reach AS (   -- touches within the widest window, then within each window
     SELECT r.gift_id, r.timed, r.gift_time, r.gift_day, t.campaign_id, t.campaign_activity_id, t.created_time,
            t.tier
     FROM rev r JOIN touches t ON t.contact_id = r.contact_id CROSS JOIN reach x
-    WHERE NOT r.is_adjustment AND (
+    WHERE NOT r.is_adjustment AND NOT r.scheduled AND (
         (r.timed AND t.created_time BETWEEN r.gift_time - to_microseconds(x.window_us) AND r.gift_time)
         OR (NOT r.timed AND CAST(t.created_time AS DATE) BETWEEN r.gift_day - x.window_days AND r.gift_day))
 ),
@@ -129,7 +135,8 @@ windowed AS (
 direct AS (
     SELECT w.window_hours, r.*,
            CASE WHEN c.campaign_id IS NOT NULL THEN 'coded' ELSE coalesce(wd.tier, 'unattributed') END AS tier,
-           coalesce(c.campaign_id, wd.campaign_id) AS campaign_id,
+           coalesce(c.campaign_id, CASE WHEN wd.tier <> 'send' THEN wd.campaign_id END) AS campaign_id,
+           CASE WHEN c.campaign_id IS NULL AND wd.tier = 'send' THEN wd.campaign_id END AS sent_only_campaign_id,
            CASE WHEN c.campaign_id IS NOT NULL THEN p.campaign_activity_id ELSE wd.campaign_activity_id END
                AS campaign_activity_id,
            CASE WHEN c.campaign_id IS NULL THEN wd.touch_time END AS touch_time, c.code_field
@@ -140,17 +147,19 @@ direct AS (
 SELECT d.window_hours, d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_time, d.time_basis,
        CASE WHEN inherit THEN parent.tier ELSE d.tier END AS tier,
        CASE WHEN inherit THEN parent.campaign_id ELSE d.campaign_id END AS campaign_id,
+       CASE WHEN inherit THEN parent.sent_only_campaign_id ELSE d.sent_only_campaign_id END AS sent_only_campaign_id,
        CASE WHEN inherit THEN parent.campaign_activity_id ELSE d.campaign_activity_id END AS campaign_activity_id,
        CASE WHEN inherit THEN parent.touch_time ELSE d.touch_time END AS touch_time,
        d.record_type, d.is_adjustment, d.transaction_id, d.gift_day AS gift_date,
        CASE WHEN inherit THEN 'follows gift ' || parent.gift_id ELSE d.code_field END AS attribution_note,
-       cmp.name AS campaign_name
+       cmp.name AS campaign_name, d.scheduled
 FROM (SELECT d.*, d.is_adjustment AND d.code_field IS NULL AND parent.gift_id IS NOT NULL AS inherit,
              parent.gift_id AS parent_id
       FROM direct d LEFT JOIN direct parent
           ON parent.gift_id = d.glink AND parent.window_hours = d.window_hours AND NOT parent.is_adjustment) d
 LEFT JOIN direct parent ON parent.gift_id = d.parent_id AND parent.window_hours = d.window_hours
-LEFT JOIN campaigns cmp ON cmp.campaign_id = (CASE WHEN d.inherit THEN parent.campaign_id ELSE d.campaign_id END)
+LEFT JOIN campaigns cmp ON cmp.campaign_id = (CASE WHEN d.inherit THEN coalesce(parent.campaign_id, parent.sent_only_campaign_id)
+                                                  ELSE coalesce(d.campaign_id, d.sent_only_campaign_id) END)
 ORDER BY d.window_hours, d.gift_day, d.gift_id
 """
 
@@ -203,12 +212,13 @@ giver_touches AS (   -- only contacts who gave at some point can be givers in a 
     SELECT campaign_id, contact_id, min(created_time) FILTER (WHERE kind = 'em_sends') AS sent_at,
            bool_or(kind = 'em_clicks') AS clicked, bool_or(kind = 'em_opens') AS opened
     FROM touch_rows
-    WHERE contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment)
+    WHERE contact_id IN (SELECT contact_id FROM rev WHERE contact_id IS NOT NULL AND NOT is_adjustment AND NOT scheduled)
     GROUP BY ALL
 ),
 gifts_in_reach AS (   -- gifts within the widest window after the send, then within each window
     SELECT s.campaign_id, s.contact_id, s.clicked, s.opened, s.sent_at, g.timed, g.gift_time, g.gift_day
-    FROM giver_touches s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment CROSS JOIN reach x
+    FROM giver_touches s JOIN rev g ON g.contact_id = s.contact_id AND NOT g.is_adjustment AND NOT g.scheduled
+    CROSS JOIN reach x
     WHERE s.sent_at IS NOT NULL AND (
         (g.timed AND g.gift_time BETWEEN s.sent_at AND s.sent_at + to_microseconds(x.window_us))
         OR (NOT g.timed AND g.gift_day BETWEEN CAST(s.sent_at AS DATE) AND CAST(s.sent_at AS DATE) + x.window_days))
