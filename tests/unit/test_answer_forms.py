@@ -9,13 +9,11 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cc_data.api import parse
 from cc_data.config import Settings
 from cc_data.store import upserts
-from cc_data.store.schema import migrate
 from cc_data.sync import records
 from cc_data.sync.engine import Context, Stream
 from cc_data.sync.streams import CONTACTS_FULL, TRACKING
@@ -84,11 +82,8 @@ class _Clock:
 
 
 @pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
+def con(empty_db):
+    return empty_db
 
 
 def _context(con, now=NOW) -> Context:

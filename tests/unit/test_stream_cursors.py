@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from cc_data.api.client import CallBudget, Page
 from cc_data.config import Settings
 from cc_data.store import upserts
-from cc_data.store.schema import migrate
 from cc_data.sync import streams
 from cc_data.sync.engine import CURSOR_OVERLAP, Context, run_listing
 
@@ -55,11 +53,8 @@ def _contact(cid: str, opted_out: datetime | None = None, updated: datetime = T0
 
 
 @pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
+def con(empty_db):
+    return empty_db
 
 
 def _ctx(con, api) -> Context:

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import duckdb
 import pytest
 
 from cc_data.store import upserts
-from cc_data.store.schema import migrate
 from cc_data.sync.records import tracking_row
 from cc_data.sync.tracking import number_identical_rows
 
 
 @pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
+def con(empty_db):
+    return empty_db
 
 
 def _event(contact, created, url_id=None, kind="em_clicks"):
