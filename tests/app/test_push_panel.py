@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.app.harness import app_test, open_page
+from tests.clock import TEST_NOW
 from tests.integration.conftest import settings_for
 
 LIST = "Lapsed 2026 (app test)"
@@ -19,7 +20,7 @@ LIST = "Lapsed 2026 (app test)"
 def account_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synced_file: Path):
     from cc_data.sandbox.server import SandboxServer
 
-    sandbox = SandboxServer(seed=7, scale="small", rate_limit_rps=200.0).start()
+    sandbox = SandboxServer(seed=7, scale="small", rate_limit_rps=200.0, now=TEST_NOW).start()   # synced_file's
     settings = settings_for(sandbox, tmp_path)
     shutil.copy(synced_file, settings.db_path)
     for key, value in {"CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
