@@ -1,4 +1,4 @@
-"""`cc-data donations import FILE [--mapping FILE] [--strict] [--wait N]` and `cc-data donations sync [--full]
+"""`cc-data donations import FILE [--mapping FILE] [--strict] [--accept-outliers] [--wait N]` and `cc-data donations sync [--full]
 [--wait N]`. Both refresh what the new gifts touch (attribution, the stored default results) before publishing."""
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", type=Path, help="the CSV file")
     imp.add_argument("--mapping", type=Path, help='JSON {field: column header}, e.g. {"amount": "Gift ($)"}')
     imp.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    imp.add_argument("--accept-outliers", action="store_true",
+                     help="import amounts of $0 or less and amounts far outside the usual range of gifts (without "
+                          "it such a file is refused, exit 2, naming them; see docs/donations.md)")
     imp.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     imp.set_defaults(func=run_import)
     sync = actions.add_parser("sync", help="fetch gifts and donors from the DonorPerfect XML API")
@@ -44,7 +47,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     with lock_wait(args.wait):
         result, _ = import_gifts(settings.db_path, data, args.file.name, mapping, strict=args.strict,
                                  remember_mapping_as=args.mapping.stem if args.mapping else None,
-                                 before_publish=refresh_changed)
+                                 before_publish=refresh_changed, accept_outliers=args.accept_outliers)
     print(result.summary())
     return 1 if result.rejected else 0
 

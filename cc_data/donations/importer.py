@@ -87,6 +87,10 @@ class GiftImport:
     frame: pl.DataFrame
     issues: list[RowIssue] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    row_numbers: pl.Series | None = None   # each gift's spreadsheet row, for messages about it
+    # filled by imports.review: amounts that need confirming, stored donors the file names differently
+    to_confirm: list = field(default_factory=list)
+    donor_differences: list = field(default_factory=list)
 
     @property
     def gifts(self) -> GiftRows:
@@ -112,6 +116,8 @@ class GiftImport:
             "duplicates": [str(issue) for issue in self.duplicates],
             "assumptions": self.assumptions,
             "mapping": self.mapping,
+            "amounts_confirmed": [str(item) for item in self.to_confirm],
+            "donor_differences": [str(item) for item in self.donor_differences],
         }
 
     def summary(self) -> str:
@@ -122,6 +128,8 @@ class GiftImport:
         lines += [f"  rejected {issue}" for issue in self.rejected]
         lines += [f"  skipped {issue}" for issue in self.duplicates]
         lines += [f"  note: {text}" for text in self.assumptions]
+        lines += [f"  confirmed {item}" for item in self.to_confirm]
+        lines += [f"  differs: {item}" for item in self.donor_differences]
         return "\n".join(lines)
 
 
@@ -183,8 +191,8 @@ def read_gift_file(data: bytes, file_name: str, mapping: dict[str, str] | None =
         frames.add(row_number, gift)
     frame, duplicate_issues = _drop_repeated_gift_ids(frames.frame(), keyed="gift_id" in resolved)
     issues = sorted(issues + duplicate_issues, key=lambda issue: issue.row)
-    return GiftImport(file_name, encoding, resolved, rows_read, frame, issues,
-                      _assumptions(resolved, date_formats, blank_types))
+    return GiftImport(file_name, encoding, resolved, rows_read, frame.drop("_row"), issues,
+                      _assumptions(resolved, date_formats, blank_types), frame["_row"])
 
 
 CHUNK_ROWS = 20_000
@@ -225,16 +233,17 @@ class _FrameBuilder:
 
 
 def _drop_repeated_gift_ids(frame: pl.DataFrame, *, keyed: bool) -> tuple[pl.DataFrame, list[RowIssue]]:
-    """The first row of each gift_id is kept; a later identical row is a skipped duplicate, a different one rejected.
+    """The first row of each gift_id is kept (with its `_row`); a later identical row is a skipped duplicate, a
+    different one rejected.
 
     Without a gift_id column the composite key gets its occurrence number instead (two equal gifts stay two).
     """
     occurrence = pl.int_range(pl.len()).over("gift_id")
     if not keyed:
         frame = frame.with_columns(gift_id=pl.col("gift_id") + "#" + (occurrence + 1).cast(pl.Utf8))
-        return frame.drop("_row"), []
+        return frame, []
     if frame["gift_id"].is_unique().all():  # the usual case: no repeated id, nothing to compare
-        return frame.drop("_row"), []
+        return frame, []
     frame = frame.with_columns(_occurrence=occurrence)
     firsts = frame.filter(pl.col("_occurrence") == 0)
     later = frame.filter(pl.col("_occurrence") > 0)
@@ -249,7 +258,7 @@ def _drop_repeated_gift_ids(frame: pl.DataFrame, *, keyed: bool) -> tuple[pl.Dat
                 issues.append(RowIssue(row, f"duplicate of row {first_row} (gift_id {key})", True))
             else:
                 issues.append(RowIssue(row, f"gift_id {key} is also on row {first_row} with different values"))
-    return firsts.drop("_row", "_occurrence"), issues
+    return firsts.drop("_occurrence"), issues
 
 
 def _cell_count_reason(cells: int, expected: int, lines: tuple[int, int]) -> str:

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from cc_data.clock import utc_now
-from cc_data.donations import columns
+from cc_data.donations import checks, columns
 from cc_data.donations.importer import (
     DONOR_COLUMNS,
     GIFT_COLUMNS,
@@ -30,6 +30,26 @@ class ImportRejected(ImportFileError):
     """Strict mode: the file had rejected rows, so nothing was imported."""
 
 
+class AmountsToConfirm(ImportFileError):
+    """Amounts of $0 or less, or far outside the usual range, were not confirmed: nothing was imported."""
+
+
+def review(con: duckdb.DuckDBPyConnection | None, result: GiftImport) -> GiftImport:
+    """Fill the import's amounts to confirm and its donor differences against what `con` holds (None: nothing
+    stored yet), before anything is stored."""
+    result.to_confirm, _ = checks.amounts_to_confirm(con, result.frame, result.row_numbers)
+    result.donor_differences = checks.donor_differences(con, result.frame)
+    return result
+
+
+def review_file(db_path: Path, result: GiftImport) -> GiftImport:
+    """review() against the published database, for a confirm step before the import."""
+    if not Path(db_path).exists():
+        return review(None, result)
+    with read(db_path) as con:
+        return review(con, result)
+
+
 def saved_mapping_for(db_path: Path, headers: list[str]) -> dict[str, str] | None:
     """A mapping saved by an earlier import that fits these headers, if the database has one."""
     if not Path(db_path).exists():
@@ -41,11 +61,13 @@ def saved_mapping_for(db_path: Path, headers: list[str]) -> dict[str, str] | Non
 def import_gifts(
     db_path: Path, data: bytes, file_name: str, mapping: dict[str, str] | None = None, *,
     strict: bool = False, remember_mapping_as: str | None = None, before_publish: BeforePublish | None = None,
+    accept_outliers: bool = False,
 ) -> tuple[GiftImport, str]:
     """Validate and store a gift export; returns the validated import and its import_id.
 
     Valid rows are stored and rejected rows reported; with strict=True any rejected row stops the whole
-    import. Storage is one transaction on the working copy, published only when it commits.
+    import. Amounts to confirm (cc_data.donations.checks) stop it too unless accept_outliers. Storage is one
+    transaction on the working copy, published only when it commits.
     """
     result = read_gift_file(data, file_name, mapping)
     if strict and result.rejected:
@@ -53,7 +75,12 @@ def import_gifts(
             f"{file_name}: {len(result.rejected)} rows rejected, so nothing was imported "
             f"(first: {result.rejected[0]}). Fix the file or import without --strict."
         )
+    if not accept_outliers and review_file(db_path, result).to_confirm:   # before copying the database
+        raise AmountsToConfirm(checks.refusal(file_name, result.to_confirm))
     with writer(db_path, before_publish=before_publish) as w:
+        review(w.con, result)   # against the copy being written: what is stored at this moment
+        if result.to_confirm and not accept_outliers:
+            raise AmountsToConfirm(checks.refusal(file_name, result.to_confirm))
         remember = (remember_mapping_as, result.mapping) if remember_mapping_as and mapping else None
         import_id = store_import(
             w.con, result.frame, "csv", file_name, result.report(), result.rows_read, remember

@@ -10,10 +10,10 @@ from cc_data.config import Settings
 from cc_data.donations import columns
 from cc_data.donations.dp_client import DonorPerfectClient
 from cc_data.donations.dp_sync import sync_donorperfect
-from cc_data.donations.importer import read_gift_file, read_headers
-from cc_data.donations.imports import import_gifts, saved_mapping_for
+from cc_data.donations.importer import GiftImport, read_gift_file, read_headers
+from cc_data.donations.imports import import_gifts, review_file, saved_mapping_for
 from cc_data.errors import UserError
-from pages.components import signin
+from pages.components import formats, signin
 
 NOT_IN_FILE = "(not in file)"
 
@@ -64,20 +64,51 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
              "outcome": ["skipped (duplicate)" if i.skipped_duplicate else "rejected" for i in validated.issues]}
         ).sort("row")
         st.dataframe(issues, hide_index=True, width="stretch")
+    review_file(settings.db_path, validated)
+    confirmed = _confirm_step(validated, file_name)
+    _donor_differences(validated)
     strict = st.checkbox("Import nothing if any row is rejected", key="don_strict")
     if st.button(f"Import {len(validated.gifts)} gifts", type="primary", key="don_import",
-                 disabled=not validated.gifts or (strict and bool(validated.rejected))):
+                 disabled=not validated.gifts or (strict and bool(validated.rejected)) or not confirmed,
+                 help=None if confirmed else "Confirm the amounts listed above first."):
         remember = file_name.rsplit(".", 1)[0] if mapping != columns.recognise(headers) else None
         try:
             signin.require_admin("import gifts")
             with signin.audited("import", file_name) as entry:
                 result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
-                                         remember_mapping_as=remember, before_publish=refresh_changed)
+                                         remember_mapping_as=remember, before_publish=refresh_changed,
+                                         accept_outliers=confirmed)
                 entry.rows = len(result.gifts)
         except UserError as err:
             st.error(str(err))
             return
-        st.success(f"Imported {len(result.gifts)} gifts from {file_name}. See **Donation attribution**.")
+        st.success(f"Imported {len(result.gifts)} gifts from {file_name}. See **Donation attribution**."
+                   + (f" {len(result.donor_differences)} donor differences are kept in the import's report."
+                      if result.donor_differences else ""))
+
+
+def _confirm_step(validated: GiftImport, file_name: str) -> bool:
+    """Amounts of $0 or less, or far outside the usual range, listed before anything is stored: True once the
+    reader confirmed them (or there are none)."""
+    if not validated.to_confirm:
+        return True
+    count = len(validated.to_confirm)
+    st.warning(f"{count} amount{'s' if count != 1 else ''} to check before importing: a gift of $0 or less, or "
+               "far outside the usual range of gifts (this file's and those already imported) and the donor's own.")
+    st.dataframe(pl.DataFrame({
+        "Row": [item.row for item in validated.to_confirm], "Donor": [item.donor_id for item in validated.to_confirm],
+        "Amount": [formats.money(item.amount) for item in validated.to_confirm],
+        "Why": [item.reason for item in validated.to_confirm]}), hide_index=True, width="stretch")
+    return st.checkbox("These amounts are right: import them as they are", key=f"don_confirm_{file_name}")
+
+
+def _donor_differences(validated: GiftImport) -> None:
+    if validated.donor_differences:
+        st.info("This file names some donors differently from what is stored; the stored names and emails are "
+                "kept (an import fills only empty fields):\n\n"
+                + "\n".join(f"- {item}" for item in validated.donor_differences[:20])
+                + (f"\n- and {len(validated.donor_differences) - 20} more" if len(validated.donor_differences) > 20
+                   else ""))
 
 
 def _mapping_step(headers: list[str], recognised: dict[str, str], file_name: str) -> dict[str, str]:
