@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cc_data.api import parse
 from cc_data.api.client import Page
@@ -45,6 +45,7 @@ def pending_work(ctx: Context, entry: Tracking) -> list[tuple[str, str, int | No
             "WHERE campaign_activity_id IN (SELECT unnest(?))", [pending]).fetchall()
     }
     fresh = fresh_stats(ctx)
+    sent_at = {aid: sent for aid, sent, _ in tracked_activities(ctx)}
     work = []
     unknown: Counter = Counter()   # counts the stats answer did not carry: asked for, never taken as 0
     for aid in pending:
@@ -57,12 +58,29 @@ def pending_work(ctx: Context, entry: Tracking) -> list[tuple[str, str, int | No
             if not state.get("next") and expected is not None and expected == have:
                 continue  # the API's own count says nothing new: skip the call
             work.append((aid, kind, None if expected is None else max(expected - have, 0)))
+    recent_from = ctx.now() - timedelta(days=RECENT_DAYS)
+    work.sort(key=lambda w: most_value_first(w[1], sent_at[w[0]] >= recent_from))   # stable: newest first within
     if unknown:
         note = ("activity stats: counts unknown (not in the answer), so those tracking reports were fetched: "
                 + ", ".join(f"{col} for {n} activit{'y' if n == 1 else 'ies'}" for col, n in sorted(unknown.items())))
         if note not in ctx.notes:
             ctx.notes.append(note)
     return work
+
+
+# Most value first: a first (or long-interrupted) sync of a large account needs several days of quota, so the
+# reports that decide tiers, rates and attribution come first. Opens and clicks of every email of the last 12
+# months, then their bounces, opt-outs and forwards (small), then their per-contact `sends` (the biggest: about two
+# thirds of the calls), then the same for older emails; newest first within each step. The order changes only when
+# rows arrive: each listing keeps its own checkpoint and high-water mark, so the stored result is the same.
+RECENT_DAYS = 365
+PHASES = (("opens", "clicks"), ("bounces", "optouts", "forwards"), ("sends",))
+
+
+def most_value_first(kind: str, recent: bool) -> tuple[int, int]:
+    """The sort key of one (activity, kind) fetch: recent emails before older ones, and within each, PHASES."""
+    phase = next((i for i, kinds in enumerate(PHASES) if kind in kinds), len(PHASES))
+    return (0 if recent else 1, phase)
 
 
 COMMIT_ROWS = 20_000     # a commit costs milliseconds: gather pages up to this many rows ...
@@ -77,8 +95,13 @@ def run_tracking(ctx: Context, entry: Tracking) -> None:
     with_work = {aid for aid, _, _ in work}
     idle = [aid for aid, sent, _ in tracked_activities(ctx)
             if aid not in with_work and not settled(ctx, sent, states.get(aid))]
+    due = {(aid, kind) for aid, kind, _ in work}
+    # A kind the stats say has nothing new is in already: recorded, so analytics.history can tell what is in
+    # (same as no state for the sync: no high-water mark, nothing to resume).
+    nothing_new = {f"{aid}:{kind}": dumps({"hwm": None}) for aid in with_work for kind in entry.kinds
+                   if (aid, kind) not in due and f"{aid}:{kind}" not in states}
     with ctx.transaction():  # nothing new for these: they count as fetched now
-        upserts.set_states(ctx.con, STATE, dict.fromkeys(idle, ctx.now_iso()))
+        upserts.set_states(ctx.con, STATE, dict.fromkeys(idle, ctx.now_iso()) | nothing_new)
     remaining = Counter(aid for aid, _, _ in work)
     plan = [(aid, kind, json.loads(states.get(f"{aid}:{kind}") or "{}")) for aid, kind, _ in work]
     first_fetch = _never_stored(ctx, plan, entry)
