@@ -185,6 +185,14 @@ SETTINGS: tuple[Setting, ...] = (*_topic(
     Setting("db_path", "CC_DB_PATH", Path("data/cc.duckdb"), _path, "the DuckDB file the data lives in"),
     Setting("token_file", "CC_TOKEN_FILE", Path("data/tokens.json"), _path, "the stored login (mode 0600)"),
 ), *_topic(
+    "Accounts",
+    Setting("accounts_dir", "CC_ACCOUNTS_DIR", Path("data/accounts"), _path,
+            "one folder per Constant Contact account (its account.env, login, database, audit log); "
+            "none there: one account, CC_DB_PATH"),
+    Setting("rollup_path", "CC_ROLLUP_PATH", None, _text,
+            "where All accounts reads each account's database: empty for the local folders, or an md: prefix "
+            "(md:cc_ for md:cc_<account>) to read MotherDuck databases"),
+), *_topic(
     "The sync",
     Setting("anchor_date", "CC_ANCHOR_DATE", None, _date,
             "campaigns sent before this date (YYYY-MM-DD) are not tracked per contact; empty: one year ago"),
@@ -248,6 +256,8 @@ class Settings:
     redirect_uri: str = _default("redirect_uri")
     db_path: Path = _default("db_path")
     token_file: Path = _default("token_file")
+    accounts_dir: Path = _default("accounts_dir")
+    rollup_path: str | None = _default("rollup_path")
     anchor_date: date | None = _default("anchor_date")  # None: one year before today
     rate_limit_rps: float = _default("rate_limit_rps")
     daily_quota: int = _default("daily_quota")
@@ -292,6 +302,17 @@ class Settings:
 def load_settings(env: Mapping[str, str | None] | None = None, env_file: str | Path = ".env") -> Settings:
     """Read settings from `env` (default: the process environment laid over `.env`)."""
     if env is None:
-        file_values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if Path(env_file).exists() else {}
-        env = {**file_values, **os.environ}
+        env = environment(env_file)
     return Settings(**{setting.name: setting.read(env) for setting in SETTINGS})
+
+
+def environment(env_file: str | Path = ".env") -> dict[str, str]:
+    """The process environment laid over the values in `env_file` (what load_settings reads by default)."""
+    return {**file_values(env_file), **os.environ}
+
+
+def file_values(env_file: str | Path) -> dict[str, str]:
+    """The values an env file sets ({} when it does not exist)."""
+    if not Path(env_file).exists():
+        return {}
+    return {k: v for k, v in dotenv_values(env_file).items() if v is not None}

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cc_data.cli.demo",        # demo
     "cc_data.cli.segments",    # segments list|save|push
     "cc_data.cli.report",      # report (the board report PDF)
+    "cc_data.cli.accounts",    # accounts list|add|remove
 )
 
 
@@ -28,7 +29,7 @@ COMMAND_MODULES = (
 # lists them all.
 SETTINGS_READ = {
     "auth": ("Constant Contact", "Files"),
-    "sync": ("Constant Contact", "Files", "The sync"),
+    "sync": ("Constant Contact", "Files", "Accounts", "The sync"),
     "status": ("Constant Contact", "Files"),
     "donations": ("DonorPerfect", "Files"),
     "report": ("The board report", "Figures", "Files"),

@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cc_data import datasource
+from cc_data import accounts, datasource
 from cc_data.api import auth
 from cc_data.cli.output import ProgressPrinter, record_command, text_table
 from cc_data.config import Settings
@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the run's result as JSON")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="wait up to this long for another sync or import to finish (default: do not wait)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--account", metavar="NAME", help="sync this account (see `cc-data accounts list`)")
+    which.add_argument("--all", action="store_true",
+                       help="sync every account at once, each within its own limits (one account: that one)")
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("status", help="last runs, freshness per stream, calls used today, login expiry")
     p.add_argument("--json", action="store_true")
@@ -33,6 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    one, every = getattr(args, "account", None), getattr(args, "all", False)
+    if one or (every and accounts.is_multi(settings)):   # --all on a single-account install: that one account
+        from cc_data.cli.accounts import sync_accounts
+
+        return sync_accounts(args, settings)
     progress = None if (args.quiet or args.json) else ProgressPrinter()
     if datasource.is_demo(settings) and not args.quiet:
         print("No Constant Contact credentials: syncing the built-in demo sandbox.", file=sys.stderr)

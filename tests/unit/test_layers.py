@@ -15,6 +15,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cc_data.report",),                                       # the board report (PDF, email), on the analytics
     ("cc_data.push",),                                         # segments written back to Constant Contact lists
     ("cc_data.datasource",),                                   # a real account or the demo
+    ("cc_data.accounts",),                                     # several accounts: a folder each, who sees which
     ("cc_data.demo",),                                         # the demo database, built from the sandbox
     ("cc_data.sync", "cc_data.donations", "cc_data.analytics", "cc_data.access", "cc_data.audit"),
     ("cc_data.api", "cc_data.sandbox"),
