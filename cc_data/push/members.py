@@ -17,6 +17,7 @@ from cc_data.analytics.audience import precomputed
 from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS, audience
 from cc_data.analytics.audience.segments import SegmentCriteria, reengagement_segment
 from cc_data.analytics.email import sends
+from cc_data.analytics.history import history_gaps
 
 
 def as_of(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -32,7 +33,7 @@ def segment_members(con: duckdb.DuckDBPyConnection, criteria: SegmentCriteria) -
         return stored["contact_id"].cast(pl.Utf8).to_list()
     people = audience(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
     rows = sends.contact_rows(con, people["contact_id"])
-    found = reengagement_segment(people, rows, criteria, moment)
+    found = reengagement_segment(people, rows, criteria, moment, history_gaps(con))
     return found["contact_id"].cast(pl.Utf8).to_list()
 
 

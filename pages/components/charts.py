@@ -29,10 +29,11 @@ PALETTE = {
 TIER_COLOURS = {
     "Highly engaged": "#08519c", "Moderately engaged": "#4292c6", "Low engagement": "#b7d4ea",
     "Lapsed": "#b35806", "Not enough emails": "#d4d4d4", "New": "#762a83", "Not emailed": "#f6e8c3",
+    "Not enough history yet": "#bcbddc",
 }
 TIER_PATTERNS = {
     "Highly engaged": "", "Moderately engaged": "", "Low engagement": "", "Lapsed": "x",
-    "Not enough emails": ".", "New": "/", "Not emailed": "-",
+    "Not enough emails": ".", "New": "/", "Not emailed": "-", "Not enough history yet": "+",
 }
 SERIES_COLOURS = ["#1f77b4", "#e07b00", "#2e8b57", "#9467bd", "#c0392b", "#17becf"]
 

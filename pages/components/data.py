@@ -27,6 +27,7 @@ from cc_data.analytics.audience import precomputed, reach, scoring, segments
 from cc_data.analytics.donors import view as donor_view
 from cc_data.analytics.donors.lists import DonorList
 from cc_data.analytics.email import appeal_years, campaigns, reconcile, sends, trends
+from cc_data.analytics.history import history_gaps
 from cc_data.donations.code_mapping import campaign_choices, code_mapping, gift_codes
 from cc_data.store.db import data_version, read
 from cc_data.store.query import row_count
@@ -185,11 +186,12 @@ def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[
     settings = scoring.ScoreSettings(*params)
     with read(Path(db_path)) as con:
         stored = precomputed.stored_scores(con, settings, as_of)
+        gaps = history_gaps(con)
     if stored is not None:
         return stored
     per_send, people = contact_sends(db_path, version), contacts(db_path, version)
-    return (scoring.score_contacts(per_send, people, as_of, settings),
-            scoring.tier_history(per_send, people, as_of, precomputed.HISTORY_MONTHS, settings))
+    return (scoring.score_contacts(per_send, people, as_of, settings, gaps),
+            scoring.tier_history(per_send, people, as_of, precomputed.HISTORY_MONTHS, settings, gaps))
 
 
 @st.cache_resource(show_spinner="Building the segment…", max_entries=8)
@@ -199,10 +201,11 @@ def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.
     chosen = segments.SegmentCriteria(*criteria)
     with read(Path(db_path)) as con:
         stored = precomputed.stored_segment(con, chosen, as_of)
+        gaps = history_gaps(con)
     if stored is not None:
         return stored
     people = audience_frame(db_path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    found = segments.reengagement_segment(people, contact_sends(db_path, version), chosen, as_of)
+    found = segments.reengagement_segment(people, contact_sends(db_path, version), chosen, as_of, gaps)
     return found.with_columns(pl.col("contact_id").cast(pl.Utf8))
 
 
@@ -259,7 +262,8 @@ def donor_year(db_path: str, version: str, start_month: int, today: date, year: 
 
 @st.cache_resource(show_spinner="Building the LYBUNT and SYBUNT lists…", max_entries=4)
 def lapsing_donors(db_path: str, version: str, start_month: int, today: date,
-                   as_of: datetime) -> tuple[DonorList, DonorList]:
-    """(LYBUNT, SYBUNT) of the current fiscal year (the audience columns come from the store, or are computed once)."""
+                   as_of: datetime, order: str = "last_year") -> tuple[DonorList, DonorList]:
+    """(LYBUNT, SYBUNT) of the current fiscal year ranked by `order` (donors.lists.ORDERS; the audience columns come
+    from the store, or are computed once)."""
     with read(Path(db_path)) as con:
-        return donor_view.lapsing_lists(con, donor_file(db_path, version, start_month, today), as_of)
+        return donor_view.lapsing_lists(con, donor_file(db_path, version, start_month, today), as_of, order=order)

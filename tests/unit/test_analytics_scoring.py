@@ -52,7 +52,8 @@ def test_score_decays_with_a_half_life_and_is_normalised_by_emails_received() ->
     assert slow.filter(contact_id="opener")["score"].item() == pytest.approx(2 ** -0.5 / (2 ** -1 + 2 ** -0.5))
     counts = dict(scoring.tier_counts(scored).select("tier", "contacts").iter_rows())
     assert counts == {"Highly engaged": 1, "Moderately engaged": 1, "Low engagement": 0, "Lapsed": 1,
-                      "Not enough emails": 0, "New": 1, "Not emailed": 0}
+                      "Not enough emails": 0, "New": 1, "Not emailed": 0,
+                      "Not enough history yet": 0}
 
 
 def test_tier_history_uses_only_what_was_known_at_each_month_end() -> None:

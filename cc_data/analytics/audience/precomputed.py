@@ -24,6 +24,7 @@ import polars as pl
 
 from cc_data.analytics.audience import reach, scoring, segments
 from cc_data.analytics.email import sends
+from cc_data.analytics.history import gaps_key, history_gaps
 from cc_data.analytics.stored.registry import CONTACTS, GIFTS, TRACKING, Changes, StoredResult
 from cc_data.store.query import frame
 
@@ -52,16 +53,18 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
     as_of = sends.latest_activity_at(con) or datetime.now().replace(microsecond=0)
     people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
     everyone = reach.audience(con)
+    gaps = history_gaps(con)   # no tier or segment rests on reports the sync has not fetched yet
     _write(con, "audience", everyone)
     scores, histories, segment_parts = [], [], []
     for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
         part = people.slice(start, CHUNK_CONTACTS)
         rows = sends.contact_rows(con, part["contact_id"])
-        scores.append(scoring.score_contacts(rows, part, as_of))
-        histories.append(scoring.tier_history(rows, part, as_of, HISTORY_MONTHS))
+        scores.append(scoring.score_contacts(rows, part, as_of, gaps=gaps))
+        histories.append(scoring.tier_history(rows, part, as_of, HISTORY_MONTHS, gaps=gaps))
         reachable = everyone.filter(pl.col("contact_id").is_in(part["contact_id"].cast(pl.Utf8).implode()))
         segment_parts.append(segments.reengagement_segment(
-            reachable.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of))
+            reachable.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of,
+            gaps))
         del rows
     counts = histories[0].schema["contacts"]
     history = (pl.concat(histories).group_by("as_of", "tier", maintain_order=True)
@@ -77,11 +80,12 @@ PRECOMPUTED = StoredResult(
     "precomputed", TABLES, refresh, frozenset({TRACKING, CONTACTS, GIFTS}),
     (reach, scoring, segments, sends.contact_rows, sends.latest_activity_at, scoring.ScoreSettings(),
      segments.SegmentCriteria(), HISTORY_MONTHS),
-    needs=(sends.PER_SEND,), facts=lambda con: {"as_of": _moment(sends.latest_activity_at(con))})
+    needs=(sends.PER_SEND,), facts=lambda con: {"as_of": _moment(sends.latest_activity_at(con)),
+                                                "history": gaps_key(history_gaps(con))})
 
 
 def _valid(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> bool:
-    return PRECOMPUTED.current(con, as_of=_moment(as_of))
+    return PRECOMPUTED.current(con, as_of=_moment(as_of), history=gaps_key(history_gaps(con)))
 
 
 def stored_audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

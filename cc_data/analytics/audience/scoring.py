@@ -8,6 +8,10 @@ A contact sent fewer than min_emails emails in the window gets no score (null): 
 Tiers, first match wins: New (joined < new_days ago), Not emailed (no email in the window),
 Lapsed (no click or human open in lapsed_days), Not enough emails (no score: fewer than min_emails in the
 window), Highly engaged (score >= high), Moderately engaged (score >= moderate), Low engagement.
+
+While the sync has not fetched every email's reports (analytics.history), a tier that rests on rows not fetched
+is Not enough history yet instead: Not emailed and Not enough emails while an email of the window lacks its
+per-contact sends, Lapsed while an email of the last lapsed_days lacks its opens or clicks.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from cc_data.analytics.history import NO_GAPS, HistoryGaps
 from cc_data.analytics.rules.gifts import revenue_row_sql
 from cc_data.store.query import frame, row_count
 
 SCORE_DECIMALS = 9   # rounding keeps float noise in the sums from moving a score across a tier threshold
-TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", "Not enough emails", "New",
-         "Not emailed")
 TOO_FEW = "Not enough emails"
+HISTORY_PENDING = "Not enough history yet"
+TIERS = ("Highly engaged", "Moderately engaged", "Low engagement", "Lapsed", TOO_FEW, "New", "Not emailed",
+         HISTORY_PENDING)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def contact_directory(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
-                   settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+                   settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
     """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier. score is null
     for a contact sent fewer than settings.min_emails emails in the window (tier Not enough emails, unless New,
     Not emailed or Lapsed, which need no score, match first)."""
@@ -90,18 +96,34 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
                             .otherwise(None).alias("score")).drop("_points", "_weight"))
     recent = pl.col("last_engaged_at").is_not_null() & (
         pl.col("last_engaged_at") > as_of - timedelta(days=settings.lapsed_days))
-    tier = (
-        pl.when(pl.col("created_at").is_not_null() & (pl.col("created_at") > as_of - timedelta(days=settings.new_days)))
-        .then(pl.lit("New"))
-        .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
-        .when(~recent).then(pl.lit("Lapsed"))
-        .when(pl.col("received") < settings.min_emails).then(pl.lit(TOO_FEW))
-        .when(pl.col("score") >= settings.high).then(pl.lit("Highly engaged"))
-        .when(pl.col("score") >= settings.moderate).then(pl.lit("Moderately engaged"))
-        .otherwise(pl.lit("Low engagement"))
-    )
+    sends_short, engagement_short = _short(gaps, as_of, settings)
+    tier = _tier(pl.col("created_at").is_not_null() & (pl.col("created_at") > as_of - timedelta(days=settings.new_days)),
+                 pl.col("received"), recent, pl.col("score"), pl.lit(sends_short), pl.lit(engagement_short), settings)
     return scored.with_columns(tier.alias("tier")).sort(
         pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True)
+
+
+def _short(gaps: HistoryGaps, as_of: datetime, settings: ScoreSettings) -> tuple[bool, bool]:
+    """(an email of the window lacks its sends, an email of the last lapsed_days lacks its opens or clicks)."""
+    return (gaps.sends_missing(as_of - timedelta(days=settings.window_days), as_of),
+            gaps.engagement_missing(as_of - timedelta(days=settings.lapsed_days), as_of))
+
+
+def _tier(new: pl.Expr, received: pl.Expr, recent: pl.Expr, score: pl.Expr, sends_short: pl.Expr,
+          engagement_short: pl.Expr, settings: ScoreSettings) -> pl.Expr:
+    """The tier rule, first match wins; a tier resting on rows not fetched yet is HISTORY_PENDING."""
+    too_few = received < settings.min_emails
+    return (
+        pl.when(new).then(pl.lit("New"))
+        .when(sends_short & too_few).then(pl.lit(HISTORY_PENDING))
+        .when(received == 0).then(pl.lit("Not emailed"))
+        .when(~recent & engagement_short).then(pl.lit(HISTORY_PENDING))
+        .when(~recent).then(pl.lit("Lapsed"))
+        .when(too_few).then(pl.lit(TOO_FEW))
+        .when(score >= settings.high).then(pl.lit("Highly engaged"))
+        .when(score >= settings.moderate).then(pl.lit("Moderately engaged"))
+        .otherwise(pl.lit("Low engagement"))
+    )
 
 
 def tier_counts(scored: pl.DataFrame) -> pl.DataFrame:
@@ -123,29 +145,25 @@ def month_ends(as_of: datetime, months: int) -> list[datetime]:
 
 
 def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
-                 settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+                 settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
     """as_of, tier, contacts: the tier distribution at each month boundary (contacts who existed then), each
     moment scored as score_contacts(sends, contacts existing then, moment) would, in one pass over `sends`."""
     moments = month_ends(as_of, months)
     keys = contacts.select("contact_id").with_row_index("key")   # integer keys: cheaper to group and sort
     state = _moment_state(sends.join(keys, on="contact_id", how="inner").drop("contact_id"), moments, settings)
+    short = [_short(gaps, moment, settings) for moment in moments]
     at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
-                       "as_of": pl.Series(moments, dtype=pl.Datetime("us"))})
+                       "as_of": pl.Series(moments, dtype=pl.Datetime("us")),
+                       "sends_short": [s for s, _ in short], "engagement_short": [e for _, e in short]})
     people = contacts.select("created_at").with_row_index("key").join(at, how="cross")
     scored = people.join(state, on=["key", "j"], how="left").with_columns(
         pl.col("received", "recent").fill_null(0)).filter(
         pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("as_of")))
     score = (pl.col("points") / pl.col("weight")).round(SCORE_DECIMALS)
-    tier = (
-        pl.when(pl.col("created_at").is_not_null()
-                & (pl.col("created_at") > pl.col("as_of") - timedelta(days=settings.new_days))).then(pl.lit("New"))
-        .when(pl.col("received") == 0).then(pl.lit("Not emailed"))
-        .when(pl.col("recent") == 0).then(pl.lit("Lapsed"))
-        .when(pl.col("received") < settings.min_emails).then(pl.lit(TOO_FEW))
-        .when(score >= settings.high).then(pl.lit("Highly engaged"))
-        .when(score >= settings.moderate).then(pl.lit("Moderately engaged"))
-        .otherwise(pl.lit("Low engagement"))
-    )
+    tier = _tier(pl.col("created_at").is_not_null()
+                 & (pl.col("created_at") > pl.col("as_of") - timedelta(days=settings.new_days)),
+                 pl.col("received"), pl.col("recent") > 0, score, pl.col("sends_short"), pl.col("engagement_short"),
+                 settings)
     counts = scored.group_by("j", tier.alias("tier")).agg(pl.len().alias("contacts"))
     every = at.join(pl.DataFrame({"tier": list(TIERS), "order": range(len(TIERS))}), how="cross")
     return (every.join(counts, on=["j", "tier"], how="left").with_columns(pl.col("contacts").fill_null(0))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from cc_data.analytics.audience.reach import emailable
+from cc_data.analytics.history import NO_GAPS, HistoryGaps
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ SEGMENT_COLUMNS = ("contact_id", "email", "first_name", "last_name", "permission
 
 
 def reengagement_segment(audience: pl.DataFrame, sends: pl.DataFrame, criteria: SegmentCriteria,
-                         as_of: datetime) -> pl.DataFrame:
+                         as_of: datetime, gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
     """Emailable contacts sent >= min_emails in the last inactive_days, with no click and no human open in
     that time, who joined more than min_tenure_days ago, filtered by lists/tags (any of) and lapsed giving."""
     since = as_of - timedelta(days=criteria.inactive_days)
@@ -58,4 +59,6 @@ def reengagement_segment(audience: pl.DataFrame, sends: pl.DataFrame, criteria: 
         people = people.filter(pl.col("last_gift_date").is_not_null() & (pl.col("last_gift_date") < cutoff))
     if criteria.exclude_machine_only_openers:
         people = people.filter(~pl.col("machine_opened").fill_null(False))
+    # While an email of the window lacks its opens or clicks (analytics.history), no one is shown not to have engaged
+    people = people.filter(pl.lit(not gaps.engagement_missing(since, as_of)))
     return people.select(SEGMENT_COLUMNS).sort("contact_id")
