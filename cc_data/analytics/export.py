@@ -57,7 +57,15 @@ HEADERS: dict[str, str] = {
     "campaign_id": "Campaign ID", "campaign_name": "Campaign", "campaign_activity_id": "Email (activity) ID",
     "touch_time": "Email touch", "record_type": "Record type", "is_adjustment": "Adjustment or refund",
     "transaction_id": "Transaction ID", "attribution_note": "Note",
+    "rank": "Rank", "phone": "Phone", "address": "Postal address", "why_not_email": "Why not email",
+    "last_year_amount": "Gave last year", "last_gift_amount": "Last gift amount", "largest_gift": "Largest gift",
+    "lifetime_giving": "Lifetime giving", "clicked_last_90_days": "Clicked in the last 90 days",
+    "previous_amount": "Giving last year", "email_group": "Email this year", "category": "Category",
 }
+# Money columns: in Excel as currency with two decimals (numbers, so they still add up), never "1234.560".
+MONEY_COLUMNS = frozenset({"amount", "exact_amount", "last_year_amount", "last_gift_amount", "largest_gift",
+                           "lifetime_giving", "previous_amount", "revenue", "average_gift", "revenue_per_1000"})
+EXCEL_MONEY = "$#,##0.00;-$#,##0.00"
 
 
 def readable(df: pl.DataFrame) -> pl.DataFrame:
@@ -74,11 +82,14 @@ def to_csv_bytes(df: pl.DataFrame) -> bytes:
 def to_excel_bytes(df: pl.DataFrame, sheet: str = "Contacts", about: dict[str, str] | None = None) -> bytes:
     """The rows on `sheet`; `about` (e.g. {"List": ..., "Criteria": ..., "Data as of": ...}) on an "About this
     list" sheet, with the number of rows."""
-    rows = readable(safe_for_spreadsheet(_guard(df)))
+    guarded = _guard(df)
+    money = [HEADERS.get(c, c.replace("_", " ").capitalize()) for c in guarded.columns if c in MONEY_COLUMNS]
+    rows = readable(safe_for_spreadsheet(guarded))
+    rows = rows.with_columns(pl.col(money).cast(pl.Float64))   # a Decimal column would be written as text
     facts = {**(about or {}), "Rows": f"{rows.height:,}"}
     buffer = io.BytesIO()
     with Workbook(buffer) as book:
-        rows.write_excel(book, worksheet=sheet[:31], autofit=True)
+        rows.write_excel(book, worksheet=sheet[:31], autofit=True, column_formats=dict.fromkeys(money, EXCEL_MONEY))
         pl.DataFrame({"About": list(facts), "Value": list(facts.values())}).write_excel(
             book, worksheet="About this list", autofit=True)
     return buffer.getvalue()

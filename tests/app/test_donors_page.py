@@ -89,3 +89,37 @@ def test_donors_page_explains_missing_gifts(app_env: Path) -> None:
 def test_fiscal_year_label_reads_as_a_span() -> None:
     assert fiscal_year_label(2025, 7) == "FY2025 (Jul 2024 – Jun 2025)"
     assert fiscal_year_label(2025, 1) == "2025"
+
+
+def test_call_lists_rank_by_last_years_gift_carry_phone_and_address_and_say_no_email_data(donor_db: Path) -> None:
+    with writer(donor_db, before_publish=refresh.refresh_all) as w:
+        w.con.execute("INSERT INTO contact_phone_numbers VALUES ('c1', 'p1', '303-555-0101', 'home', NULL, NULL)")
+        w.con.execute("INSERT INTO contact_street_addresses VALUES ('c1', 'a1', 'home', '1 Main St', 'Boulder', 'CO',"
+                      " '80301', NULL, NULL, NULL)")
+        w.con.execute("UPDATE contacts SET permission_to_send = 'implicit' WHERE contact_id = 'c1'")
+        w.con.execute("INSERT INTO donors (donor_id, first_name, last_name) VALUES ('D9', 'Big', 'Giver')")
+        w.con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, gift_date, amount) VALUES "
+                      "('g9', 'D9', 'G', ?, 5025)", [date(date.today().year - 1, 3, 1)])
+    at = open_page(app_test().run(), PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.segmented_control(key="donors_order").value == "last_year"
+    lybunt_email = at.tabs[0].dataframe[0].value
+    assert list(lybunt_email["donor_id"]) == ["D1", "D0"]        # $80 last year before $50
+    offline = at.tabs[0].dataframe[1].value
+    assert list(offline["donor_id"]) == ["D9"]                    # the $5,025 donor, not a contact: first by phone
+    at.segmented_control(key="donors_order").set_value("engagement").run()
+    assert list(at.tabs[0].dataframe[0].value["donor_id"]) == ["D0", "D1"]   # D0 clicked
+    firsts = next(d.value for d in at.dataframe if "after_email" in d.value.columns)
+    shown = dict(zip(firsts["fiscal_year"], firsts["after_email"], strict=True))
+    assert shown[str(date.today().year - 2)] == "no email data"
+
+
+def test_phone_or_mail_list_shows_the_phone_and_address(donor_db: Path) -> None:
+    with writer(donor_db, before_publish=refresh.refresh_all) as w:
+        w.con.execute("INSERT INTO contact_phone_numbers VALUES ('c1', 'p1', '303-555-0101', 'home', NULL, NULL)")
+        w.con.execute("INSERT INTO contact_street_addresses VALUES ('c1', 'a1', 'home', '1 Main St', 'Boulder', 'CO',"
+                      " '80301', NULL, NULL, NULL)")
+    at = open_page(app_test().run(), PAGE)
+    offline = at.tabs[0].dataframe[1].value
+    row = offline.iloc[0].to_dict()
+    assert (row["donor_id"], row["phone"], row["address"]) == ("D1", "303-555-0101", "1 Main St, Boulder, CO 80301")

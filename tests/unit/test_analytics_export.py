@@ -75,3 +75,24 @@ def test_gifts_file_name_says_what_window_and_date() -> None:
     assert export.gifts_filename(48, date(2026, 11, 24)) == "attributed-gifts-48h-2026-11-24.csv"
     assert export.gifts_filename(168.0, date(2025, 1, 2)) == "attributed-gifts-168h-2025-01-02.csv"
     assert export.gifts_filename(72, date(2025, 1, 2), "xlsx") == "attributed-gifts-72h-2025-01-02.xlsx"
+
+
+def test_excel_writes_money_as_currency_with_two_decimals() -> None:
+    """Money came out as "#,##0.000": three decimals and no currency."""
+    import re
+    import zipfile
+
+    gifts = gifts_frame().with_columns(lifetime_giving=pl.lit(1234.5))
+    with zipfile.ZipFile(io.BytesIO(export.to_excel_bytes(gifts, "Gifts"))) as z:
+        styles, sheet = z.read("xl/styles.xml").decode(), z.read("xl/worksheets/sheet1.xml").decode()
+    formats = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]+)"/>', styles))
+    cell_formats = re.findall(r'<xf numFmtId="(\d+)"', re.search(r"<cellXfs.*?</cellXfs>", styles).group(0))
+    header = re.search(r'<row r="1".*?</row>', sheet).group(0)
+    second = re.search(r'<row r="2".*?</row>', sheet).group(0)
+    book = openpyxl_free_read(export.to_excel_bytes(gifts, "Gifts"))
+    for name in ("Amount", "Exact amount", "Lifetime giving"):
+        column = "ABCDEFGH"[book["Gifts"][0].index(name)]
+        style = re.search(rf'<c r="{column}2" s="(\d+)"', second).group(1)
+        assert formats[cell_formats[int(style)]] == "$#,##0.00;-$#,##0.00", name
+        assert re.search(rf'<c r="{column}2" s="\d+"><v>', second), "a number, not text"
+    assert header

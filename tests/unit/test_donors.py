@@ -154,12 +154,25 @@ def test_retention_by_email_engagement(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_first_gifts_after_an_email_touch(con: duckdb.DuckDBPyConnection) -> None:
-    by_year = first_gifts_by_year(first_gifts(con, gift_rows(con), 1), [2024, 2025])
+    by_year = first_gifts_by_year(first_gifts(con, gift_rows(con), 1), [2024, 2025], date(2024, 6, 1))
     rows = {r["fiscal_year"]: r for r in by_year.iter_rows(named=True)}
     # 2025's first gifts: D1 only, on Mar 1 (a date), two calendar days after clicking the appeal (Feb 28)
     assert (rows[2025]["first_gifts"], rows[2025]["after_email"], rows[2025]["after_click"]) == (1, 1, 1)
-    # 2024's: D2 D4 D6 D9, none after an email
+    # 2024's (email on record from June 1, 2024, say): D2 D4 D6 D9, none after an email
     assert (rows[2024]["first_gifts"], rows[2024]["on_email"], rows[2024]["after_email"]) == (4, 3, 0)
+    assert (rows[2024]["email_data"], rows[2025]["email_data"]) == ("from Jun 1, 2024", "")
+
+
+def test_first_gifts_in_years_before_any_email_data_are_unknown_not_zero(con: duckdb.DuckDBPyConnection) -> None:
+    """"First gifts from email" showed 0 / 0% for the years before any email was synced."""
+    view = year_view(con, load(con, 1, date(2025, 12, 1)), 2025, None)   # the first send: May 6, 2023 (c8)
+    rows = {r["fiscal_year"]: r for r in view.first_gifts.iter_rows(named=True)}
+    assert rows[2022]["email_data"] == "none" and rows[2022]["first_gifts"] == 2   # D5 and D12
+    assert all(rows[2022][c] is None for c in ("after_email", "share", "after_click", "after_email_amount"))
+    assert rows[2023]["email_data"] == "from May 6, 2023" and rows[2024]["email_data"] == ""
+    assert rows[2025]["after_email"] == 1
+    nothing = first_gifts_by_year(first_gifts(con, gift_rows(con), 1), [2025], None)
+    assert nothing["email_data"].to_list() == ["none"] and nothing["after_email"].to_list() == [None]
 
 
 def test_conversion_of_subscribers_who_never_gave(con: duckdb.DuckDBPyConnection) -> None:
@@ -189,8 +202,49 @@ def test_lists_rank_recent_clickers_first(con: duckdb.DuckDBPyConnection) -> Non
     con.execute("UPDATE contacts SET permission_to_send = 'implicit'")
     con.execute("DELETE FROM tracking_events WHERE tracking_activity_type = 'em_optouts'")
     lybunt, _ = lapsing_lists(con, load(con, 1, date(2025, 12, 1)), datetime(2025, 12, 1),
-                                     audience.audience(con))
+                                     audience.audience(con), order="engagement")
     # D9 clicked on Nov 20 (within 90 days); D7 and D8 never engaged: by lifetime giving, D8 $200 before D7 $60
     assert lybunt.emailable["donor_id"].to_list() == ["D9", "D8", "D7"]
     d8 = lybunt.emailable.row(1, named=True)
     assert (d8["lifetime_giving"], d8["largest_gift"], d8["last_gift_date"]) == (200, 500, date(2025, 8, 1))
+
+
+def test_lists_are_ranked_by_last_years_gift_by_default(con: duckdb.DuckDBPyConnection) -> None:
+    """LYBUNT was ranked by engagement only, so a lapsed donor who gave $5,025 last year was far down the list."""
+    con.execute("UPDATE contacts SET permission_to_send = 'implicit'")
+    con.execute("DELETE FROM tracking_events WHERE tracking_activity_type = 'em_optouts'")
+    _add_gifts(con, [("g7c", "D7", "G", date(2024, 12, 1), 4995, None)])   # D7: $5,025 in 2024, $5,055 lifetime
+    con.execute("INSERT INTO gifts (gift_id, donor_id, record_type, gift_date, amount) VALUES "
+                "('g10a', 'D10', 'G', '2022-01-05', 9000), ('g10b', 'D10', 'G', '2024-01-05', 5)")
+    donor_file = load(con, 1, date(2025, 12, 1))
+    everyone = audience.audience(con)
+    lists = {order: lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone, order=order)[0]
+             for order in ("last_year", "lifetime", "engagement")}
+    default = lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone)[0]
+    assert default.emailable.equals(lists["last_year"].emailable)
+    # last year: D7 $5,025, D8 $100, D9 $10; D10 ($5 last year, $9,005 lifetime) has no contact: phone or mail
+    assert lists["last_year"].emailable["donor_id"].to_list() == ["D7", "D8", "D9"]
+    assert lists["last_year"].offline["donor_id"].to_list() == ["D6", "D10"]
+    assert lists["lifetime"].offline["donor_id"].to_list() == ["D10", "D6"]
+    assert lists["engagement"].emailable["donor_id"].to_list() == ["D9", "D7", "D8"]
+    assert lists["last_year"].emailable["rank"].to_list() == [1, 2, 3]
+    with pytest.raises(ValueError):
+        lapsing_lists(con, donor_file, datetime(2025, 12, 1), everyone, order="alphabetical")
+
+
+def test_the_phone_or_mail_list_carries_phone_and_address(con: duckdb.DuckDBPyConnection) -> None:
+    """"Reach by phone or mail" had neither, on screen or in its CSV, though both are stored."""
+    con.execute("INSERT INTO contact_phone_numbers VALUES ('c7', 'p1', '303-555-0100', 'home', '2021-01-01', "
+                "'2021-01-01'), ('c7', 'p2', '303-555-0199', 'mobile', '2023-05-01', '2023-05-01'), "
+                "('c8', 'p3', '  ', 'home', '2021-01-01', '2021-01-01')")
+    con.execute("INSERT INTO contact_street_addresses VALUES ('c7', 'a1', 'home', '12 Elm St', 'Denver', 'CO', "
+                "'80202', 'United States', '2021-01-01', '2021-01-01')")
+    lybunt, _ = lapsing_lists(con, load(con, 1, date(2025, 12, 1)), datetime(2025, 12, 1), audience.audience(con))
+    offline = {row["donor_id"]: row for row in lybunt.offline.iter_rows(named=True)}
+    assert offline["D7"]["phone"] == "303-555-0199"        # the most recently updated number
+    assert offline["D7"]["address"] == "12 Elm St, Denver, CO 80202, United States"
+    assert offline["D8"]["phone"] is None and offline["D6"]["address"] is None   # blank; not a contact
+    columns = lybunt.offline.columns
+    assert columns.index("phone") < columns.index("why_not_email") and "email" not in columns
+    csv = export.to_csv_bytes(lybunt.offline).decode()
+    assert "303-555-0199" in csv and "12 Elm St, Denver, CO 80202" in csv

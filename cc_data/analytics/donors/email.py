@@ -12,7 +12,7 @@ Email group of a contact in a fiscal year, first match wins (emails *sent* in th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -104,20 +104,35 @@ def first_gifts(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, start_month:
     return firsts.join(touches, on="first_gift_id", how="left")
 
 
-def first_gifts_by_year(firsts: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+EMAIL_COLUMNS = ("after_email", "share", "after_click", "after_open", "after_send", "after_email_amount")
+
+
+def first_gifts_by_year(firsts: pl.DataFrame, years: list[int], first_email: date | None = None,
+                        start_month: int = 1) -> pl.DataFrame:
     """Per fiscal year: first_gifts (new donors), on_email (matched to a contact), after_email (first gift within
     the window after an email touch), share (after_email ÷ first_gifts), after_click, after_open, after_send,
-    after_email_amount."""
+    after_email_amount, and email_data: "none" for a year that ended before the first email on record
+    (`first_email`; None: no email at all), whose email columns are then unknown (null), not 0; "from <date>" for
+    the year email data began in; "" otherwise."""
     rows = firsts.filter(pl.col("fiscal_year").is_in(years))
     summary = rows.group_by("fiscal_year").agg(
         pl.len().alias("first_gifts"), pl.col("contact_id").is_not_null().sum().alias("on_email"),
         pl.col("touch").is_not_null().sum().alias("after_email"),
         *[(pl.col("touch") == t).sum().alias(f"after_{t}") for t in ("click", "open", "send")],
         pl.col("amount").filter(pl.col("touch").is_not_null()).sum().round(2).alias("after_email_amount"))
-    return (pl.DataFrame({"fiscal_year": years}, schema={"fiscal_year": pl.Int32})
-            .join(summary.with_columns(pl.col("fiscal_year").cast(pl.Int32)), on="fiscal_year", how="left")
-            .fill_null(0).sort("fiscal_year")
-            .with_columns(share=ratio("after_email", "first_gifts")))
+    def coverage(first: date, last: date) -> str:
+        if first_email is None or last < first_email:
+            return "none"
+        return f"from {first_email:%b} {first_email.day}, {first_email.year}" if first < first_email else ""
+
+    spans = {year: coverage(*fiscal_year_span(year, start_month)) for year in years}
+    table = (pl.DataFrame({"fiscal_year": years, "email_data": [spans[y] for y in years]},
+                          schema={"fiscal_year": pl.Int32, "email_data": pl.Utf8})
+             .join(summary.with_columns(pl.col("fiscal_year").cast(pl.Int32)), on="fiscal_year", how="left")
+             .with_columns(pl.exclude("email_data").fill_null(0)).sort("fiscal_year")
+             .with_columns(share=ratio("after_email", "first_gifts")))
+    unknown = pl.col("email_data") == "none"
+    return table.with_columns([pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c) for c in EMAIL_COLUMNS])
 
 
 def conversion(emails: pl.DataFrame, firsts: pl.DataFrame, year: int, start_month: int,

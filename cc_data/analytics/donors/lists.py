@@ -4,10 +4,12 @@ LYBUNT: gave (net above zero) in the previous fiscal year, not in the current on
 year before the previous one, in neither the previous nor the current one. "Current" is the fiscal year holding
 the day the lists are made for.
 
-Ranked by recent engagement: clicked in the last 90 days first, then opened (a human open) in the last 90 days,
-then by the latest open or click, then by lifetime giving. The list splits in two: emailable contacts
+Ranked by one of ORDERS: last year's giving (the default: whom a development director calls first), lifetime
+giving, or recent engagement (clicked in the last 90 days first, then opened (a human open) in them, then by the
+latest open or click). Ties fall to the other orders, then the donor id. The list splits in two: emailable contacts
 (audience.reach.emailable: explicit or implicit permission, not unsubscribed since the last opt-in, not hard-bounced,
-not deleted, with an address) and everyone else, to reach by phone or mail (that list carries no email address).
+not deleted, with an address) and everyone else, to reach by phone or mail: that list carries no email address, but
+the contact's phone number and postal address (Constant Contact's phone_numbers and street_addresses).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ RECENT_DAYS = 90
 EMAILABLE_COLUMNS = ("rank", "donor_id", "contact_id", "first_name", "last_name", "email", "permission_to_send",
                      "last_year_amount", "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving",
                      "last_open_at", "last_click_at", "clicked_last_90_days")
-OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "why_not_email", "last_year_amount",
-                   "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving", "last_open_at",
-                   "last_click_at")
+OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "phone", "address", "last_year_amount",
+                   "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving", "why_not_email",
+                   "last_open_at", "last_click_at")
+LAST_YEAR, LIFETIME, ENGAGEMENT = "last_year", "lifetime", "engagement"
+ORDERS = {LAST_YEAR: "Last year's giving", LIFETIME: "Lifetime giving", ENGAGEMENT: "Recent engagement"}
 
 @dataclass(frozen=True)
 class DonorList:
@@ -61,6 +65,28 @@ def engagement_facts(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> 
                       "GROUP BY 1 ORDER BY 1", {"ids": contact_ids}, own_cursor=True)
 
 
+def contact_details(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> pl.DataFrame:
+    """contact_id, phone, address: each contact's most recently updated phone number and postal address (one line:
+    street, city, state postal code, and the country), from Constant Contact's contact child tables."""
+    return frame(con, """
+        WITH ids AS (SELECT unnest($ids) AS contact_id),
+        phones AS (
+            SELECT contact_id, arg_max(phone_number, coalesce(updated_at, created_at, TIMESTAMP '1970-01-01')) AS phone
+            FROM contact_phone_numbers WHERE contact_id IN (SELECT contact_id FROM ids)
+              AND nullif(trim(phone_number), '') IS NOT NULL GROUP BY 1),
+        addresses AS (
+            SELECT contact_id, arg_max(concat_ws(', ', nullif(trim(street), ''), nullif(trim(city), ''),
+                       nullif(trim(concat_ws(' ', nullif(trim(state), ''), nullif(trim(postal_code), ''))), ''),
+                       nullif(trim(country), '')),
+                   coalesce(updated_at, created_at, TIMESTAMP '1970-01-01')) AS address
+            FROM contact_street_addresses WHERE contact_id IN (SELECT contact_id FROM ids)
+              AND nullif(trim(street), '') IS NOT NULL GROUP BY 1)
+        SELECT ids.contact_id, phones.phone, addresses.address FROM ids
+        LEFT JOIN phones USING (contact_id) LEFT JOIN addresses USING (contact_id)
+        WHERE phones.phone IS NOT NULL OR addresses.address IS NOT NULL ORDER BY 1
+        """, {"ids": contact_ids}, own_cursor=True)
+
+
 def lapsing(years: pl.DataFrame, current_year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(LYBUNT, SYBUNT): donor_id, last_year_amount (giving in the previous fiscal year; 0 for SYBUNT)."""
     gave = years.filter(pl.col("amount") > 0)
@@ -82,10 +108,16 @@ def _why_not(row_is_matched: pl.Expr) -> pl.Expr:
 
 
 def build_list(donors: pl.DataFrame, contacts: pl.DataFrame, facts: pl.DataFrame, engagement: pl.DataFrame,
-               audience: pl.DataFrame, as_of: datetime) -> DonorList:
-    """The ranked list of `donors` (donor_id, last_year_amount): contacts = attribution's donor_contacts()
-    (donor_id, first_name, last_name, contact_id), facts = gift_facts(), engagement = engagement_facts(),
-    audience = audience.reach.audience() (or the stored copy), as_of = the moment "last 90 days" ends."""
+               audience: pl.DataFrame, as_of: datetime, details: pl.DataFrame | None = None,
+               order: str = LAST_YEAR) -> DonorList:
+    """The list of `donors` (donor_id, last_year_amount) ranked by `order` (ORDERS): contacts = attribution's
+    donor_contacts() (donor_id, first_name, last_name, contact_id), facts = gift_facts(), engagement =
+    engagement_facts(), audience = audience.reach.audience() (or the stored copy), details = contact_details(),
+    as_of = the moment "last 90 days" ends."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}")
+    if details is None:
+        details = pl.DataFrame(schema={"contact_id": pl.Utf8, "phone": pl.Utf8, "address": pl.Utf8})
     recent = as_of - timedelta(days=RECENT_DAYS)
     reach = audience.select(pl.col("contact_id").cast(pl.Utf8), "email", "permission_to_send", "deleted",
                             "hard_bounced")
@@ -95,12 +127,16 @@ def build_list(donors: pl.DataFrame, contacts: pl.DataFrame, facts: pl.DataFrame
             .join(engagement.with_columns(pl.col("contact_id").cast(pl.Utf8)), on="contact_id", how="left")
             .join(reach, on="contact_id", how="left")
             .join(can_email, on="contact_id", how="left")
+            .join(details.with_columns(pl.col("contact_id").cast(pl.Utf8)), on="contact_id", how="left")
             .with_columns(pl.col("emailable").fill_null(False),
                           clicked_last_90_days=pl.col("last_click_at").fill_null(datetime.min) > recent,
                           _opened_recently=pl.col("last_open_at").fill_null(datetime.min) > recent,
                           _latest=pl.max_horizontal("last_open_at", "last_click_at")))
-    rows = rows.sort(["clicked_last_90_days", "_opened_recently", "_latest", "lifetime_giving", "donor_id"],
-                     descending=[True, True, True, True, False], nulls_last=True)
+    engagement_keys = ["clicked_last_90_days", "_opened_recently", "_latest"]
+    keys = {LAST_YEAR: ["last_year_amount", "lifetime_giving", *engagement_keys],
+            LIFETIME: ["lifetime_giving", "last_year_amount", *engagement_keys],
+            ENGAGEMENT: [*engagement_keys, "lifetime_giving", "last_year_amount"]}[order]
+    rows = rows.sort([*keys, "donor_id"], descending=[True] * len(keys) + [False], nulls_last=True)
     on_email = rows.filter(pl.col("emailable")).with_row_index("rank", offset=1).select(EMAILABLE_COLUMNS)
     offline = (rows.filter(~pl.col("emailable")).with_row_index("rank", offset=1)
                .with_columns(why_not_email=_why_not(pl.col("contact_id").is_not_null())).select(OFFLINE_COLUMNS))

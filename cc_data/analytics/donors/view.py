@@ -29,7 +29,15 @@ from cc_data.analytics.donors.email import (
     retention_by,
     with_email,
 )
-from cc_data.analytics.donors.lists import DonorList, build_list, engagement_facts, gift_facts, lapsing
+from cc_data.analytics.donors.lists import (
+    LAST_YEAR,
+    DonorList,
+    build_list,
+    contact_details,
+    engagement_facts,
+    gift_facts,
+    lapsing,
+)
 from cc_data.analytics.donors.years import (
     TREND_YEARS,
     Summary,
@@ -51,6 +59,7 @@ class DonorFile:
     facts: pl.DataFrame        # gift_facts(): last gift, largest gift, lifetime giving
     firsts: pl.DataFrame       # first_gifts(): each donor's first gift and the email touch before it
     stored: bool = False       # the donors.stored tables hold this database's rows
+    first_email: date | None = None   # the day of the first email sent on record (None: no email data)
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -68,8 +77,11 @@ def load(con: duckdb.DuckDBPyConnection, start_month: int, today: date) -> Donor
     from_store = stored.is_stored(con)
     rows = stored.stored_gift_rows(con) if from_store else gift_rows(con)
     touches = stored.stored_first_touch(con) if from_store else None
+    first_send = con.execute("SELECT min(created_time) FROM tracking_events "
+                             "WHERE tracking_activity_type = 'em_sends'").fetchone()
     return DonorFile(start_month, fiscal_year(today, start_month), years_from_rows(rows, start_month),
-                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month, touches), from_store)
+                     donor_contacts(con), gift_facts(rows), first_gifts(con, rows, start_month, touches), from_store,
+                     first_send[0].date() if first_send and first_send[0] else None)
 
 
 @dataclass(frozen=True)
@@ -101,22 +113,25 @@ def year_view(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, year: int,
     return YearView(year, summarise(per_donor, year), per_donor, trend(donor_file.years, year),
                     retention_by(per_donor, "email_group", tuple(EMAIL_GROUPS.values())),
                     retention_by(per_donor, "tier", (*TIERS, NOT_ON_EMAIL)),
-                    first_gifts_by_year(donor_file.firsts, trend_years),
+                    first_gifts_by_year(donor_file.firsts, trend_years, donor_file.first_email,
+                                        donor_file.start_month),
                     conversion(emails, donor_file.firsts, year, donor_file.start_month, tiers))
 
 
 def lapsing_lists(con: duckdb.DuckDBPyConnection, donor_file: DonorFile, as_of: datetime,
-                  audience: pl.DataFrame | None = None) -> tuple[DonorList, DonorList]:
-    """(LYBUNT, SYBUNT) for the current fiscal year, each split into emailable and phone-or-mail rows. `audience`:
-    audience.reach.audience() (read from the store when not given)."""
+                  audience: pl.DataFrame | None = None, order: str = LAST_YEAR) -> tuple[DonorList, DonorList]:
+    """(LYBUNT, SYBUNT) for the current fiscal year ranked by `order` (lists.ORDERS), each split into emailable and
+    phone-or-mail rows (with phone and address). `audience`: audience.reach.audience() (read from the store when
+    not given)."""
     lybunt, sybunt = lapsing(donor_file.years, donor_file.current_year)
+    lapsed_contacts = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
+                       .filter(pl.col("contact_id").is_not_null())["contact_id"].unique().to_list())
+    details = contact_details(con, lapsed_contacts)
     if donor_file.stored and audience is None:
         facts = stored.stored_contact_facts(con)
         engagement, audience = facts.select("contact_id", "last_open_at", "last_click_at"), facts
     else:
-        ids = (pl.concat([lybunt, sybunt]).join(donor_file.contacts, on="donor_id")
-               .filter(pl.col("contact_id").is_not_null())["contact_id"].unique().to_list())
-        engagement = engagement_facts(con, ids)
+        engagement = engagement_facts(con, lapsed_contacts)
         audience = precomputed.stored_audience(con) if audience is None else audience
-    return tuple(build_list(d, donor_file.contacts, donor_file.facts, engagement, audience, as_of)  # type: ignore[return-value]
-                 for d in (lybunt, sybunt))
+    return tuple(build_list(d, donor_file.contacts, donor_file.facts, engagement, audience, as_of,  # type: ignore[return-value]
+                            details, order) for d in (lybunt, sybunt))
