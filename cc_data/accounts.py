@@ -19,23 +19,24 @@ from pathlib import Path
 
 from cc_data.access import Role, role_for
 from cc_data.clock import utc_now
-from cc_data.config import SETTINGS, Settings, file_values
+from cc_data.config import ACCOUNT_ENV, SETTINGS, Settings, file_values
 from cc_data.errors import ConfigError, UserError
 
-ACCOUNT_ENV = "account.env"
 DB_NAME = "cc.duckdb"
 TOKENS_NAME = "tokens.json"
 REMOVED_DIR = ".removed"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 # Files, not settings of an account: always the account's own folder.
 FOLDER_SETTINGS = ("CC_DB_PATH", "CC_TOKEN_FILE", "CC_ACCOUNTS_DIR", "CC_ROLLUP_PATH")
+SIGN_IN_LISTS = ("allowed_users", "allowed_domains", "admins")
 
 
 @dataclass(frozen=True)
 class Account:
     name: str
     folder: Path
-    settings: Settings   # the shared settings with account.env laid over them; its files in its folder
+    settings: Settings   # the shared settings with account.env laid over them (its viewers and admins added to the
+                         # network's); its files in its folder
     own: Settings        # what account.env alone sets (defaults elsewhere): the account's own viewers and admins
 
     @property
@@ -82,7 +83,11 @@ def load(settings: Settings, name: str) -> Account:
     except ConfigError as err:
         raise ConfigError(f"{env_file}: {err}") from None
     files = {"db_path": folder / DB_NAME, "token_file": folder / TOKENS_NAME}
-    return Account(name, folder, settings.with_(**own, **files), Settings(**own, **files))
+    mine = Settings(**own, **files)
+    # who may open it: the network's people and the account's own (so the sign-in gate, given the account's
+    # settings, admits exactly them)
+    people = {field: getattr(settings, field) | getattr(mine, field) for field in SIGN_IN_LISTS}
+    return Account(name, folder, settings.with_(**{**own, **files, **people}), mine)
 
 
 def all_accounts(settings: Settings) -> list[Account]:
@@ -134,13 +139,10 @@ def remove(settings: Settings, name: str, now: datetime | None = None) -> Path:
     return target
 
 
-def visible(email: str | None, settings: Settings, accounts: list[Account]) -> dict[str, Role]:
-    """The accounts `email` may see and its role in each. A network role (the shared settings) covers every
-    account; otherwise the accounts whose own viewers or admins include the address."""
-    network = role_for(email, settings)
-    if network is not None:
-        return {a.name: network for a in accounts}
-    roles = {a.name: role_for(email, a.own) for a in accounts}
+def visible(email: str | None, accounts: list[Account]) -> dict[str, Role]:
+    """The accounts `email` may see and its role in each: the network's people see every account, an account's own
+    viewers and admins that account only."""
+    roles = {a.name: role_for(email, a.settings) for a in accounts}
     return {name: role for name, role in roles.items() if role is not None}
 
 

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from cc_data.clock import naive_utc, utc_now
+from cc_data.config import ACCOUNT_ENV
 from cc_data.errors import UserError
 from cc_data.store.locks import take_flock
 
@@ -30,8 +31,10 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS audit_log (
     what VARCHAR,                   -- which list, file, stream or campaign
     rows BIGINT,                    -- how many people or gifts (downloads, imports, pushes)
     outcome VARCHAR,                -- ok, failed, partial, quota_exceeded, started ...
-    detail VARCHAR                  -- one line: the reason when it did not succeed
+    detail VARCHAR,                 -- one line: the reason when it did not succeed
+    account VARCHAR                 -- the account (its folder's name) on a many-account install; NULL for one
 )"""
+_ADD_ACCOUNT = "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS account VARCHAR"   # a log from before accounts
 
 
 class AuditUnavailable(UserError):
@@ -57,6 +60,7 @@ def _open(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         os.chmod(path, 0o600)   # before the first row: the file holds who took which list
         try:
             con.execute(_SCHEMA)
+            con.execute(_ADD_ACCOUNT)
             yield con
         finally:
             con.close()
@@ -74,15 +78,23 @@ def record(db_path: Path | str, who: str, action: str, *, what: str | None = Non
         raise ValueError(f"unknown audit action {action!r}")
     detail = detail.splitlines()[0][:500] if detail else None
     with _open(db_path) as con:
-        con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [naive_utc(utc_now()), who, action, what, rows, outcome, detail])
+        con.execute("INSERT INTO audit_log (at_utc, who, action, what, rows, outcome, detail, account) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [naive_utc(utc_now()), who, action, what, rows, outcome, detail, account_of(db_path)])
+
+
+def account_of(db_path: Path | str) -> str | None:
+    """The account a database belongs to: its folder's name when the folder is an account's (it holds
+    account.env), None on a single-account install."""
+    folder = Path(db_path).parent
+    return folder.name if (folder / ACCOUNT_ENV).exists() else None
 
 
 def recent(db_path: Path | str, limit: int = 500, actions: tuple[str, ...] = ()) -> pl.DataFrame:
     """The newest rows first (an empty frame with the columns when nothing was recorded yet)."""
     if not audit_path(db_path).exists():
         return pl.DataFrame(schema={"at_utc": pl.Datetime, "who": pl.Utf8, "action": pl.Utf8, "what": pl.Utf8,
-                                    "rows": pl.Int64, "outcome": pl.Utf8, "detail": pl.Utf8})
+                                    "rows": pl.Int64, "outcome": pl.Utf8, "detail": pl.Utf8, "account": pl.Utf8})
     where = f"WHERE action IN ({', '.join('?' for _ in actions)})" if actions else ""
     with _open(db_path) as con:
         table = con.sql(f"SELECT * FROM audit_log {where} ORDER BY at_utc DESC LIMIT ?",  # noqa: S608

@@ -24,6 +24,7 @@ from cc_data.errors import ConfigError
 DEFAULT_API_BASE_URL = "https://api.cc.email/v3"
 DEFAULT_OAUTH_BASE_URL = "https://authz.constantcontact.com/oauth2/default/v1"
 DEFAULT_DP_API_URL = "https://www.donorperfect.net/prod/xmlrequest.asp"
+ACCOUNT_ENV = "account.env"   # what makes a folder under CC_ACCOUNTS_DIR an account's (cc_data.accounts)
 SCOPES = ("contact_data", "campaign_data", "account_read", "offline_access")
 
 

@@ -39,6 +39,7 @@ def test_an_account_is_a_folder_with_its_own_files_and_settings(shared):
     assert (north.settings.rate_limit_rps, north.settings.daily_quota) == (2.0, 5000)   # its own limits
     assert accounts.load(shared, "south").settings.rate_limit_rps == 4.0                # the shared one
     assert north.settings.admins == shared.admins and north.own.admins == frozenset()
+    assert north.settings.allowed_users == {"ann@north.example"} | shared.allowed_users
     assert stat.S_IMODE((north.folder / "account.env").stat().st_mode) == 0o600
     assert stat.S_IMODE(north.folder.stat().st_mode) == 0o700
 
@@ -81,12 +82,12 @@ def test_a_chapter_viewer_sees_only_that_chapter_the_network_sees_all(shared):
     accounts.add(shared, "north", {"CC_ALLOWED_USERS": "ann@north.example", "CC_ADMINS": "ed@north.example"})
     accounts.add(shared, "south", {"CC_ALLOWED_USERS": "sam@south.example"})
     every = accounts.all_accounts(shared)
-    assert accounts.visible("ann@north.example", shared, every) == {"north": "viewer"}
-    assert accounts.visible("ed@north.example", shared, every) == {"north": "admin"}
-    assert accounts.visible("sam@south.example", shared, every) == {"south": "viewer"}
-    assert accounts.visible("boss@network.example", shared, every) == {"north": "admin", "south": "admin"}
-    assert accounts.visible("kim@network.example", shared, every) == {"north": "viewer", "south": "viewer"}
-    assert accounts.visible("eve@else.example", shared, every) == {}
+    assert accounts.visible("ann@north.example", every) == {"north": "viewer"}
+    assert accounts.visible("ed@north.example", every) == {"north": "admin"}
+    assert accounts.visible("sam@south.example", every) == {"south": "viewer"}
+    assert accounts.visible("boss@network.example", every) == {"north": "admin", "south": "admin"}
+    assert accounts.visible("kim@network.example", every) == {"north": "viewer", "south": "viewer"}
+    assert accounts.visible("eve@else.example", every) == {}
     assert accounts.sees_rollup("kim@network.example", shared)
     assert not accounts.sees_rollup("ann@north.example", shared)
     assert not accounts.sees_rollup("ed@north.example", shared)
@@ -115,3 +116,13 @@ def test_the_nightly_timer_syncs_every_account():
     argv = shlex.split(line.partition("=")[2])
     assert argv[1:3] == ["sync", "--all"]
     build_parser().parse_args(argv[1:])
+
+
+def test_the_audit_log_records_the_account_of_each_action(shared, tmp_path):
+    from cc_data import audit
+
+    north = accounts.add(shared, "north")
+    audit.record(north.db_path, "ann@north.example", "download", what="re-engagement", rows=3)
+    audit.record(tmp_path / "single" / "cc.duckdb", "me", "sync")
+    assert audit.recent(north.db_path)["account"].to_list() == ["north"]
+    assert audit.recent(tmp_path / "single" / "cc.duckdb")["account"].to_list() == [None]
