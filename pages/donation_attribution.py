@@ -20,6 +20,7 @@ from cc_data.errors import UserError
 from cc_data.store.schema import CODE_FIELDS
 from pages.components import context, data, email_links, formats, signin, tables, window
 from pages.components.downloads import CSV_MIME, personal_data_download
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_page
 
 HOW_IT_WORKS = """
@@ -52,6 +53,7 @@ if page.core is None or not page.core.has_gifts:
         st.markdown(HOW_IT_WORKS)
     st.stop()
 
+history_notice(page)
 saved_window = window.hours()
 choice = st.segmented_control("Attribution window", [*WINDOW_CHOICES, "Custom"],
                               default=window.choice_of(saved_window), required=True, key="attr_window",

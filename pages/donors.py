@@ -16,6 +16,7 @@ from cc_data.analytics.donors.years import CATEGORIES, LABELS, LAPSED, RETAINED,
 from cc_data.analytics.rules.fiscal_years import fiscal_year_label, fiscal_year_span
 from pages.components import charts, data, formats
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
 
@@ -52,6 +53,7 @@ who gave again this year.
 
 
 page = open_data_page("Donors", "donor retention")
+history_notice(page)
 if not page.core.has_gifts:
     st.info("**Import donations to see this.** This page compares donors year by year once gifts are loaded: upload "
             "a DonorPerfect gift export on **Data & sync**, or run `cc-data donations import gifts.csv` (or "

@@ -13,12 +13,14 @@ from cc_data.analytics.email import deliverability, report
 from cc_data.analytics.rules.mailbox_providers import PROVIDER_HELP
 from pages.components import charts, data, email_links, formats, report_data, tables, window
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
 
 EMAIL_PARAM = "email"   # ?email=<campaign_id>: the link from a campaign row on another page
 
 page = open_data_page("Email report", "an email report")
+history_notice(page)
 core = page.core
 campaigns = core.campaigns.sort("send_time", descending=True)
 if campaigns.is_empty():

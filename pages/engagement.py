@@ -9,10 +9,12 @@ import streamlit as st
 
 from cc_data.analytics.audience import scoring
 from pages.components import charts, data, tables
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
 
 page = open_data_page("Engagement", "engagement scores")
+history_notice(page)
 core = page.core
 people = data.contacts(page.db, page.version)
 if people.is_empty():

@@ -6,9 +6,11 @@ from cc_data.analytics.email import overview
 from cc_data.analytics.email.campaigns import apply_filters, campaign_rates
 from cc_data.analytics.rules.rates import CAMPAIGN_RATES, COUNT_HELP, RATES
 from pages.components import board_report, charts, data, email_links, formats, tables, window
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Overview", "the overview")
+history_notice(page)
 core, filters, human = page.core, page.filters, page.human_opens_only
 if core.campaigns.is_empty() or filters.start is None:
     st.info("No campaign has been sent yet, so there is nothing to summarise. Sync again after your first send.")

@@ -10,10 +10,12 @@ from cc_data.analytics import export
 from cc_data.analytics.audience import segments
 from pages.components import data
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
+from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
 from pages.components.push_panel import push_panel
 
 page = open_data_page("Re-engagement", "re-engagement lists")
+history_notice(page)
 core = page.core
 tags = data.tag_names(page.db, page.version)
 as_of: datetime = data.as_of(core)
