@@ -245,7 +245,8 @@ class ApiClient:
             key = _error_key(resp)
             if key == "quota_exceeded":
                 raise QuotaExceeded(quota_message())
-            if method == "POST" and key != "throttled":
+            # the bulk-activity queue names its own error_key; the gateway's own 429 ({"message": ...}) names none
+            if method == "POST" and key not in (None, "throttled"):
                 raise ActivitiesQueued(f"{method} {where}: Constant Contact has 1,000 bulk activities queued for "
                                        "this account; wait for some to finish.")
             raise _Throttled
@@ -329,15 +330,16 @@ def _error_key(resp: requests.Response) -> str | None:
 
 
 def _error_text(resp: requests.Response) -> str:
-    """`error_key: error_message` of every error object in the body (single object or array)."""
+    """`error_key: error_message` of every error object in the body (single object or array), or the `message` of
+    the API gateway's own answers (`{"message": "Missing Authentication Token"}`); one line, never a page of HTML."""
     try:
         body = resp.json()
     except ValueError:
         return ""
     errors = body if isinstance(body, list) else [body]
-    parts = [f"{e.get('error_key', '')}: {e.get('error_message', '')}".strip(": ")
-             for e in errors if isinstance(e, dict)]
-    return "; ".join(p for p in parts if p)[:300]
+    parts = [f"{e.get('error_key', '')}: {e.get('error_message') or e.get('message') or e.get('Message') or ''}"
+             .strip(": ") for e in errors if isinstance(e, dict)]
+    return " ".join("; ".join(p for p in parts if p).split())[:300]
 
 
 class NotFound(ApiError):
