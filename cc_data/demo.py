@@ -22,7 +22,7 @@ from cc_data.config import Settings
 from cc_data.errors import DemoRefused
 from cc_data.store.db import Writer, locked, read, verify, wal_path, work_path
 from cc_data.store.upserts import mark_changed
-from cc_data.sync.progress import describe_step, stream_fraction
+from cc_data.sync.progress import STREAMS, describe_step, run_fraction
 
 DEMO_SEED = 7
 DEMO_SCALE = "demo"
@@ -85,9 +85,10 @@ def _sandboxes(seed: int, scale: str, now: datetime, advances: list[float],
 
 def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], None] | None, *,
                full: bool = False, only: list[str] | None = None,
-               also: Callable[[Any], None] | None = None) -> Any:
+               also: Callable[[Any], None] | None = None, phase: Callable[[str], None] | None = None) -> Any:
     """Sync the sandboxes into settings.db_path and publish once: the Constant Contact sync, then (in the same
-    working copy) DonorPerfect's gifts, `also` (e.g. the demo's metadata), then the derived tables."""
+    working copy) DonorPerfect's gifts, `also` (e.g. the demo's metadata), then the derived tables. `phase` is
+    told when each of the steps after the sync (AFTER_SYNC) begins."""
     from cc_data.analytics.stored.refresh import refresh_changed
     from cc_data.donations.dp_client import DonorPerfectClient
     from cc_data.donations.dp_sync import store_donorperfect
@@ -104,9 +105,13 @@ def _sync_from(settings: Settings, cc: Any, dp: Any, progress: Callable[[Any], N
 
     def before_publish(con: Any) -> None:
         if not only:
+            if phase is not None:
+                phase(AFTER_SYNC[0])
             store_donorperfect(con, DonorPerfectClient(dp.url, dp.api_key))
         if also is not None:
             also(con)
+        if phase is not None:
+            phase(AFTER_SYNC[1])
         refresh_changed(con)
 
     return run_sync(demo_settings, full=full, only=only, progress=progress, before_publish=before_publish)
@@ -142,7 +147,7 @@ def build(settings: Settings, *, scale: str = DEMO_SCALE, seed: int = DEMO_SEED,
                 seed_code_mapping(con, cc.account.appeal_codes)
                 mark_changed(con, "mapping")
 
-            return _sync_from(settings, cc, dp, status, also=seed_mapping)
+            return _sync_from(settings, cc, dp, status, also=seed_mapping, phase=status.phase)
     finally:
         status.close()
 
@@ -164,19 +169,36 @@ def building_status(db_path: Path, max_age_s: float = 120.0) -> dict | None:
         return None
 
 
+AFTER_SYNC = ("gifts from DonorPerfect", "summary tables for the pages")   # the build's steps after the streams
+BUILD_STEPS = len(STREAMS) + len(AFTER_SYNC)
+
+
 class BuildStatus:
     """A progress callback that also writes the build's progress to building_path (atomically, twice a second
-    at most), and removes it when the build ends."""
+    at most), and removes it when the build ends. The step count covers the whole build (the streams, then
+    AFTER_SYNC), and the fraction and step only move forward."""
 
     def __init__(self, db_path: Path, progress: Callable[[Any], None] | None) -> None:
         self.path, self.progress, self.last = building_path(db_path), progress, 0.0
+        self.fraction, self.step = 0.0, 0
         self._write({"fraction": 0.0, "text": "starting the sandbox"})
 
     def __call__(self, event: Any) -> None:
         if self.progress is not None:
             self.progress(event)
-        if time.monotonic() - self.last >= 0.5 or event.done:
-            self._write({"fraction": stream_fraction(event), "text": describe_step(event)})
+        step = STREAMS.index(event.stream) + 1 if event.stream in STREAMS else 0
+        if step < self.step:   # a late event of an earlier step: the display never goes back
+            return
+        if time.monotonic() - self.last >= 0.5 or event.done or step > self.step:
+            self.step = step
+            self.fraction = max(self.fraction, run_fraction(event, STREAMS, BUILD_STEPS))
+            self._write({"fraction": self.fraction, "text": describe_step(event, STREAMS, BUILD_STEPS)})
+
+    def phase(self, name: str) -> None:
+        """A step after the sync begins (AFTER_SYNC): it has no calls to count, so the bar waits at its start."""
+        self.step = len(STREAMS) + AFTER_SYNC.index(name) + 1
+        self.fraction = max(self.fraction, (self.step - 1) / BUILD_STEPS)
+        self._write({"fraction": self.fraction, "text": f"step {self.step} of {BUILD_STEPS}, {name}"})
 
     def _write(self, status: dict) -> None:
         self.last = time.monotonic()

@@ -24,7 +24,11 @@ else:
                 "subscriber preferences; this dashboard only reads.")
 
 admin = signin.is_admin()   # a viewer sees no admin control; each action checks the role again itself
-if admin and st.button("Sync now", type="primary", help="Fetch what changed since the last sync."):
+building = context.build_under_way(cfg)
+if building:
+    st.warning(context.BUILDING_NOTE)
+if admin and st.button("Sync now", type="primary", key="sync_now", disabled=building,
+                       help=context.BUILDING_NOTE if building else "Fetch what changed since the last sync."):
     bar = SyncProgressBar()
     try:
         signin.require_admin("sync now")

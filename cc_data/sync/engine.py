@@ -37,6 +37,7 @@ class ProgressEvent:
     rate: float                 # calls per second over the stream so far
     eta_s: float | None         # from the stream's estimated remaining calls and the rate limit
     done: bool = False
+    expected_calls: int | None = None   # the calls this stream is expected to make in all, once known
 
 
 @dataclass
@@ -97,7 +98,8 @@ class Context:
         eta = None
         if self.estimated_calls is not None:
             eta = max(self.estimated_calls - calls, 0) / (self.settings.rate_limit_rps * 0.95)
-        self.progress(ProgressEvent(self.stream, self.stream_rows, calls, calls / elapsed, 0.0 if done else eta, done))
+        self.progress(ProgressEvent(self.stream, self.stream_rows, calls, calls / elapsed, 0.0 if done else eta, done,
+                                    self.estimated_calls))
 
 
 def merge_rows(parts: list[Rows]) -> Rows:

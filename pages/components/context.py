@@ -54,8 +54,11 @@ def run_through_app() -> None:
 
 
 def settings() -> Settings:
+    """The settings this session reads: on an install with several accounts, the chosen account's."""
+    from pages.components.accounts import session_settings
+
     try:
-        return load_settings()
+        return session_settings(load_settings())
     except UserError as err:
         st.error(str(err))
         st.stop()
@@ -105,6 +108,15 @@ def _wait_for_data(db_path: str) -> None:
         st.progress(float(status["fraction"]),
                     text=f"Building the demo data from the built-in sandbox: {status['text']}. "
                          "The dashboard opens by itself when it is ready (about a minute).")
+
+
+BUILDING_NOTE = ("The demo data is being built: syncing, importing gifts and sending lists to Constant Contact "
+                 "are off until it is ready.")
+
+
+def build_under_way(cfg: Settings) -> bool:
+    """A demo build is writing the database: the writers (Sync now, uploads, pushes) wait for it."""
+    return demo.building_status(cfg.db_path) is not None
 
 
 def current_filters() -> Filters:

@@ -13,7 +13,7 @@ from cc_data.donations.dp_sync import sync_donorperfect
 from cc_data.donations.importer import GiftImport, read_gift_file, read_headers
 from cc_data.donations.imports import import_gifts, review_file, saved_mapping_for
 from cc_data.errors import UserError
-from pages.components import formats, signin
+from pages.components import context, formats, signin
 
 NOT_IN_FILE = "(not in file)"
 
@@ -28,10 +28,12 @@ def render_donations_upload(settings: Settings) -> None:
         "Re-importing the same or an overlapping file never counts a gift twice (gifts are keyed on gift_id). "
         "Command line: `cc-data donations import FILE`."
     )
-    upload = st.file_uploader("DonorPerfect gift export (CSV)", type=["csv", "txt"], key="don_upload")
-    if upload is not None:
+    building = context.build_under_way(settings)
+    upload = st.file_uploader("DonorPerfect gift export (CSV)", type=["csv", "txt"], key="don_upload",
+                              disabled=building, help=context.BUILDING_NOTE if building else None)
+    if upload is not None and not building:
         _upload_flow(settings, upload.name, upload.getvalue())
-    _api_sync(settings)
+    _api_sync(settings, building)
 
 
 def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
@@ -129,12 +131,12 @@ def _mapping_step(headers: list[str], recognised: dict[str, str], file_name: str
     return mapping
 
 
-def _api_sync(settings: Settings) -> None:
+def _api_sync(settings: Settings, building: bool = False) -> None:
     if not settings.dp_api_key:
         st.caption("To fetch gifts straight from DonorPerfect, set `DP_API_KEY` in `.env` "
                    "(then `cc-data donations sync`, or the button that appears here).")
         return
-    if st.button("Sync gifts from DonorPerfect", key="don_sync"):
+    if st.button("Sync gifts from DonorPerfect", key="don_sync", disabled=building):
         try:
             signin.require_admin("sync DonorPerfect")
             client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)

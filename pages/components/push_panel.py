@@ -49,11 +49,14 @@ def push_panel(title: str, members: pl.DataFrame, *, criteria: SegmentCriteria |
             st.caption("Only an admin can send a list to Constant Contact.")
             return
         cfg = context.settings()
-        _panel(cfg, title, members, _target(title, members, criteria, segment_name), criteria, key)
+        if context.build_under_way(cfg):
+            st.caption(context.BUILDING_NOTE)
+        _panel(cfg, title, members, _target(title, members, criteria, segment_name), criteria, key,
+               context.build_under_way(cfg))
 
 
 def _panel(cfg: Settings, title: str, members: pl.DataFrame, target: Target, criteria: SegmentCriteria | None,
-           key: str) -> None:
+           key: str, building: bool = False) -> None:
     st.caption("Adds these contacts to a Constant Contact list with its list-membership activities. Contacts are "
                "synced from Constant Contact first, and anyone not emailable as of that sync (unsubscribed, "
                "bounced, deleted, on hold) is left out. Nobody's email permission is changed.")
@@ -66,9 +69,10 @@ def _panel(cfg: Settings, title: str, members: pl.DataFrame, target: Target, cri
     remove = st.checkbox("Also remove contacts who left the segment", value=False, key=f"{key}_remove",
                          help="Only for a list cc-data created; off by default.")
     if criteria is not None:
-        _save_control(cfg, criteria, key)
+        _save_control(cfg, criteria, key, building)
     asked = (list_name.strip(), remove)
-    if st.button("Preview", key=f"{key}_preview_button", disabled=members.is_empty() and criteria is None):
+    if st.button("Preview", key=f"{key}_preview_button",
+                 disabled=building or (members.is_empty() and criteria is None)):
         st.session_state.pop(f"{key}_result", None)
         try:
             signin.require_admin("send a list to Constant Contact")
@@ -82,17 +86,17 @@ def _panel(cfg: Settings, title: str, members: pl.DataFrame, target: Target, cri
     stored = st.session_state.get(f"{key}_preview")
     if stored and stored[0] == asked:
         _show_preview(stored[1])
-        if st.button("Confirm and send", type="primary", key=f"{key}_confirm"):
+        if st.button("Confirm and send", type="primary", key=f"{key}_confirm", disabled=building):
             _send(cfg, target, list_name, remove, key)
     result = st.session_state.get(f"{key}_result")
     if result is not None:
         _show_result(result)
 
 
-def _save_control(cfg: Settings, criteria: SegmentCriteria, key: str) -> None:
+def _save_control(cfg: Settings, criteria: SegmentCriteria, key: str, building: bool = False) -> None:
     cols = st.columns([3, 1], vertical_alignment="bottom")
     name = cols[0].text_input("Save these criteria as a segment (for `cc-data segments push`)", key=f"{key}_save_name")
-    if cols[1].button("Save segment", key=f"{key}_save", disabled=not name.strip()):
+    if cols[1].button("Save segment", key=f"{key}_save", disabled=building or not name.strip()):
         try:
             signin.require_admin("save a segment")
             with writer(Path(cfg.db_path)) as w:
