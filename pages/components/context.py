@@ -54,11 +54,8 @@ def run_through_app() -> None:
 
 
 def settings() -> Settings:
-    """The settings this session reads: on an install with several accounts, the chosen account's."""
-    from pages.components.accounts import session_settings
-
     try:
-        return session_settings(load_settings())
+        return load_settings()
     except UserError as err:
         st.error(str(err))
         st.stop()
