@@ -174,3 +174,69 @@ def test_a_tags_next_link_on_the_services_own_route_is_followed_under_the_public
         "https://api.cc.email/v3/contact_tags?cursor=aW5jbHVkZV9jb3VudD10cnVlJmxpbWl0PTImbmV4dD0yYzM4OGU4ZS0yNGVmLTE"
         "xZWItOGFlOC1mYTE2M2U1OTU1OTE=")
     assert client.url_for("/v3/contacts?cursor=x") == "https://api.cc.email/v3/contacts?cursor=x"
+
+
+# --- the reference collections, the account and the activity detail (issue 19, second pass) -----------------
+
+def _spec_times(node: object) -> object:
+    """The same body with every timestamp written as the spec's examples mostly do: UTC, `Z`, milliseconds."""
+    if isinstance(node, dict):
+        return {k: _spec_times(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_spec_times(v) for v in node]
+    if isinstance(node, str) and len(node) > 10 and node[4] == "-" and node[10] == "T":
+        moment = parse.timestamp(node)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return node
+
+
+@pytest.mark.parametrize(("name", "stream"), [
+    ("segments_guide_item.json", "SEGMENTS"), ("custom_fields_page_no_links.json", "CUSTOM_FIELDS"),
+    ("contact_lists_spec_example.json", "LISTS"), ("contacts_last_page_empty_links.json", "CONTACTS_FULL")])
+def test_a_reference_page_of_the_guide_pages_reads_as_the_spec_form_and_ends_the_listing(con, name, stream):
+    from cc_data.sync import streams
+
+    entry = getattr(streams, stream)
+    body = form(name)
+    spec = {**_spec_times(body), "_links": {"next": None}}
+    assert parse.next_href(body) is None and parse.next_href(spec) is None
+    got = entry.read(body, NOW)
+    assert got.rows == entry.read(spec, NOW).rows and got.skipped == 0
+    _context(con).write(got.rows, entry.write_mode)
+    table = next(t for t in got.rows if not t.startswith("_"))
+    assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+
+
+def test_a_segment_id_sent_as_text_is_the_same_segment():
+    item = form("segments_guide_item.json")["segments"][0]
+    as_text = records.segment({**item, "segment_id": "30"}, NOW)
+    assert as_text == records.segment(item, NOW) and as_text["segments"][0]["segment_id"] == 30
+    assert as_text["segments"][0]["edited_at"] == datetime(2020, 1, 27, 17, 10, 50)
+
+
+def test_a_list_keeps_its_milliseconds_and_reads_an_offset_as_the_same_instant(con):
+    body = form("contact_lists_spec_example.json")
+    rows = records.contact_list(body["lists"][0], NOW)
+    _context(con).write(rows)
+    assert con.execute("SELECT membership_count, created_at, updated_at, deleted_at FROM contact_lists").fetchone() == (
+        327, datetime(2016, 1, 23, 13, 48, 44, 108000), datetime(2016, 3, 3, 15, 56, 29), datetime(2016, 3, 3, 15, 56, 29))
+
+
+def test_the_account_summary_with_its_extra_fields_stores_the_same_account():
+    body = form("account_summary_extra_fields.json")
+    bare = {k: v for k, v in body.items() if k not in ("physical_address", "company_logo", "encoded_partner_id")}
+    got = records.account(body, NOW)
+    assert got == records.account(bare, NOW)
+    assert got["account"][0]["encoded_account_id"] == "p07e1l8cdif9dl" and got["account"][0]["time_zone_id"] == (
+        "US/Eastern")
+
+
+def test_an_activity_detail_with_its_footer_and_content_stores_the_same_activity():
+    body = form("activity_detail_spec_example.json")
+    bare = {k: v for k, v in body.items() if k not in (
+        "physical_address_in_footer", "html_content", "template_id", "permalink_url")}
+    got = records.activity_detail(body, NOW)["campaign_activities"][0]
+    assert got == records.activity_detail(bare, NOW)["campaign_activities"][0]
+    assert got["segment_ids"] == [30] and got["format_type"] == 5 and got["current_status"] == "DRAFT"
+    as_text = records.activity_detail({**body, "segment_ids": ["30"], "format_type": "5"}, NOW)
+    assert as_text["campaign_activities"][0] == got
