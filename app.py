@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cc_data.errors import UserError
-from pages.components import context, data, navigation, print_styles, sidebar, signin
+from pages.components import accounts, context, data, navigation, print_styles, sidebar, signin
 
 st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
 
@@ -17,6 +17,7 @@ st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/
 nav = st.navigation(navigation.app_pages())   # first: it leaves Streamlit's pages/-directory mode for good
 cfg = context.settings()
 signin.gate(cfg)   # sign-in on every page (or loopback only without it); stops here for anyone not allowed
+accounts.picker()   # several accounts: the one this session reads (none on a single-account install)
 print_styles.apply()   # printed from the browser: the page's content only, tables whole
 problem = context.database_problem(cfg)
 if problem:   # nothing on any page can be read: say so once, instead of a traceback per query

@@ -54,8 +54,11 @@ def run_through_app() -> None:
 
 
 def settings() -> Settings:
+    """The settings this session reads: on an install with several accounts, the chosen account's."""
+    from pages.components.accounts import session_settings
+
     try:
-        return load_settings()
+        return session_settings(load_settings())
     except UserError as err:
         st.error(str(err))
         st.stop()

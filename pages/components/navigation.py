@@ -28,4 +28,19 @@ def app_pages() -> dict[str, list[st.Page]]:
                            icon=":material/volunteer_activism:"),
                    st.Page(ROOT / "pages/donors.py", title="Donors", icon=":material/diversity_3:")],
         "Admin": [st.Page(ROOT / "pages/data_sync.py", title="Data & sync", icon=":material/sync:")],
+        **_network(),
     }
+
+
+def _network() -> dict[str, list[st.Page]]:
+    """All accounts, for the network's people on an install with several accounts (the page checks again)."""
+    from cc_data.config import load_settings
+    from cc_data.errors import UserError
+    from pages.components.accounts import sees_rollup
+
+    try:
+        shown = sees_rollup(load_settings())
+    except UserError:   # a wrong setting: app.py says so on every page
+        shown = False
+    return {"Network": [st.Page(ROOT / "pages/all_accounts.py", title="All accounts",
+                                icon=":material/hub:")]} if shown else {}
