@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in bench/ and let each record its results in bench/results/.
 
-Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, publish_bench, pages_bench, donations_bench)
+Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, first_day_bench, publish_bench, pages_bench, donations_bench)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("sandbox_generate", "sync_bench", "publish_bench", "pages_bench", "donations_bench")
+BENCHMARKS = ("sandbox_generate", "sync_bench", "first_day_bench", "publish_bench", "pages_bench", "donations_bench")
 
 
 def main(argv: list[str]) -> int:
