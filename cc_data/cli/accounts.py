@@ -82,6 +82,42 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# The demo network: accounts of different sizes (the sandbox's scales) and habits (each seed is another
+# organisation's people, campaigns and giving). Beyond these, the list repeats with new seeds.
+DEMO_ACCOUNTS = (("riverbend", "demo", 7), ("hillside", "small", 11), ("lakeshore", "demo", 23))
+
+
+def demo_recipes(count: int) -> list[tuple[str, str, int]]:
+    """(name, scale, seed) of `count` demo accounts."""
+    out = []
+    for i in range(count):
+        name, scale, seed = DEMO_ACCOUNTS[i % len(DEMO_ACCOUNTS)]
+        rounds = i // len(DEMO_ACCOUNTS)
+        out.append((f"{name}-{rounds + 1}" if rounds else name, scale, seed + 100 * rounds))
+    return out
+
+
+def build_demo_accounts(settings: Settings, count: int, *, if_missing: bool = False) -> int:
+    """`cc-data demo --accounts N`: N demo accounts, each its own sandbox synced into its own folder (an account
+    whose database was not made by the demo is refused, as for one demo)."""
+    from cc_data import demo
+
+    if count < 1:
+        raise UserError(f"--accounts {count}: build at least 1 demo account.")
+    for name, scale, seed in demo_recipes(count):
+        account = (accounts.load(settings, name) if name in accounts.names(settings)
+                   else accounts.add(settings, name))
+        if if_missing and account.db_path.exists():
+            continue
+        datasource.is_demo(account.settings)   # an account with a real login is never replaced
+        print(f"Building demo account {name} ({scale} scale, seed {seed})...", flush=True)
+        result = demo.build(account.settings, scale=scale, seed=seed)
+        print(f"  {name}: {result.total_calls:,} API calls, {sum(result.rows.values()):,} rows in "
+              f"{result.elapsed_s:.0f} s -> {account.db_path}", flush=True)
+    print(f"{count} demo accounts ready: `make run` and open All accounts.")
+    return 0
+
+
 @dataclass
 class AccountRun:
     account: str

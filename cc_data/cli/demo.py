@@ -1,4 +1,4 @@
-"""`cc-data demo [--if-missing] [--scale S] [--seed N]`: build the demo database from the built-in sandbox."""
+"""`cc-data demo [--if-missing] [--scale S] [--seed N] [--accounts N]`: build the demo database from the built-in sandbox."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--if-missing", action="store_true", help="do nothing when a database already exists")
     p.add_argument("--scale", choices=("small", "demo", "large"), default=demo.DEMO_SCALE)
     p.add_argument("--seed", type=int, default=demo.DEMO_SEED)
+    p.add_argument("--accounts", type=int, default=0, metavar="N",
+                   help="build N demo accounts of different sizes and habits under CC_ACCOUNTS_DIR instead")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "accounts", 0):
+        from cc_data.cli.accounts import build_demo_accounts
+
+        return build_demo_accounts(settings, args.accounts, if_missing=args.if_missing)
     if args.if_missing and Path(settings.db_path).exists():
         return 0
     if settings.has_credentials:
