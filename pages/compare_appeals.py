@@ -1,4 +1,5 @@
-"""Compare appeals at equal age: an appeal series year over year in people and dollars, or campaigns picked by hand."""
+"""Compare appeals: is this year's appeal on pace against last year on the same date (every gift, email's share), then
+its emails year over year at an age every year has reached, or campaigns picked by hand."""
 
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from cc_data.analytics.email import appeal_years, compare
 from cc_data.analytics.email.campaigns import apply_filters
 from cc_data.analytics.rules.appeals import SERIES_HELP, with_series
 from cc_data.analytics.rules.rates import RATES
-from pages.components import board_report, charts, data, email_links, formats, tables, window
+from pages.components import board_report, charts, data, email_links, formats, season_view, tables, window
 from pages.components.page_start import open_data_page
 
 page = open_data_page("Compare appeals", "appeal comparisons")
@@ -24,17 +25,22 @@ window_hours = window.hours()
 as_of = data.as_of(core)
 year_help = ("The year in the campaign's name, else the fiscal year of its first send"
              + (f" (fiscal years start in month {fiscal_start}, named by the year they end in)." if fiscal_start != 1
-                else " (CC_FISCAL_YEAR_START sets a fiscal year)."))
-st.caption("Rates and gifts rise for days after a send, so appeals are compared at the same age since their first "
-           "send. The sidebar's date range does not apply here (year over year needs older campaigns); type, name "
-           "and list filters do.")
-
-mode = st.radio("Compare", ["An appeal series, year over year", "Campaigns I pick"], horizontal=True,
-                key="cmp_mode")
+                else " (calendar years unless the fiscal-year setting says otherwise)."))
 pool = apply_filters(campaigns, replace(page.filters, start=None, end=None))
 if pool.is_empty():
     st.info("No campaigns match the sidebar's type, name or list filters.")
     st.stop()
+
+series = st.selectbox("Appeal", compare.series_choices(pool), help=SERIES_HELP, key="cmp_series")
+board_report.download(page, appeal=series, dates_apply=False)
+st.subheader("Season to date, against last year on the same date")
+season_view.show(page, series)
+
+st.subheader("Its emails, at an age every year has reached")
+st.caption("Rates and gifts rise for days after a send, so emails are compared at the same age since their first "
+           "send. The sidebar's date range does not apply on this page (year over year needs older campaigns); type, "
+           "name and list filters do.")
+mode = st.radio("Compare", ["This appeal, year over year", "Campaigns I pick"], horizontal=True, key="cmp_mode")
 labels = dict(zip(pool["campaign_id"].to_list(),
                   [f"{n} ({t:%b %d, %Y})" for n, t in zip(pool["name"].to_list(), pool["send_time"].to_list(),
                                                           strict=True)], strict=True))
@@ -43,9 +49,13 @@ money_scope = (f"Gifts and revenue: gifts attributed to these campaigns with the
                "(set on Donation attribution), revenue net of refunds and adjustments.")
 
 
-def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_of: dict[str, str]) -> None:
+def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_of: dict[str, str],
+                 tag_of: dict[str, str]) -> None:
+    """One chart per measure, a line per campaign: colour, line style and an end label (`tag_of`, e.g. "2026 W1")
+    tell the lines apart; each line stops at its campaign's age today."""
     picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
-    curves = compare.equal_age_curves(picked_sends, pool, picked, hours, human_opens_only=human, gifts=gifts)
+    curves = compare.equal_age_curves(picked_sends, pool, picked, hours, human_opens_only=human, gifts=gifts,
+                                      as_of=as_of)
     resends = compare.resend_hours(picked_sends, pool).filter(pl.col("hours") <= hours)
     metrics = [(key, f"{RATES[key].label} so far") for key in PER_PERSON]
     if gifts is not None:
@@ -61,19 +71,26 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
             fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=name,
                             line={"color": colour_of[cid], "width": 2.5, "dash": dash_of[cid]},
                             hovertemplate=f"{name}<br>%{{x}} h: %{{y:{value_format}}}<extra></extra>")
+            if part.height:   # the label at the line's end: the year (and wave) in words, not by colour alone
+                fig.add_scatter(x=[part["hours"][-1]], y=[part[metric][-1]], mode="markers+text", showlegend=False,
+                                text=[f" {tag_of[cid]}"], textposition="middle right", hoverinfo="skip",
+                                textfont={"color": colour_of[cid], "size": 12},
+                                marker={"color": colour_of[cid], "size": 8})
             for hour in resends.filter(pl.col("campaign_id") == cid)["hours"].to_list() if metric in PER_PERSON else []:
                 at = part.filter(pl.col("hours") == round(hour))
                 fig.add_scatter(x=[round(hour)], y=at[metric].to_list(), mode="markers", showlegend=False,
                                 marker={"symbol": "triangle-up", "size": 11, "color": colour_of[cid]},
                                 hovertemplate=f"Resend to non-openers of {name} goes out at {hour:.0f} h"
                                               "<extra></extra>")
-        fig.update_layout(title=title)   # x is hours since the first send (the section caption says so)
+        fig.update_layout(title=title)
+        fig.update_xaxes(range=[0, hours * 1.15], ticksuffix=" h")
         if metric == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
         columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in PER_PERSON), width="stretch",
                                     key=f"curve_{metric}")
     notes = ["Rates are per person reached: unique openers or clickers so far ÷ unique people delivered so far, over "
-             "all of a campaign's emails."]
+             "all of a campaign's emails. A line ends at its campaign's age now: hours that have not happened are not "
+             "drawn."]
     resent = sorted({labels.get(c, c) for c in resends["campaign_id"].to_list()})
     if resent:
         notes.append(f"Resent to non-openers (marked ▲): {', '.join(resent)}. A resend adds emails, not people, so "
@@ -85,19 +102,23 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
 
 PER_PERSON = ("open_rate_per_person", "click_rate_per_person")
 
-if mode.startswith("An appeal"):
-    series = st.selectbox("Appeal series", compare.series_choices(pool), help=SERIES_HELP, key="cmp_series")
+if mode.startswith("This appeal"):
     in_series = pool.filter(pl.col("series") == series).sort("send_time")
-    board_report.download(page, appeal=series, dates_apply=False)
-    age = st.segmented_control("Compare at", list(appeal_years.AGES), default="7 days", required=True,
-                               key="cmp_age", help="Time since each year's first send.") or "7 days"
     rows = data.appeal_year_rows(page.db, page.version, tuple(in_series["campaign_id"].to_list()),
                                  tuple(in_series["year"].to_list()), tuple(in_series["send_time"].to_list()),
                                  window_hours, window.lenient(), human, as_of)
+    reached = appeal_years.default_age(rows)
+    youngest = rows.sort("first_send").row(-1, named=True)
+    age_now = (as_of - youngest["first_send"]).total_seconds() / 3600
+    age = st.segmented_control("Compare at", list(appeal_years.AGES), default=reached, required=True,
+                               key="cmp_age", help="Time since each year's first send.") or reached
+    old = f"{age_now:,.0f} hours" if age_now < 96 else f"{age_now / 24:,.0f} days"
+    st.caption(f"Compared at {reached} by default: the longest of 24 h, 48 h, 7 days and 30 days that "
+               f"{youngest['year']}'s appeal has reached (its first send was {old} ago).")
     at_age = rows.filter(pl.col("age") == age).sort("year", descending=True)
     latest = at_age.row(0, named=True)
     young = "" if latest["complete"] else f" ({latest['year']} is younger than {age}: its figures so far)"
-    st.subheader(f"{series}: {latest['year']} against {latest['year'] - 1}, {age} after the first send{young}")
+    st.markdown(f"**{series}: {latest['year']} against {latest['year'] - 1}, {age} after the first send{young}**")
     cards = [*st.columns(2), *st.columns(2)]   # two rows: four labels with their denominators do not fit one at 1024 px
     shown_metrics = ([("revenue", "Revenue"), ("gifts", "Gifts")] if gifts is not None else []) + [
         (key, RATES[key].title) for key in PER_PERSON]
@@ -117,18 +138,22 @@ if mode.startswith("An appeal"):
                + (f" {money_scope}" if gifts is not None else " Import donations to see gifts and revenue."))
     recent_years = sorted(in_series["year"].unique().to_list())[-3:]
     picked = in_series.filter(pl.col("year").is_in(recent_years))["campaign_id"].to_list()[-9:]
-    year_colour = {y: charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)] for i, y in enumerate(recent_years)}
+    year_colour = {y: charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)]   # this year first, as in the season chart
+                   for i, y in enumerate(sorted(recent_years, reverse=True))}
     chosen = in_series.filter(pl.col("campaign_id").is_in(picked))
     colour_of = dict(zip(chosen["campaign_id"].to_list(), [year_colour[y] for y in chosen["year"].to_list()],
                          strict=True))
-    order = chosen.with_columns(pl.col("send_time").rank("ordinal").over("year").alias("n"))
+    order = chosen.with_columns(pl.col("send_time").rank("ordinal").over("year").alias("n"),
+                                pl.len().over("year").alias("waves"))
     dashes = ("solid", "dash", "dot", "dashdot")
     dash_of = dict(zip(order["campaign_id"].to_list(), [dashes[(n - 1) % 4] for n in order["n"].to_list()],
                        strict=True))
-    st.subheader("Day by day")
-    st.caption("x: hours since each campaign's first send. Colour: year; line style: wave within the year (solid "
-               "first, dashed second, dotted third).")
-    curve_charts(picked, {"24 h": 48, "48 h": 72, "7 days": 168, "30 days": 720}[age], colour_of, dash_of)
+    tag_of = {r["campaign_id"]: f"{r['year']}" + (f" W{r['wave'] or r['n']}" if r["waves"] > 1 else "")
+              for r in order.iter_rows(named=True)}
+    st.markdown("**Hour by hour**")
+    st.caption("Each line is labelled at its end with its year (W2: the year's second wave); colour also shows the "
+               "year and line style the wave (solid first, dashed second, dotted third).")
+    curve_charts(picked, {"24 h": 48, "48 h": 72, "7 days": 168, "30 days": 720}[age], colour_of, dash_of, tag_of)
 else:
     default = pool.sort("send_time", descending=True)["campaign_id"].to_list()[:2]
     picked = st.multiselect("Campaigns (2 to 6)", list(labels), default=default, format_func=labels.get,
@@ -138,7 +163,10 @@ else:
         st.stop()
     hours = st.select_slider("Hours since send", options=[24, 48, 72, 168, 720], value=168, key="cmp_hours")
     colour_of = {cid: charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)] for i, cid in enumerate(picked)}
-    curve_charts(picked, hours, colour_of, dict.fromkeys(picked, "solid"))
+    dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+    curve_charts(picked, hours, colour_of, {cid: dashes[i % len(dashes)] for i, cid in enumerate(picked)},
+                 {cid: f"#{i + 1}" for i, cid in enumerate(picked)})
+    st.caption("Lines are labelled #1, #2… in the order picked above.")
     st.subheader("At equal age")
     picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
     at = compare.rates_at_ages(compare.equal_age_curves(picked_sends, pool, picked, 168, human_opens_only=human,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -89,70 +89,93 @@ st.caption(f"**Scope:** gifts credited with the {window.describe(window_hours)} 
 with st.expander("How is this computed?"):
     st.markdown(HOW_IT_WORKS)
 
-tiers = tier_breakdown(scope_of.credited).filter(pl.col("tier") != "unattributed")
+TIER_WORDS = {"coded": "Coded (gift code)", "click": "Clicked", "open": "Opened",
+              "send": "Emailed, did not open (not credited)", "unattributed": "Not attributed"}
+BASIS_WORDS = {"timestamp": "Hours (time of gift known)", "calendar_day": "Calendar days (date only)"}
+RECORD_WORDS = {"G": "Gift", "A": "Adjustment"}
 unattributed, unsent = totals(scope_of.unattributed), totals(scope_of.unsent)
-cols = [*st.columns(2), *st.columns(2)]   # two rows: four money figures do not fit one row at 1024 px
-cols[0].metric("Attributed revenue", formats.money(credited.revenue, cents=False),   # as on Overview's card
-               help=f"Net revenue of the gifts credited to the selected campaigns by any rule ({scope}).")
-cols[1].metric("Gifts attributed", formats.count(credited.gifts),
-               help="Revenue gifts credited to the selected campaigns, one per transaction (split parts count once; "
-                    "adjustments and refunds change revenue, not the count; pledges are not gifts).")
-cols[2].metric("All revenue received", formats.money(received.revenue, cents=False),
-               help=f"Every revenue gift dated {period}, attributed or not, net of adjustments and refunds.")
-cols[3].metric("Donors matched to contacts", formats.percent(match.rate, decimals=0),
-               help="By cc_contact_id first, then by normalised email.")
-if unsent.rows:
-    st.caption(f"Also credited, to campaigns with no send on record (a code mapped to a campaign sent before "
-               f"tracking began, or never sent by email): {formats.money(unsent.revenue, cents=False)} from "
-               f"{formats.count(unsent.gifts)} gifts, in no period's figures.")
-date_only = scope_of.gifts.filter(pl.col("time_basis") == "calendar_day").height
-if date_only:
-    st.caption(f"{formats.count(date_only)} of {formats.count(gifts.rows)} gift rows have a date but no time: their "
-               "windows are calendar days.")
+apart = totals(scope_of.sent_not_opened)
+if chosen.is_empty():
+    st.info(f"No campaign matches the sidebar's filters (sent {period}, with its type, name and list), so no revenue "
+            "is credited to any: change the filters to see revenue by campaign.")
+else:
+    cols = [*st.columns(2), *st.columns(2)]   # two rows: four money figures do not fit one row at 1024 px
+    cols[0].metric("Attributed revenue", formats.money(credited.revenue, cents=False),   # as on Overview's card
+                   help=f"Revenue from email: net revenue of the gifts credited to the selected campaigns ({scope}): "
+                        "coded to one, or given within the window after the donor clicked or opened it. Gifts from "
+                        "people sent it who did not open it are not credited.")
+    cols[1].metric("Gifts attributed", formats.count(credited.gifts),
+                   help="Revenue gifts credited to the selected campaigns, one per transaction (split parts count "
+                        "once; adjustments and refunds change revenue, not the count; pledges are not gifts).")
+    cols[2].metric("All revenue received", formats.money(received.revenue, cents=False),
+                   help=f"Every revenue gift dated {period}, attributed or not, net of adjustments and refunds.")
+    cols[3].metric("Donors matched to contacts", formats.percent(match.rate, decimals=0),
+                   help="By the Constant Contact ID on the donor's DonorPerfect record first, then by email address.")
+    st.caption(f"Emailed, did not open: {formats.money(apart.revenue, cents=False)} from {formats.count(apart.gifts)} "
+               "gifts by people sent a selected campaign who did not open it: not credited, and never in Attributed "
+               "revenue. Monthly debits and pledge payments are credited only when their own code names the email.")
+    if unsent.rows:
+        st.caption(f"Also credited, to campaigns with no send on record (a code mapped to a campaign sent before "
+                   f"tracking began, or never sent by email): {formats.money(unsent.revenue, cents=False)} from "
+                   f"{formats.count(unsent.gifts)} gifts, in no period's figures.")
+    date_only = scope_of.gifts.filter(pl.col("time_basis") == "calendar_day").height
+    if date_only:
+        st.caption(f"{formats.count(date_only)} of {formats.count(gifts.rows)} gift rows have a date but no time: "
+                   "their windows are calendar days.")
 
-st.subheader("Attributed revenue by tier")
-TIER_WORDS = {"coded": "Coded (gift code)", "click": "Clicked", "open": "Opened", "send": "Sent only"}
-by_tier = tiers.with_columns(label=pl.Series([f"{formats.count(n)} gifts" for n in tiers["gifts"].to_list()],
-                                             dtype=pl.Utf8),
-                             tier=pl.col("tier").replace_strict(TIER_WORDS, default=pl.col("tier")))
-st.plotly_chart(
-    px.bar(by_tier.to_pandas(), x="tier", y="revenue", text="label", color_discrete_sequence=["#2e8b57"],
-           labels={"tier": "Tier", "revenue": "Revenue", "label": "Gifts"})
-    .update_traces(textposition="outside", cliponaxis=False, textfont_size=13,
-                   hovertemplate="%{x}: $%{y:,.0f} from %{text}<extra></extra>")
-    .update_layout(height=320, margin={"t": 30}, uniformtext_minsize=11)
-    .update_yaxes(tickprefix="$", tickformat=",.0f", title="Revenue"),
-    key="attr_tiers",
-)
-st.caption(f"Bar height is the revenue credited to each tier ({scope}); the label is its number of gifts. Not "
-           f"attributed to any email: {formats.money(unattributed.revenue, cents=False)} from "
-           f"{formats.count(unattributed.gifts)} gifts dated {period} (not drawn: it would dwarf the tiers).")
+    st.subheader("Revenue from email, by how it was earned")
+    tiers = tier_breakdown(scope_of.credited).filter(pl.col("tier").is_in(list(CREDITED_TIERS)))
+    bars = pl.concat([tiers.select("tier", "gifts", "revenue"),
+                      pl.DataFrame({"tier": ["send"], "gifts": [apart.gifts], "revenue": [apart.revenue]})],
+                     how="vertical_relaxed")
+    words = [TIER_WORDS[t].replace(" (not credited)", "") for t in bars["tier"].to_list()]
+    credited_bar = [t != "send" for t in bars["tier"].to_list()]
+    figure = go.Figure(go.Bar(
+        x=words, y=bars["revenue"].to_list(),
+        text=[f"{formats.money(r, cents=False)} · {formats.count(n)} gifts" + ("" if c else " · not credited")
+              for r, n, c in zip(bars["revenue"].to_list(), bars["gifts"].to_list(), credited_bar, strict=True)],
+        textposition="outside", cliponaxis=False, textfont={"size": 13},
+        marker={"color": ["#2e8b57" if c else "#9e9e9e" for c in credited_bar],
+                "pattern": {"shape": ["" if c else "/" for c in credited_bar]}},
+        hovertemplate="%{x}: %{text}<extra></extra>"))
+    figure.update_layout(height=320, margin={"t": 30, "l": 10, "r": 10, "b": 10}, template="plotly_white",
+                         showlegend=False)
+    figure.update_yaxes(tickprefix="$", tickformat=",.0f", rangemode="tozero")
+    st.plotly_chart(figure, key="attr_tiers")
+    st.caption(f"Green bars: revenue credited to the selected campaigns ({scope}), which add up to Attributed revenue. "
+               "The grey hatched bar is shown apart and not credited: gifts from people sent the email who did not "
+               f"open it. Credited to no email at all: {formats.money(unattributed.revenue, cents=False)} from "
+               f"{formats.count(unattributed.gifts)} gifts dated {period} (not drawn: it would dwarf the bars).")
 
-st.subheader("Revenue per campaign")
-per_campaign = email_links.with_link(campaigns.filter(pl.col("revenue") != 0)).select(
-    "name", "sends", "gifts", "donors", "revenue", "revenue_per_1000", "coded_revenue", "click_revenue",
-    "open_revenue", "sent_not_opened_revenue", email_links.COLUMN)
-st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
-    "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
-    "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
-    "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
-    **{f"{t}_revenue": tables.money(f"{t.title()} revenue") for t in CREDITED_TIERS},
-    "sent_not_opened_revenue": tables.money("Emailed, did not open", "Gifts from people sent this email who did not "
-                                            "open it: not credited, never in Revenue."),
-    email_links.COLUMN: email_links.link_column(),
-})
-st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")
+    st.subheader("Revenue per campaign")
+    per_campaign = email_links.with_link(campaigns.filter((pl.col("revenue") != 0)
+                                                          | (pl.col("sent_not_opened_revenue") != 0))).select(
+        "name", "revenue", "gifts", "donors", "revenue_per_1000", "sends", "coded_revenue", "click_revenue",
+        "open_revenue", "sent_not_opened_revenue", email_links.COLUMN)
+    st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
+        "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
+        "donors": tables.count("Donors"), "revenue": tables.money("Revenue", "Credited: coded, clicked or opened."),
+        "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
+        "coded_revenue": tables.money("Coded"), "click_revenue": tables.money("Clicked"),
+        "open_revenue": tables.money("Opened"),
+        "sent_not_opened_revenue": tables.money("Emailed, did not open", "Gifts from people sent this email who did "
+                                                "not open it: not credited, never in Revenue."),
+        email_links.COLUMN: email_links.link_column(),
+    })
+    st.caption(f"Campaigns the sidebar selects that raised money ({scope}).")
 
-st.subheader("Did the email drive giving? (gift rate within the window after the send)")
-rates = tables.as_percent(campaigns.filter(pl.col("baseline_gift_rate").is_not_null()).select(
-    "name", "sends", "clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"
-), ("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"))
-st.dataframe(rates, hide_index=True, width="stretch", column_config={
-    "name": "Campaign", "sends": tables.count("Emails sent"),
-    "clicker_gift_rate": tables.rate("Clickers who gave", decimals=2),
-    "opener_gift_rate": tables.rate("Openers (no click) who gave", decimals=2),
-    "baseline_gift_rate": tables.rate("Baseline: sent, no open or click", decimals=2),
-})
+    st.subheader("Did the email drive giving? (gift rate within the window after the send)")
+    rates = tables.as_percent(campaigns.filter(pl.col("baseline_gift_rate").is_not_null()).select(
+        "name", "clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate", "sends"
+    ), ("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"))
+    st.dataframe(rates, hide_index=True, width="stretch", column_config={
+        "name": "Campaign", "sends": tables.count("Emails sent"),
+        "clicker_gift_rate": tables.rate("Clickers who gave", decimals=2),
+        "opener_gift_rate": tables.rate("Openers (no click) who gave", decimals=2),
+        "baseline_gift_rate": tables.rate("Baseline: sent, no open or click", decimals=2),
+    })
+    st.caption("Scheduled gifts (monthly debits, pledge payments) are left out of these rates: they come whatever "
+               "was sent.")
 
 st.subheader("Revenue per appeal series, year by year")
 series_scope = apply_filters(with_series(page.core.campaigns, cfg.fiscal_year_start),
@@ -168,8 +191,11 @@ st.caption(f"{SERIES_HELP} One row per year (waves and resends together), never 
            ". Compare appeals shows the same years at equal age since the first send.")
 
 st.subheader("Donors matched to contacts")
+METHOD_WORDS = {"cc_contact_id": "by the Constant Contact ID on their DonorPerfect record", "email": "by email address",
+                "unmatched": "not matched"}
 st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
-           + ", ".join(f"{method}: {count:,}" for method, count in sorted(match.by_method.items())) + ".")
+           + ", ".join(f"{METHOD_WORDS.get(method, method)}: {count:,}"
+                       for method, count in sorted(match.by_method.items())) + ".")
 with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
     st.dataframe(match.unmatched, hide_index=True, width="stretch", column_config={
         "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name", "email": "Email address",
@@ -193,8 +219,8 @@ labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), stric
 edited = st.data_editor(
     loaded.mapping.to_pandas(), num_rows="dynamic", width="stretch", key="attr_mapping", disabled=not signin.is_admin(),
     column_config={
-        "code_field": st.column_config.SelectboxColumn("Code field", options=list(CODE_FIELDS),
-                                                       required=True),
+        "code_field": st.column_config.SelectboxColumn("Code field", options=list(CODE_FIELDS), required=True,
+                                                       format_func=lambda field: FIELD_WORDS.get(field, field)),
         "code": st.column_config.TextColumn("Code", required=True),
         "campaign_id": st.column_config.SelectboxColumn(
             "Campaign", options=list(labels), format_func=lambda cid: labels.get(cid, cid), required=True),
@@ -218,14 +244,22 @@ st.caption(f"{formats.count(gifts.gifts)} gifts in {formats.count(gifts.rows)} r
            "adjustments or refunds, and split-gift parts, are rows of their own): each with its tier, campaign and the "
            "touch that earned it, to audit any number above.")
 shown_gifts = tables.local_times(scope_of.gifts.join(loaded.donor_names, on="donor_id", how="left"), ("touch_time",),
-                                  page.core.source.time_zone)
+                                  page.core.source.time_zone).with_columns(
+    pl.col("tier").replace_strict(TIER_WORDS, default=pl.col("tier")),
+    pl.col("time_basis").replace_strict(BASIS_WORDS, default=pl.col("time_basis")),
+    pl.col("record_type").replace_strict(RECORD_WORDS, default=pl.col("record_type")),
+    pl.col("attribution_note").replace_strict(FIELD_WORDS, default=pl.col("attribution_note")).fill_null(""),
+    pl.col("scheduled").replace_strict({True: "Yes", False: ""}, return_dtype=pl.Utf8))
 st.dataframe(shown_gifts.select("gift_date", "amount", "donor_name", "tier", "campaign_name", "touch_time",
-                                "time_basis", "record_type", "is_adjustment", "attribution_note", "donor_id", "gift_id"),
+                                "time_basis", "scheduled", "record_type", "is_adjustment", "attribution_note",
+                                "donor_id", "gift_id"),
              hide_index=True, width="stretch", column_config={
                  "gift_date": tables.day("Gift date"), "amount": tables.money("Amount"), "donor_id": "Donor ID",
                  "donor_name": "Donor", "tier": "Tier", "campaign_name": "Campaign",
                  "touch_time": tables.moment("Email touch", tables.zone_name(page.core.source.time_zone)),
                  "time_basis": "Window counted in", "record_type": "Record type",
+                 "scheduled": st.column_config.TextColumn("Monthly or pledge payment",
+                                                          help="Credited to an email only by its own code."),
                  "is_adjustment": "Adjustment or refund", "attribution_note": "Note", "gift_id": "Gift ID"})
 personal_data_download(st, "Download gifts (CSV)", lambda: export.to_csv_bytes(scope_of.gifts),
                        file_name=export.gifts_filename(window_hours, date.today()), mime=CSV_MIME,

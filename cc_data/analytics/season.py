@@ -7,7 +7,10 @@ of the month of its last send, in the account's time zone, widened to hold the s
 onto this year's calendar); the seasons before are the same calendar dates one and two years earlier.
 
 Per year, through the same calendar date (`as_of`, or the season's last day once it is over; February 29 is
-February 28 in a year without one):
+February 28 in a year without one), and **as DonorPerfect knew it on that date**: a gift counts from the later of its
+gift date and the day it was entered (`created_date`; a gift without one counts from its gift date). Checks are
+entered days after they are dated, so this year's last days are always short of gifts still to be entered; counting
+last year's gifts entered since would compare this year's partial days with last year's complete ones. Per year:
 - **appeal**: every revenue gift coded to one of that year's campaigns of the appeal (attribution's `coded` tier:
   a DonorPerfect code mapped to the campaign, whatever the channel), net of refunds. Unknown (None), not $0, when
   the appeal had no campaign that year;
@@ -22,8 +25,10 @@ the fiscal year start and the as-of date; nothing here reads the clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
+import duckdb
 import polars as pl
 
 from cc_data.analytics.attribution.queries import CREDITED_TIERS
@@ -40,6 +45,7 @@ class SeasonYear:
     start: date                   # the season's first day that year
     end: date                     # its last day
     through: date                 # counted through this day (the same calendar date every year)
+    known_by: date                # gifts entered by this day (as_of, or the same date in that year)
     campaigns: int                # the appeal's campaigns that year; 0: its total is unknown
     appeal_revenue: float | None
     appeal_gifts: int | None
@@ -100,6 +106,12 @@ def local_sends(campaigns: pl.DataFrame, time_zone: str, fiscal_start: int) -> p
         pl.col("send_time").dt.replace_time_zone("UTC").dt.convert_time_zone(time_zone).dt.date().alias("sent_on"))
 
 
+def first_tracked_day(con: duckdb.DuckDBPyConnection, time_zone: str) -> date | None:
+    """The account's day of the first tracking row held (before it, email's share is unknown); None without any."""
+    first = con.cursor().execute("SELECT min(created_time) FROM tracking_events").fetchone()[0]
+    return first.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone)).date() if first else None
+
+
 def appeal_choices(campaigns: pl.DataFrame, fiscal_start: int = 1) -> list[str]:
     """The series Compare appeals offers, in its order (appeals first, so the Year-End Appeal leads). `campaigns`:
     the campaign counts (name, send_time, appeal)."""
@@ -129,6 +141,7 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
     if started.is_empty():
         return None
     year = int(started["year"].max())
+    gifts = _with_known_on(gifts)
     compared = by_year.filter(pl.col("year").is_between(year - years_back, year)
                               & (pl.col("first") <= as_of)).iter_rows(named=True)
     spans = [(shift_years(r["first"], year - r["year"]), shift_years(r["last"], year - r["year"]),
@@ -139,14 +152,15 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
     ids_of = {y: ids for _, _, y, ids in spans}
     years, curves = [], []
     for back in range(years_back + 1):
-        y_start, y_end, y_through = (shift_years(d, -back) for d in (start, end, through))
+        y_start, y_end, y_through, known_by = (shift_years(d, -back) for d in (start, end, through, as_of))
         ids = ids_of.get(year - back, [])
         coded = gifts.filter((pl.col("tier") == "coded") & pl.col("campaign_id").is_in(ids))
         season = gifts.filter(pl.col("gift_date").is_between(y_start, y_end))
-        so_far = season.filter(pl.col("gift_date") <= y_through)
-        coded_so_far = coded.filter(pl.col("gift_date") <= y_through)
+        counted = (pl.col("gift_date") <= y_through) & (pl.col("known_on") <= known_by)
+        so_far = season.filter(counted)
+        coded_so_far = coded.filter(counted)
         years.append(SeasonYear(
-            year=year - back, start=y_start, end=y_end, through=y_through, campaigns=len(ids),
+            year=year - back, start=y_start, end=y_end, through=y_through, known_by=known_by, campaigns=len(ids),
             appeal_revenue=_money(coded_so_far) if ids else None,
             appeal_gifts=coded_so_far.select(gift_count()).item() if ids else None,
             season_revenue=_money(so_far), season_gifts=so_far.select(gift_count()).item(),
@@ -160,23 +174,29 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
                         window_hours)
 
 
+def _with_known_on(gifts: pl.DataFrame) -> pl.DataFrame:
+    """known_on: the day DonorPerfect knew of the gift, the later of its gift date and its entry date."""
+    entered = pl.col("entered_date") if "entered_date" in gifts.columns else pl.lit(None, pl.Date)
+    return gifts.with_columns(pl.max_horizontal("gift_date", entered.fill_null(pl.col("gift_date"))).alias("known_on"))
+
+
 def _money(rows: pl.DataFrame) -> float:
     return float(rows.select(net_revenue()).item() or 0.0)
 
 
 def _cumulative(season: pl.DataFrame, coded: pl.DataFrame | None, first: date, last: date, back: int,
                 year: int) -> pl.DataFrame:
-    """Day by day from `first` to `last`: the season's revenue so far and the appeal's (coded gifts dated up to that
-    day, earlier ones included), on this season's calendar (`back` years later)."""
+    """Day by day from `first` to `last`: the season's revenue and the appeal's (coded gifts, earlier ones included) as
+    known that day (each gift from its known_on day), on this season's calendar (`back` years later)."""
     days = pl.DataFrame({"gift_date": pl.date_range(first, last, "1d", eager=True)})
-    daily = season.group_by("gift_date").agg(pl.col("amount").sum().alias("season_day"))
+    daily = season.group_by(pl.col("known_on").alias("gift_date")).agg(pl.col("amount").sum().alias("season_day"))
     out = days.join(daily, on="gift_date", how="left").with_columns(
         pl.col("season_day").fill_null(0.0).cum_sum().round(2).alias("season"))
     if coded is None:
         out = out.with_columns(pl.lit(None, pl.Float64).alias("appeal"))
     else:
-        before = float(coded.filter(pl.col("gift_date") < first)["amount"].sum() or 0.0)
-        coded_daily = coded.group_by("gift_date").agg(pl.col("amount").sum().alias("appeal_day"))
+        before = float(coded.filter(pl.col("known_on") < first)["amount"].sum() or 0.0)
+        coded_daily = coded.group_by(pl.col("known_on").alias("gift_date")).agg(pl.col("amount").sum().alias("appeal_day"))
         out = out.join(coded_daily, on="gift_date", how="left").with_columns(
             (pl.col("appeal_day").fill_null(0.0).cum_sum() + before).round(2).alias("appeal"))
     return out.select(pl.lit(year, pl.Int64).alias("year"),
@@ -188,25 +208,36 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def answer(pacing: SeasonPacing) -> str:
-    """The board's question in one sentence, with the dates it covers."""
+    """The board's question in one sentence, with the dates it covers: the appeal's total in DonorPerfect against the
+    same date last year, every gift in the season likewise, and how much of it came through email."""
     cur, prev = pacing.current, pacing.previous
-    span = f"{cur.start:%b} {cur.start.day} – {cur.through:%b} {cur.through.day}, {cur.through.year}"
-    so_far = "so far this season" if not pacing.over else f"in its {cur.year} season"
-    same_day = f"by {prev.through:%b} {prev.through.day} last year" if prev else ""
+    span = f"{_day(cur.start)} – {_day(cur.through)}, {cur.through.year}"
+    raised = "raised" if pacing.over else "has raised"
     if cur.appeal_revenue is None:
         text = f"{pacing.appeal} has no campaign for {cur.year} on record"
     else:
-        text = f"{pacing.appeal} has raised {_dollars(cur.appeal_revenue)} in coded gifts {so_far} ({span})"
+        text = f"{pacing.appeal} {cur.year} {raised} {_dollars(cur.appeal_revenue)} in gifts coded to it in DonorPerfect ({span})"
         if prev is None or prev.appeal_revenue is None:
             text += f", with no {cur.year - 1} campaign on record to compare with"
         else:
-            text += f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} {_dollars(prev.appeal_revenue)} {same_day}"
+            text += (f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} {prev.year}'s "
+                     f"{_dollars(prev.appeal_revenue)} by {_day(prev.through)}")
     if prev is not None:
-        text += (f"; every gift in the season totals {_dollars(cur.season_revenue)}, "
-                 f"{_versus(cur.season_revenue, prev.season_revenue)} {_dollars(prev.season_revenue)}")
-        if cur.email_share is not None:
-            text += f", and email is credited with {cur.email_share:.0%} of it"
+        text += (f"; all gifts this season total {_dollars(cur.season_revenue)}, "
+                 f"{_versus(cur.season_revenue, prev.season_revenue)} {_dollars(prev.season_revenue)} by the same date "
+                 "last year")
+    if cur.email_share is not None:
+        text += (f"; {cur.email_share:.0%} of them came through email (coded to an email, or given within "
+                 f"{_window(pacing.window_hours)} of a click or open)")
     return f"{text}."
+
+
+def _day(day: date) -> str:
+    return f"{day:%b} {day.day}"
+
+
+def _window(hours: float) -> str:
+    return f"{hours / 24:g} days" if hours >= 72 and hours % 24 == 0 else f"{hours:g} hours"
 
 
 def _versus(now: float, before: float) -> str:

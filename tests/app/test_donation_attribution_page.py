@@ -79,7 +79,8 @@ def test_with_gifts_shows_tiers_campaigns_matching_and_the_gift_table(tmp_path, 
     assert metrics["Gifts attributed"] == "2" and metrics["Donors matched to contacts"] == "67%"
     gift_table = at.dataframe[-1].value
     assert sorted(zip(gift_table["gift_id"], gift_table["tier"], strict=True)) == [
-        ("g1", "click"), ("g2", "send"), ("g3", "coded"), ("g4", "unattributed")]
+        ("g1", "Clicked"), ("g2", "Emailed, did not open (not credited)"), ("g3", "Coded (gift code)"),
+        ("g4", "Not attributed")]
     campaigns = at.dataframe[0].value
     assert dict(zip(campaigns["name"], campaigns["revenue"], strict=True)) == {
         "Year-End Appeal 2024": 120.0, "Spring Appeal 2025": 25.0}
@@ -119,11 +120,11 @@ def test_a_narrower_window_moves_gifts_out(tmp_path, monkeypatch):
     at.segmented_control(key="attr_window").set_value("24 hours").run()
     assert not at.exception
     tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
-    assert tiers["g1"] == "click" and tiers["g2"] == "send"  # the send is on the day before: still inside 1 day
+    assert tiers["g1"] == "Clicked" and tiers["g2"].startswith("Emailed")  # the send is the day before: inside 1 day
     at.segmented_control(key="attr_window").set_value("Custom").run()
     at.number_input(key="attr_custom_hours").set_value(1).run()
     tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
-    assert tiers["g1"] == "click" and tiers["g2"] == "unattributed"
+    assert tiers["g1"] == "Clicked" and tiers["g2"] == "Not attributed"
 
 
 def upload_script(db_path: str, file_name: str, data: bytes) -> None:
@@ -190,7 +191,7 @@ def test_saving_the_mapping_brings_the_stored_attribution_up_to_date(tmp_path, m
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert tiers_stored(db)["g4"] == "coded"
     tiers = dict(zip(at.dataframe[-1].value["gift_id"], at.dataframe[-1].value["tier"], strict=True))
-    assert tiers["g4"] == "coded"
+    assert tiers["g4"] == "Coded (gift code)"
 
 
 def test_uploaded_gifts_are_attributed_in_the_stored_tables(tmp_path, monkeypatch):
@@ -199,3 +200,25 @@ def test_uploaded_gifts_are_attributed_in_the_stored_tables(tmp_path, monkeypatc
     at.button(key="don_import").click().run()
     assert at.success, [e.value for e in at.error]
     assert tiers_stored(tmp_path / "cc.duckdb")["g9"] == "click"
+
+
+def test_a_filter_that_selects_nothing_says_so_and_draws_no_empty_axis(tmp_path, monkeypatch):
+    """Issue 21: a name filter matching no campaign drew an axis from $-1 to $1 and still said what was not
+    attributed, as if some campaigns had been chosen."""
+    at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
+    at.sidebar.text_input(key="f_name").input("no such campaign").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No campaign matches" in i.value for i in at.info), [i.value for i in at.info]
+    assert not [c for c in at.get("plotly_chart")]
+    assert not [c.value for c in at.caption if "Not attributed" in c.value or "Not credited" in c.value]
+    assert "Attributed revenue" not in {m.label for m in at.metric}
+
+
+def test_gifts_from_people_emailed_who_did_not_open_are_shown_apart(tmp_path, monkeypatch):
+    at = run(build(tmp_path / "cc.duckdb"), monkeypatch)
+    notes = [c.value for c in at.caption if "did not open" in c.value]
+    assert notes and "$40" in notes[0] and "not credited" in notes[0]
+    gift_table = at.dataframe[-1].value
+    assert dict(zip(gift_table["gift_id"], gift_table["tier"], strict=True))["g2"] == \
+        "Emailed, did not open (not credited)"
+    assert not {"timestamp", "calendar_day", "None"} & set(gift_table["time_basis"].astype(str))

@@ -75,6 +75,11 @@ def test_compare_appeals_names_a_resend_only_when_one_went_out(app_env: Path, tm
     monkeypatch.setenv("CC_DB_PATH", str(db))
     at = run_page("pages/compare_appeals.py")
     assert not at.exception, [e.value for e in at.exception]
+    # 2024's appeal is five days old (its resend the latest activity): the page opens at 48 h, the age both years
+    # have reached, where the resend has not gone out yet; at 7 days it has
+    assert at.segmented_control(key="cmp_age").value == "48 h"
+    assert not [c.value for c in at.caption if "Resent to non-openers" in c.value]
+    at.segmented_control(key="cmp_age").set_value("7 days").run()
     notes = [c.value for c in at.caption if "Resent to non-openers" in c.value]
     assert len(notes) == 1 and "Year-End Appeal 2024" in notes[0] and "Year-End Appeal 2023" not in notes[0]
     assert "adds emails, not people" in notes[0]

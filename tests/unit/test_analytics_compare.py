@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import polars as pl
 import pytest
 
-from cc_data.analytics.email import campaigns, compare, sends
+from cc_data.analytics.email import appeal_years, campaigns, compare, sends
 from cc_data.analytics.rules import appeals
 from tests.app.fixture_db import T0, Rows, memory_db
 
@@ -72,3 +73,38 @@ def test_a_campaign_without_a_year_in_its_name_takes_the_fiscal_year_of_its_send
     assert appeals.with_series(frame)["year"].to_list() == [2025, 2025, 2025]
     # a July fiscal year: Jul 2025 - Jun 2026 is FY2026; a year in the name always wins
     assert appeals.with_series(frame, fiscal_start=7)["year"].to_list() == [2025, 2026, 2025]
+
+
+@pytest.mark.calendar
+def test_an_appeal_80_hours_old_opens_at_48_hours_and_its_curves_stop_at_80(test_now) -> None:
+    """Issue 21: this year's appeal is about 80 h old; last year's is a year old. The default age is the largest that
+    both have reached (48 h, not 7 days), and this year's curves end at its age: hours that have not happened are
+    not drawn or counted."""
+    now = test_now.replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    this_year, last_year = now - 80 * H - timedelta(minutes=20), now - timedelta(days=365)
+    con = memory_db()
+    r = Rows(con)
+    acts = {"now": r.campaign("Y26", "Year-End Appeal 2026"), "before": r.campaign("Y25", "Year-End Appeal 2025")}
+    for key, sent in (("now", this_year), ("before", last_year)):
+        for i in range(4):
+            r.contact(f"{key}{i}")
+            r.event(acts[key], f"{key}{i}", "sends", sent)
+        r.event(acts[key], f"{key}0", "opens", sent + 3 * H)
+        r.event(acts[key], f"{key}1", "opens", sent + 100 * H)   # last year's only: after this year's age
+    per = sends.per_send(con)
+    counts = appeals.with_series(campaigns.campaign_counts(per, campaigns.campaign_catalog(con)), 1)
+    rows = appeal_years.year_rows(con, counts.select("campaign_id", "year", "send_time"), None, now)
+    assert appeal_years.default_age(rows) == "48 h"
+    curves = compare.equal_age_curves(per, counts, ["Y26", "Y25"], 168, as_of=now)
+    assert curves.filter(campaign_id="Y26")["hours"].max() == 80
+    assert curves.filter(campaign_id="Y25")["hours"].max() == 168
+    assert curves.filter(campaign_id="Y26")["opens"].max() == 1
+    # without an as-of date the curve ran flat to 168 h, drawing days that had not come yet
+    assert compare.equal_age_curves(per, counts, ["Y26"], 168).filter(campaign_id="Y26")["hours"].max() == 168
+
+
+def test_the_default_age_when_even_the_youngest_year_has_not_passed_a_day() -> None:
+    rows = pl.DataFrame({"year": [2025, 2025, 2026, 2026], "age": ["24 h", "48 h", "24 h", "48 h"],
+                         "hours": [24, 48, 24, 48], "complete": [True, True, False, False]})
+    assert appeal_years.default_age(rows) == "24 h"
+    assert appeal_years.default_age(rows.with_columns(complete=pl.lit(True))) == "48 h"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 
 from cc_data.analytics import season
 
@@ -110,10 +112,52 @@ def test_giving_tuesday_and_leap_days() -> None:
 
 def test_the_answer_names_the_dates_and_compares_like_with_like() -> None:
     text = season.answer(pacing())
-    assert text == ("Year-End Appeal has raised $80 in coded gifts so far this season (Dec 1 – Dec 10, 2025), 60% "
-                    "behind $200 by Dec 10 last year; every gift in the season totals $160, 33% behind $240, and "
-                    "email is credited with 81% of it.")
+    assert text == ("Year-End Appeal 2025 has raised $80 in gifts coded to it in DonorPerfect (Dec 1 – Dec 10, 2025), "
+                    "60% behind 2024's $200 by Dec 10; all gifts this season total $160, 33% behind $240 by the same "
+                    "date last year; 81% of them came through email (coded to an email, or given within 48 hours of a "
+                    "click or open).")
 
 
 def test_appeals_that_ask_for_money_and_repeat_come_first() -> None:
     assert season.appeal_choices(CAMPAIGNS) == ["Year-End Appeal"]
+
+
+def test_each_year_counts_the_gifts_donorperfect_knew_of_by_that_date() -> None:
+    """A check dated Dec 9, 2024 but entered Dec 13, 2024 was not known on Dec 10 last year: comparing this year's
+    days (their checks not entered yet) with last year's complete ones would put this year behind for nothing."""
+    entered = GIFTS.with_columns(pl.lit(None, pl.Date).alias("entered_date"))
+    late = pl.DataFrame([gift("g10", date(2024, 12, 9), 1000, "coded", "ye24", "d8")]).with_columns(
+        pl.lit(date(2024, 12, 13)).alias("entered_date"))
+    late_now = pl.DataFrame([gift("g11", date(2025, 12, 8), 7, "unattributed", None, "d9")]).with_columns(
+        pl.lit(date(2025, 12, 12)).alias("entered_date"))   # entered after the as-of date: not known yet
+    found = season.season_pacing(pl.concat([entered, late, late_now], how="diagonal_relaxed"), CAMPAIGNS,
+                                 "Year-End Appeal", date(2025, 12, 10), time_zone=DENVER)
+    assert found is not None
+    last = found.years[1]
+    assert (last.known_by, last.appeal_revenue, last.season_revenue) == (date(2024, 12, 10), 200.0, 240.0)
+    assert found.current.season_revenue == 160.0
+    curve = found.curve.filter(pl.col("year") == 2024)   # on this season's calendar: known on Dec 13
+    assert curve.filter(pl.col("day") == date(2025, 12, 12))["appeal"].item() == 200.0
+    assert curve.filter(pl.col("day") == date(2025, 12, 13))["appeal"].item() == 1200.0
+    over = season.season_pacing(pl.concat([entered, late], how="diagonal_relaxed"), CAMPAIGNS, "Year-End Appeal",
+                                 date(2026, 3, 1), time_zone=DENVER)
+    assert over is not None and over.years[1].appeal_revenue == 1200.0   # known by Mar 1, 2025
+
+
+@pytest.mark.calendar
+def test_at_any_instant_this_year_stops_today_and_last_year_is_the_same_date(test_now) -> None:
+    today = test_now.astimezone(ZoneInfo(DENVER)).date()
+    sent = test_now.replace(tzinfo=None) - timedelta(hours=80)
+    campaigns = pl.DataFrame({   # last year's second wave, three weeks on, keeps this year's season open
+        "campaign_id": ["now", "before", "before-w2"],
+        "name": ["Spring Appeal 2027", "Spring Appeal 2026", "Spring Appeal 2026 – Wave 2"],
+        "appeal": [True, True, True],
+        "send_time": [sent, sent - timedelta(days=365), sent - timedelta(days=365 - 21)]})
+    gifts = pl.DataFrame([gift("a", today, 10, "coded", "now"),
+                          gift("b", season.shift_years(today, -1), 20, "coded", "before")])
+    found = season.season_pacing(gifts, campaigns, "Spring Appeal", today, time_zone=DENVER)
+    assert found is not None
+    this = found.curve.filter(pl.col("year") == found.current.year)
+    assert this["day"].max() == today == found.current.through
+    assert found.years[1].through == season.shift_years(today, -1)
+    assert (found.current.appeal_revenue, found.years[1].appeal_revenue) == (10.0, 20.0)

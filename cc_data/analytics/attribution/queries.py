@@ -66,7 +66,7 @@ REVENUE_GIFTS = f"""
 WITH donor_contacts AS ({DONOR_CONTACTS})
 SELECT g.gift_id, g.donor_id, dc.contact_id, CAST(g.amount AS DOUBLE) AS amount, g.record_type, g.glink,
        g.split_gift, g.sub_solicit_code, g.solicit_code, g.campaign, g.gl_code,
-       coalesce(g.gift_date, CAST(g.created_date AS DATE)) AS gift_day,
+       coalesce(g.gift_date, CAST(g.created_date AS DATE)) AS gift_day, CAST(g.created_date AS DATE) AS entered_date,
        g.created_date IS NOT NULL AND (g.gift_date IS NULL OR CAST(g.created_date AS DATE) = g.gift_date) AS timed,
        CASE WHEN timed THEN g.created_date ELSE CAST(gift_day AS TIMESTAMP) END AS gift_time,
        CASE WHEN timed THEN 'timestamp' ELSE 'calendar_day' END AS time_basis,
@@ -152,7 +152,7 @@ SELECT d.window_hours, d.gift_id, d.donor_id, d.contact_id, d.amount, d.gift_tim
        CASE WHEN inherit THEN parent.touch_time ELSE d.touch_time END AS touch_time,
        d.record_type, d.is_adjustment, d.transaction_id, d.gift_day AS gift_date,
        CASE WHEN inherit THEN 'follows gift ' || parent.gift_id ELSE d.code_field END AS attribution_note,
-       cmp.name AS campaign_name, d.scheduled
+       cmp.name AS campaign_name, d.scheduled, d.entered_date
 FROM (SELECT d.*, d.is_adjustment AND d.code_field IS NULL AND parent.gift_id IS NOT NULL AS inherit,
              parent.gift_id AS parent_id
       FROM direct d LEFT JOIN direct parent

@@ -105,6 +105,14 @@ def year_rows(con: duckdb.DuckDBPyConnection, campaigns: pl.DataFrame, gifts: pl
     )).sort("hours", "year").drop("cutoff")
 
 
+def default_age(rows: pl.DataFrame) -> str:
+    """The age to open at: the largest of AGES that every year in `rows` (year_rows()) has reached, so the youngest
+    year (this year's appeal, hours old) is compared with the others at an age it has lived through; the smallest age
+    when even that one has not passed (its figures so far)."""
+    reached = rows.group_by("age", "hours").agg(pl.col("complete").all()).filter("complete").sort("hours")
+    return reached["age"][-1] if reached.height else next(iter(AGES))
+
+
 def _with_change(rows: pl.DataFrame) -> pl.DataFrame:
     """change_<metric> against the row of year − 1 at the same age (None when there is no such year)."""
     metrics = (*COUNTS, *MONEY, *RATES)

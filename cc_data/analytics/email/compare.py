@@ -7,6 +7,8 @@ per person reached (rules.rates: open_rate_per_person, click_rate_per_person), n
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
 from cc_data.analytics.rules.gifts import revenue_gift
@@ -52,12 +54,14 @@ def _cumulative(ages: pl.DataFrame, campaign_ids: list[str], hours: int, name: s
 
 
 def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids: list[str], hours: int = 168, *,
-                     human_opens_only: bool = False, gifts: pl.DataFrame | None = None) -> pl.DataFrame:
+                     human_opens_only: bool = False, gifts: pl.DataFrame | None = None,
+                     as_of: datetime | None = None) -> pl.DataFrame:
     """Per campaign and whole hour since its first send (0..hours): cumulative unique openers and clickers, and
     the unique people delivered so far, over all of the campaign's activities (sends: per-send rows with
     contact_id); open_rate_per_person and click_rate_per_person divide by the people delivered so far, so a resend
     to non-openers adds emails but no people and never drags the rate down. With `gifts` (campaign_id, gift_time, amount, and for
-    counting transaction_id, is_adjustment): cumulative gifts and revenue."""
+    counting transaction_id, is_adjustment): cumulative gifts and revenue. With `as_of`, a campaign's curve stops at
+    its age then (whole hours since its first send): hours that have not happened are not drawn."""
     chosen = campaigns.filter(pl.col("campaign_id").is_in(campaign_ids)).select("campaign_id", "name", "send_time",
                                                                                   "delivered")
     ids = chosen["campaign_id"].to_list()
@@ -83,6 +87,8 @@ def equal_age_curves(sends: pl.DataFrame, campaigns: pl.DataFrame, campaign_ids:
             _cumulative(ages("gift_time", gift_base, ("amount",)), ids, hours, "revenue", "amount"),
             on=["campaign_id", "hours"])
     curves = curves.join(chosen, on="campaign_id")
+    if as_of is not None:
+        curves = curves.filter(pl.col("send_time") + pl.duration(hours=pl.col("hours")) <= as_of)
     return curves.with_columns(
         rate("open_rate_per_person", numerator="opens", denominator="delivered_so_far"),
         rate("click_rate_per_person", numerator="clicks", denominator="delivered_so_far"),
