@@ -240,3 +240,23 @@ def test_an_activity_detail_with_its_footer_and_content_stores_the_same_activity
     assert got["segment_ids"] == [30] and got["format_type"] == 5 and got["current_status"] == "DRAFT"
     as_text = records.activity_detail({**body, "segment_ids": ["30"], "format_type": "5"}, NOW)
     assert as_text["campaign_activities"][0] == got
+
+
+def test_an_activity_left_out_of_a_stats_answer_with_errors_has_its_reports_asked_for(con):
+    """A partial failure (errors[] in a 200) stores the stats it carries; the activity it left out has no stats, so
+    the planner takes its counts as unknown and fetches its tracking reports rather than trusting nothing."""
+    body = form("activity_stats_partial_errors.json")
+    ctx = _context(con)
+    for aid in ("A", "B"):
+        ctx.write(records.campaign_detail({"campaign_id": f"C{aid}", "updated_at": "2020-09-20T00:00:00Z",
+                                           "campaign_activities": [{"campaign_activity_id": aid,
+                                                                    "role": "primary_email"}]}, NOW))
+        ctx.write(records.campaign_summary({"campaign_id": f"C{aid}", "last_sent_date": "2020-09-20T00:00:00Z",
+                                            "unique_counts": {"sends": 15}}, NOW))
+    stream = Stream("s", "GET s", "/s", records.activity_stats, records="results")
+    ctx.write(stream.read(body, NOW).rows)
+    upserts.set_states(con, "activity_stats", {"A": NOW.isoformat(), "B": NOW.isoformat()})   # both were asked
+    assert con.execute("SELECT campaign_activity_id FROM activity_stats").fetchall() == [("A",)]
+    work = {(aid, kind): n for aid, kind, n in pending_work(_context(con), TRACKING)}
+    assert {kind for aid, kind in work if aid == "B"} == set(TRACKING.kinds)
+    assert all(n is None for (aid, _), n in work.items() if aid == "B")
