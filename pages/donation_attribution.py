@@ -24,17 +24,21 @@ from pages.components.history_notice import history_notice
 from pages.components.page_start import open_page
 
 HOW_IT_WORKS = """
-Each revenue gift (DonorPerfect `G` gifts, including split-gift parts, and `A` adjustments; never pledges,
-split main records or soft credits) is credited to **one** campaign, by the first rule that applies:
+Each gift (including split-gift parts, refunds and adjustments; never pledges, split main records or soft
+credits) is credited to at most **one** campaign, by the first rule that applies:
 
 1. **Coded** – a gift code (sub-solicit code, solicit code, campaign, GL code) is mapped to the campaign below;
 2. **Click window** – the donor clicked the campaign's email within the window before the gift;
-3. **Open window**, then 4. **Send window** – weaker evidence, shown separately;
+3. **Open window** – the donor opened it (a person's open, not a likely machine open) within the window;
+4. **Emailed, did not open** – only sent within the window: shown apart, **not credited**;
 5. **Unattributed**.
 
-Within a rule the last touch wins. Donors are matched to contacts by `cc_contact_id`, then by email.
-A gift with a timestamp (`created_date` on the gift date) uses the window in hours; a date-only gift uses
-calendar days (the gift date and the days before it). Refunds and adjustments follow the gift they adjust.
+Within a rule the last touch wins. A gift from someone who was sent the email but did not open it is **not
+credited** (shown apart as "Emailed, did not open"); a monthly debit or pledge payment is credited only when its own
+code names the email. Donors are matched to contacts by the Constant Contact ID on their DonorPerfect record, then by
+email address. A gift entered on the day it was given is timed to the hour and uses the window in hours; otherwise
+only its date is known and the window is in calendar days (the gift date and the days before it). Refunds and
+adjustments follow the gift they adjust; an adjusted gift counts once, at its new amount.
 **Baseline gift rate**: the share of contacts who were sent the email, neither opened nor clicked, and gave
 within the window after the send – the honest comparison for "did the email drive giving".
 **Revenue per 1,000 emails** = attributed revenue ÷ sends × 1,000.

@@ -30,7 +30,7 @@ appeal = next(iter(appeal_choices(core.campaigns, page.cfg.fiscal_year_start)), 
 pacing = season_view.load(page, appeal) if appeal and core.has_gifts else None
 if pacing is not None and not pacing.over:   # the board's question while an appeal is running, in one sentence
     season_view.sentence(pacing)
-    st.page_link("pages/compare_appeals.py", label=f"{appeal}: the season day by day, and its emails at equal age",
+    st.page_link(season_view.COMPARE_PAGE, label=f"{appeal}: the season day by day, and its emails at equal age",
                  icon=":material/compare_arrows:")
 st.caption(f"{chosen.height} campaigns sent {filters.start:%b %d, %Y} – {filters.end:%b %d, %Y}; "
            f"change against {prev_start:%b %d, %Y} – {prev_end:%b %d, %Y}. Rates are pooled over campaigns.")

@@ -4,6 +4,7 @@ sentence, four cards, the pacing chart and a table (cc_data.analytics.season; th
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
@@ -15,6 +16,7 @@ from pages.components.page_start import DataPage
 from pages.components.season_data import pacing as load_pacing
 from pages.components.season_data import today
 
+COMPARE_PAGE = Path(__file__).resolve().parents[2] / "pages/compare_appeals.py"
 YEAR_STYLES = (("solid", "circle", 3.5), ("dash", "square", 2), ("dot", "diamond", 2))   # this year, then back
 MEASURES = {"Coded to the appeal": "appeal", "All gifts this season": "season"}
 

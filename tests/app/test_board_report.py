@@ -4,6 +4,7 @@ figures for the same scope: Overview's cards, the Donors page's retention, Donat
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from bench.sandbox_db import build_from_sandbox
 from cc_data import cli
 from cc_data.report import figures
+from cc_data.store.db import read
 from tests.app.harness import app_test, open_page
 
 AS_OF = date(2025, 12, 15)
@@ -104,3 +106,54 @@ def test_an_unknown_appeal_is_one_line(report_env: Path, tmp_path: Path, capsys:
     err = capsys.readouterr().err.strip()
     assert err.startswith("cc-data: No appeal is called 'Spring Fling'; try one of: Year-End Appeal")
     assert len(err.splitlines()) == 1 and not (tmp_path / "x.pdf").exists()
+
+
+def test_compare_appeals_and_overview_open_on_the_reports_sentence(report_env: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21: the board's question is answered on the first screen, in the words and figures of the report."""
+    monkeypatch.setattr("pages.components.season_data.utc_now", lambda: NOW)
+    with read(report_env) as con:
+        expected = figures.gather(con, figures.Scope(as_of=AS_OF)).answer
+    assert expected.startswith("Year-End Appeal 2025 has raised $") and "(Dec 1 – Dec 15, 2025)" in expected
+    at = app_test()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert expected in [m.value.strip("*") for m in at.markdown], "Overview's top"
+    open_page(at, "pages/compare_appeals.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert expected in [m.value.strip("*") for m in at.markdown], "Compare appeals' first screen"
+    cards = {m.label: m.value for m in at.metric}
+    with read(report_env) as con:
+        pacing = figures.gather(con, figures.Scope(as_of=AS_OF)).pacing
+    assert pacing is not None and cards["Coded to the appeal"] == f"${pacing.current.appeal_revenue:,.0f}"
+    assert cards["All gifts this season"] == f"${pacing.current.season_revenue:,.0f}"
+
+
+RAW_NAMES = ("None", "timestamp", "calendar_day", "solicit_code", "cc_contact_id", "CC_FISCAL_YEAR_START",
+             "sub_solicit_code", "gl_code")
+RAW_CELLS = {"coded", "click", "open", "send", "unattributed", "G", "A", "None"}
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/compare_appeals.py", "pages/donation_attribution.py"])
+def test_no_raw_code_names_on_the_board_pages(report_env: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setattr("pages.components.season_data.utc_now", lambda: NOW)
+    at = app_test()
+    at.run()
+    open_page(at, page)
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [e.value for kind in ("markdown", "caption", "info", "subheader") for e in at.get(kind)]
+    texts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
+    found = {name for text in texts for name in RAW_NAMES if re.search(rf"\b{name}\b", str(text))}
+    assert not found, found
+    for table in at.dataframe:
+        frame = table.value
+        cells = {str(v) for column in frame.columns if frame[column].dtype == object for v in frame[column]}
+        assert not cells & RAW_CELLS, (list(frame.columns), cells & RAW_CELLS)
+
+
+def test_overviews_small_trend_lines_carry_their_scale(report_env: Path) -> None:
+    at = app_test()
+    at.run()
+    axes = [json.loads(c.proto.spec)["layout"].get("yaxis", {}) for c in at.get("plotly_chart")]
+    scaled = [a for a in axes if a.get("visible") and len(a.get("ticktext", [])) == 2]
+    assert len(scaled) >= 6, axes   # delivered and the five rates, each with its lowest and highest week
