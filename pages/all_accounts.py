@@ -32,12 +32,7 @@ METRICS = {   # key: (title, how it is worked out)
 
 @st.cache_data(show_spinner="Reading every account…", max_entries=4)
 def _table(where: tuple[tuple[str, str], ...], versions: tuple[str, ...], fiscal_start: int) -> tuple:  # noqa: ARG001
-    located = dict(where)
-    through = rollup.common_through(located)
-    if through is None:
-        return None, None
-    period = rollup.Period.ending(through, fiscal_start)
-    return period, rollup.rollup(located, period)
+    return rollup.rollup(dict(where), fiscal_start) or (None, None)
 
 
 def _value(key: str, value: float | None) -> str:

@@ -14,7 +14,8 @@ query are the same text either way; only the location differs.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from cc_data.store.query import row_count
 
 ALL_ACCOUNTS = "All accounts"
 MOTHERDUCK = "md:"
+PARALLEL = 4          # accounts read at once
 WINDOW_HOURS = 48.0   # the attribution window every page starts with
 # (numerator, denominator) of each pooled figure; revenue per 1,000 emails is revenue ÷ sends × 1,000.
 POOLED = {"open_rate": ("opens", "delivered"), "click_rate": ("clicks", "delivered"),
@@ -136,12 +138,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def by_account(where: Mapping[str, str], period: Period) -> pl.DataFrame:
-    """One row per account (COLUMNS), each computed in its own database."""
-    rows = []
-    for account, location in where.items():
-        with opened(location) as con:
-            rows.append({"account": account, **account_figures(con, period)})
+def by_account(cons: Mapping[str, duckdb.DuckDBPyConnection], period: Period) -> pl.DataFrame:
+    """One row per account (COLUMNS), each computed in its own database (its connection used by one thread at a
+    time: DuckDB works outside the GIL, so accounts overlap)."""
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        rows = list(pool.map(lambda item: {"account": item[0], **account_figures(item[1], period)}, cons.items()))
     schema = {c: pl.Utf8 if c == "account" else pl.Datetime if c == "as_of" else pl.Float64 for c in COLUMNS}
     schema.update({c: pl.Int64 for c in SUMMED if c != "revenue"})
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
@@ -169,18 +170,20 @@ def with_total(per_account: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([pl.DataFrame([network_total(per_account)], schema=per_account.schema), per_account])
 
 
-def rollup(where: Mapping[str, str], period: Period) -> pl.DataFrame:
-    """The All accounts table: the network's row, then each account's."""
-    return with_total(by_account(where, period))
-
-
-def common_through(where: Mapping[str, str]) -> date | None:
-    """The last day every account's data covers (the earliest of their last syncs), so every account is read over
-    the same calendar dates; None when none has synced."""
-    days = []
-    for location in where.values():
-        with opened(location) as con:
-            finished = source_info(con).last_sync_finished_at
-        if finished is not None:
-            days.append(finished.date())
-    return min(days) if days else None
+def rollup(where: Mapping[str, str], fiscal_start: int = 1,
+           through: date | None = None) -> tuple[Period, pl.DataFrame] | None:
+    """The All accounts table (the network's row, then each account's) and its period: the 12 months through
+    `through`, by default the last day every account's data covers (the earliest of their last syncs), so every
+    account is read over the same calendar dates. None when no account has finished a sync. Each database is
+    opened once."""
+    with ExitStack() as stack:
+        cons = {name: stack.enter_context(opened(location)) for name, location in where.items()}
+        if through is None:
+            with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+                finished = [f for f in pool.map(lambda con: source_info(con).last_sync_finished_at, cons.values())
+                            if f is not None]
+            if not finished:
+                return None
+            through = min(finished).date()
+        period = Period.ending(through, fiscal_start)
+        return period, with_total(by_account(cons, period))
