@@ -7,6 +7,7 @@ from cc_data import datasource
 from cc_data.analytics.email.reconcile import OPENS_NOTE, RECONCILED
 from cc_data.analytics.status import time_ago
 from cc_data.errors import UserError
+from cc_data.sync.progress import step_name
 from pages.components import audit_panel, context, data, oauth, schedule, signin, tables
 from pages.components.donations_upload import render_donations_upload
 from pages.components.page_start import current, open_page
@@ -64,19 +65,19 @@ else:
             "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm"),
             "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="MMM D, YYYY HH:mm"),
             "outcome": "Outcome", "mode": "Mode", "message": "Message", "seconds": "Seconds"})
-    c1, c2 = st.columns(2)   # side by side only below the runs: beside them, headings wrapped at 1024 px
-    with c1:
-        st.subheader("What is stored")
-        st.dataframe(counts, hide_index=True, width="stretch", column_config={
-            "table": None, "what": "What", "rows": st.column_config.NumberColumn("Rows", format="localized")})
-    with c2:
-        st.subheader("Freshness", help="When each stream last brought new data.")
-        if freshness.is_empty():
-            st.caption("No stream checkpoints recorded yet.")
-        else:
-            st.dataframe(freshness.with_columns(pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8)
-                                                .alias("age")), hide_index=True, width="stretch", column_config={
-                "stream": "Stream", "age": "Age",
+    # one under the other: side by side, the descriptions and the row counts were cut off at 1024 px
+    st.subheader("What is stored")
+    st.dataframe(counts.select("rows", "what", "table"), hide_index=True, width="stretch", column_config={
+        "table": None, "what": "What", "rows": st.column_config.NumberColumn("Rows", format="localized")})
+    st.subheader("Freshness", help="When each kind of data last brought something new.")
+    if freshness.is_empty():
+        st.caption("Nothing synced yet.")
+    else:
+        st.dataframe(freshness.select(
+            pl.col("stream").map_elements(step_name, return_dtype=pl.Utf8),
+            pl.col("last_updated").map_elements(time_ago, return_dtype=pl.Utf8).alias("age"), "last_updated"),
+            hide_index=True, width="stretch", column_config={
+                "stream": "Data", "age": "Age",
                 "last_updated": st.column_config.DatetimeColumn("Last updated (UTC)", format="MMM D, HH:mm")})
 
     st.subheader("Reconciliation with Constant Contact's own counts",

@@ -11,10 +11,10 @@ import streamlit as st
 
 from cc_data.analytics import export
 from cc_data.analytics.donors.email import FIRST_GIFT_WINDOW_HOURS
-from cc_data.analytics.donors.lists import RECENT_DAYS
+from cc_data.analytics.donors.lists import ENGAGEMENT, LAST_YEAR, LIFETIME, ORDERS, RECENT_DAYS
 from cc_data.analytics.donors.years import CATEGORIES, LABELS, LAPSED, RETAINED, TREND_YEARS
 from cc_data.analytics.rules.fiscal_years import fiscal_year_label, fiscal_year_span
-from pages.components import charts, data, formats
+from pages.components import charts, data, formats, tables
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
@@ -22,7 +22,8 @@ from pages.components.push_panel import push_panel
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
-GAIN_COLOUR, LOSS_COLOUR, KEPT_COLOUR = "#2e8b57", "#c0392b", "#4c6a92"
+# Gained, kept and lost without red against green (and each bar is labelled, so colour is never the only cue)
+GAIN_COLOUR, LOSS_COLOUR, KEPT_COLOUR = "#1f5fa8", "#b35806", "#92b4d6"
 BAR_COLOURS = {"new": GAIN_COLOUR, "recaptured": GAIN_COLOUR, "upgraded": KEPT_COLOUR, "same": KEPT_COLOUR,
                "downgraded": KEPT_COLOUR, "lapsed_new": LOSS_COLOUR, "lapsed_repeat": LOSS_COLOUR}
 DEFINITIONS = """
@@ -74,7 +75,8 @@ year = st.selectbox("Fiscal year", years, index=0, key="donors_year",
 first_day, last_day = fiscal_year_span(year, start_month)
 to_date = year == loaded.current_year
 st.caption(f"Fiscal year {fiscal_year_label(year, start_month)}: {first_day:%b %d, %Y} to {last_day:%b %d, %Y}"
-           f" (starts in {MONTHS[start_month - 1]}: setting `CC_FISCAL_YEAR_START`), against the year before. "
+           f" (the organisation's fiscal year starts in {MONTHS[start_month - 1]}; an admin can change that in the "
+           "settings), against the year before. "
            + ("**The year is not over:** donors who have not given yet count as lapsed until they do. "
               if to_date else "") + "The sidebar's campaign filters do not apply here.")
 with st.expander("How are these computed?"):
@@ -114,8 +116,8 @@ fig = go.Figure(go.Bar(
 fig = charts.layout(fig, height=340).update_layout(hovermode="closest", showlegend=False)
 fig.update_yaxes(title="Donors (lost below zero)", tickformat=",d")
 event = st.plotly_chart(fig, key="donors_bars", on_select="rerun", selection_mode="points")
-st.caption("Bar height is the number of donors in each category (lost donors below zero); green are gained, blue "
-           "retained, red lapsed. Click a bar, or pick a category below, to see its donors.")
+st.caption("Bar height is the number of donors in each category (lost donors below zero): dark blue gained, light "
+           "blue retained, orange lapsed. Click a bar, or pick a category below, to see its donors.")
 points = (event.get("selection") or {}).get("points") if isinstance(event, dict) else None
 clicked = points[0].get("customdata") if points else None
 if clicked and clicked != st.session_state.get("_donors_clicked"):
@@ -125,7 +127,7 @@ st.session_state.setdefault("donors_list_pick", "lapsed_repeat")   # set here, n
 pick = st.segmented_control("Donors in", list(CATEGORIES), required=True,
                             format_func=lambda c: f"{LABELS[c]} ({s.counts[c]:,})", key="donors_list_pick")
 chosen = view.per_donor.filter(pl.col("category") == pick).sort("previous_amount", "amount", descending=True).select(
-    "donor_id", "first_name", "last_name", "amount", "previous_amount", "email_group", "tier")
+    "first_name", "last_name", "previous_amount", "amount", "email_group", "tier", "donor_id")   # the answer first
 money_column = st.column_config.NumberColumn
 st.dataframe(chosen, hide_index=True, width="stretch", height=260, column_config={
     "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name",
@@ -155,7 +157,8 @@ trend_fig = go.Figure([go.Scatter(x=[str(y) for y in trend["fiscal_year"]], y=tr
 st.plotly_chart(charts.layout(trend_fig, height=300, percent_axis=True), key="donors_trend")
 st.caption("Each point compares that fiscal year with the one before (formulas above). A year with no donors the "
            "year before has no rate.")
-st.dataframe(trend.select("fiscal_year", "donors", "previous_donors", "amount", *rates, *CATEGORIES),
+st.dataframe(tables.shares(trend.select("fiscal_year", *rates, "donors", "previous_donors", "amount", *CATEGORIES),
+                          list(rates)),
              hide_index=True, width="stretch", column_config={
                  "fiscal_year": st.column_config.TextColumn("Fiscal year"),
                  "donors": money_column("Donors", format="localized"),
@@ -174,23 +177,31 @@ group_config = {"donors": money_column("Donors last year", format="localized"),
                 "previous_amount": money_column("Their giving last year", format="dollar"),
                 "retained_amount": money_column("Retained giving this year", format="dollar"),
                 "dollar_retention": money_column("Dollar retention", format="percent")}
-left, right = st.columns(2)
-left.dataframe(view.by_email, hide_index=True, width="stretch",
-               column_config={"email_group": "Email this year", **group_config})
-right.dataframe(view.by_tier, hide_index=True, width="stretch",
-                column_config={"tier": "Engagement tier (today)", **group_config})
+rates_in = ("donor_retention", "dollar_retention")   # one table under the other: side by side, cut at 1024 px
+st.dataframe(tables.shares(view.by_email, rates_in), hide_index=True, width="stretch",
+             column_config={"email_group": "Email this year", **group_config})
+st.dataframe(tables.shares(view.by_tier, rates_in), hide_index=True, width="stretch",
+             column_config={"tier": "Engagement tier (today)", **group_config})
 st.caption(EMAIL_HELP)
 
 st.subheader("Who to ask this week: LYBUNT and SYBUNT")
-lybunt, sybunt = data.lapsing_donors(page.db, page.version, start_month, today, as_of)
+order = st.segmented_control("Rank by", list(ORDERS), format_func=ORDERS.get, default=LAST_YEAR, required=True,
+                             key="donors_order")
+lybunt, sybunt = data.lapsing_donors(page.db, page.version, start_month, today, as_of, order)
+ranked = {LAST_YEAR: "largest gift last year first (SYBUNT, who gave nothing last year: largest lifetime giving "
+                     "first)",
+          LIFETIME: "largest lifetime giving first",
+          ENGAGEMENT: f"most engaged first: clicked in the last {RECENT_DAYS} days (to {as_of:%b %d, %Y}, the "
+                      "latest activity), then opened in them, then by the latest open or click"}[order]
 st.caption(f"For the current fiscal year {fiscal_year_label(loaded.current_year, start_month)}, as of "
            f"{today:%b %d, %Y}. **LYBUNT**: gave Last Year But Unfortunately Not This. **SYBUNT**: gave Some Year But "
-           f"Unfortunately Not This (nor last year). Most engaged first: clicked in the last {RECENT_DAYS} days (to "
-           f"{as_of:%b %d, %Y}, the latest activity), then opened in them, then by the latest open or click, then by "
-           "lifetime giving. Only contacts you may email (explicit or implicit permission, not unsubscribed, "
-           "bounced or deleted) are in the email list; everyone else is listed to reach by phone or mail.")
+           f"Unfortunately Not This (nor last year). Ranked {ranked}. Only contacts you may email (explicit or "
+           "implicit permission) are in the email list; everyone else (unsubscribed, bounced, deleted, or not in "
+           "Constant Contact) is listed to reach by phone or mail, with the phone number and postal address "
+           "Constant Contact holds.")
 email_config = {"rank": "Rank", "donor_id": "Donor ID", "contact_id": None, "first_name": "First name", "last_name": "Last name",
                 "email": "Email", "permission_to_send": "Permission", "why_not_email": "Why not email",
+                "phone": "Phone", "address": "Postal address",
                 "last_year_amount": money_column("Gave last year", format="dollar"),
                 "last_gift_date": st.column_config.DateColumn("Last gift", format="MMM D, YYYY"),
                 "last_gift_amount": money_column("Last gift amount", format="dollar"),
@@ -233,20 +244,38 @@ st.caption(f"Donors whose first gift ever came within {FIRST_GIFT_WINDOW_HOURS} 
            "contact was sent, opened or clicked an email; a gift with only a date counts the gift date and the two "
            "days before), per fiscal year of that first gift, by the strongest touch, as Donation attribution finds "
            "touches before gift codes.")
-st.dataframe(view.first_gifts.select("fiscal_year", "first_gifts", "on_email", "after_email", "share", "after_click",
-                           "after_open", "after_send", "after_email_amount"), hide_index=True, width="stretch",
-             column_config={"fiscal_year": st.column_config.TextColumn("Fiscal year"),
-                            "first_gifts": money_column("New donors", format="localized"),
-                            "on_email": money_column("Matched to a contact", format="localized"),
-                            "after_email": money_column("First gift after an email", format="localized"),
-                            "share": money_column("Share of new donors", format="percent"),
-                            "after_click": money_column("After a click", format="localized"),
-                            "after_open": money_column("After an open", format="localized"),
-                            "after_send": money_column("After a send only", format="localized"),
-                            "after_email_amount": money_column("Their first gifts", format="dollar")})
+firsts = view.first_gifts
+
+
+def unless_no_email(column: str, shown) -> pl.Expr:
+    """The figure as text, or "no email data" for a year before the first email on record (unknown, not 0)."""
+    return (pl.when(pl.col("email_data") == "none").then(pl.lit("no email data"))
+            .otherwise(pl.col(column).map_elements(shown, return_dtype=pl.Utf8, skip_nulls=False)).alias(column))
+
+
+st.dataframe(firsts.select(
+    pl.format("{}{}", pl.col("fiscal_year").cast(pl.Utf8),
+              pl.when(pl.col("email_data").str.starts_with("from"))
+              .then(pl.format(" (email data {})", pl.col("email_data"))).otherwise(pl.lit(""))).alias("fiscal_year"),
+    "first_gifts", unless_no_email("after_email", formats.count), unless_no_email("share", formats.percent),
+    unless_no_email("after_email_amount", formats.money), "on_email",
+    *[unless_no_email(c, formats.count) for c in ("after_click", "after_open", "after_send")]),
+    hide_index=True, width="stretch",
+    column_config={"fiscal_year": st.column_config.TextColumn("Fiscal year"),
+                   "first_gifts": money_column("New donors", format="localized"),
+                   "on_email": money_column("Matched to a contact", format="localized"),
+                   "after_email": st.column_config.TextColumn("First gift after an email"),
+                   "share": st.column_config.TextColumn("Share of new donors"),
+                   "after_click": st.column_config.TextColumn("After a click"),
+                   "after_open": st.column_config.TextColumn("After an open"),
+                   "after_send": st.column_config.TextColumn("After a send only"),
+                   "after_email_amount": st.column_config.TextColumn("Their first gifts")})
+if (firsts["email_data"] == "none").any():
+    st.caption("“No email data”: the year ended before the first email on record, so whether those first gifts "
+               "followed an email is unknown (not zero).")
 st.markdown(f"**Never-donor subscribers who gave in {fiscal_year_label(year, start_month)}, by engagement "
             "tier**")
-st.dataframe(view.conversion, hide_index=True, width="stretch", column_config={
+st.dataframe(tables.shares(view.conversion, ["conversion"]), hide_index=True, width="stretch", column_config={
     "tier": "Engagement tier (today)", "subscribers": money_column("Subscribers", format="localized"),
     "converted": money_column("Made a first gift", format="localized"),
     "conversion": money_column("Conversion", format="percent")})

@@ -58,8 +58,8 @@ st.subheader("Month by month")
 moments = history["as_of"].unique(maintain_order=True).to_list()
 # one label per moment: the current month's start and the latest activity fall in one month, and a shared
 # "Dec 2026" label stacked both distributions in one bar
-label = {t: f"{t:%b} {t.day}, {t:%Y}" for t in moments}
-label[moments[-1]] = f"{moments[-1]:%b} {moments[-1].day}, {moments[-1]:%Y} (latest)"
+label = {t: f"{t:%b} {t.day}" + (f", {t:%Y}" if n == 0 or t.month == 1 else "") for n, t in enumerate(moments)}
+label[moments[-1]] = f"{moments[-1]:%b} {moments[-1].day} (latest)"
 fig = go.Figure()
 for tier in scoring.TIERS:
     part = history.filter(pl.col("tier") == tier)
@@ -99,8 +99,8 @@ if tiers:   # the contacts shown, as a Constant Contact list
 # the table's key follows the search and tiers: a row picked in another view of the table is not carried over
 view_key = f"contacts_table:{query.strip().lower()}:{','.join(sorted(tiers))}"
 event = st.dataframe(
-    table.select("email", "first_name", "last_name", "tier", "score", "received", "clicks", "human_opens",
-                 "machine_only_opens", "last_engaged_at", "permission_to_send", "contact_id"),
+    table.select("first_name", "last_name", "tier", "score", "last_engaged_at", "email", "received", "clicks",
+                 "human_opens", "machine_only_opens", "permission_to_send", "contact_id"),   # the answer first
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=view_key,
     column_config={"email": "Email", "first_name": "First name", "last_name": "Last name", "tier": "Tier",
                    "score": st.column_config.NumberColumn(f"Score (0–{params.max_score:g})", format="%.2f"),

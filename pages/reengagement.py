@@ -86,6 +86,9 @@ else:
         pl.col("last_engaged_at").dt.strftime("%b %d, %Y").fill_null("Never"),
         *([pl.col("last_gift_date").dt.strftime("%b %d, %Y").fill_null("No gift")]
           if "last_gift_date" in first.columns else []))
+    shown = shown.select("first_name", "last_name", "last_engaged_at", "emails_received",   # the answer first
+                         *[c for c in shown.columns if c not in ("first_name", "last_name", "last_engaged_at",
+                                                                  "emails_received")])
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "contact_id": None, "email": "Email address", "first_name": "First name", "last_name": "Last name",
         "permission_to_send": "Permission", "emails_received": "Emails in window", "last_engaged_at": "Last engaged",

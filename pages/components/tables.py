@@ -46,8 +46,14 @@ def moment(label: str, help: str | None = None):  # noqa: A002
     return st.column_config.DatetimeColumn(label, format=DATETIME_FORMAT, help=help)
 
 
-def as_percent(frame: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> pl.DataFrame:
-    return frame.with_columns([(pl.col(c) * 100) for c in columns if c in frame.columns])
+def as_percent(frame: pl.DataFrame, columns: list[str] | tuple[str, ...], decimals: int = 2) -> pl.DataFrame:
+    """Rates × 100, rounded to what is shown: a screen reader reads the cell's value, which read 41.77362893815636."""
+    return frame.with_columns([(pl.col(c) * 100).round(decimals) for c in columns if c in frame.columns])
+
+
+def shares(frame: pl.DataFrame, columns: list[str] | tuple[str, ...], decimals: int = 4) -> pl.DataFrame:
+    """Shares (0..1) for a "percent" column, rounded to what is shown (0.4177 → 41.77%), for the same reason."""
+    return frame.with_columns([pl.col(c).round(decimals) for c in columns if c in frame.columns])
 
 
 def appeal_years_table(rows: pl.DataFrame) -> Table:
