@@ -100,7 +100,12 @@ def activities_needing_stats(ctx: Context) -> list[str]:
 
 
 def mark_stats(ctx: Context, ids: list[str]) -> None:
-    upserts.set_states(ctx.con, "activity_stats", dict.fromkeys(ids, ctx.now_iso()))
+    """The activities whose stats this run stored. One the answer left out (a partial failure: `errors[]` beside
+    `results`) is not marked, so it is asked for again; marked, it would never be once it settled."""
+    answered = [r[0] for r in ctx.con.execute(
+        "SELECT campaign_activity_id FROM activity_stats WHERE campaign_activity_id IN (SELECT unnest(?)) "
+        "AND synced_at >= ?", [ids, ctx.started or ctx.now()]).fetchall()]
+    upserts.set_states(ctx.con, "activity_stats", dict.fromkeys(answered, ctx.now_iso()))
 
 
 def fresh_stats(ctx: Context) -> set[str]:

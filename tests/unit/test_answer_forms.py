@@ -16,7 +16,7 @@ from cc_data.config import Settings
 from cc_data.store import upserts
 from cc_data.sync import records
 from cc_data.sync.engine import Context, Stream
-from cc_data.sync.streams import CONTACTS_FULL, TRACKING
+from cc_data.sync.streams import CONTACTS_FULL, TRACKING, mark_stats
 from cc_data.sync.tracking import pending_work
 
 FORMS = Path(__file__).resolve().parents[1] / "data" / "answer_forms"
@@ -260,3 +260,13 @@ def test_an_activity_left_out_of_a_stats_answer_with_errors_has_its_reports_aske
     work = {(aid, kind): n for aid, kind, n in pending_work(_context(con), TRACKING)}
     assert {kind for aid, kind in work if aid == "B"} == set(TRACKING.kinds)
     assert all(n is None for (aid, _), n in work.items() if aid == "B")
+
+
+def test_an_activity_left_out_of_a_stats_answer_is_asked_for_again(con):
+    """Its stats were not read, so it is not marked as fetched: once it settles, nothing else would ask again."""
+    body = form("activity_stats_partial_errors.json")
+    ctx = _context(con)
+    stream = Stream("s", "GET s", "/s", records.activity_stats, records="results")
+    ctx.write(stream.read(body, NOW).rows)
+    mark_stats(ctx, ["A", "B"])   # both were in the call
+    assert set(upserts.get_states(con, "activity_stats")) == {"A"}
