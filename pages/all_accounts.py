@@ -29,6 +29,10 @@ METRICS = {   # key: (title, how it is worked out)
                          "contacts when the period began"),
 }
 
+COLOURS = {"open_rate": charts.PALETTE["open_rate"], "click_rate": charts.PALETTE["click_rate"],
+           "revenue_per_1000": charts.PALETTE["revenue_per_1000"], "donor_retention": charts.SERIES_COLOURS[3],
+           "list_growth_rate": charts.SERIES_COLOURS[5]}
+
 
 @st.cache_data(show_spinner="Reading every account…", max_entries=4)
 def _table(where: tuple[tuple[str, str], ...], versions: tuple[str, ...], fiscal_start: int) -> tuple:  # noqa: ARG001
@@ -73,11 +77,13 @@ st.caption(f"**{len(synced)} accounts**, each over the same dates: emails first 
            f"day every account's data covers), donor retention in fiscal year **{period.fiscal_label}**. "
            "The network's figures pool every account's counts (sum of numerators ÷ sum of denominators), never an "
            "average of the accounts' rates; a person on two accounts' lists counts once in each."
-           + (f" Not synced yet, so not included: {', '.join(missing)}." if missing else ""))
+           + (f" Not synced yet, so not included: {', '.join(missing)}." if missing else "")
+           + " The sidebar's account and filters do not apply to this page.")
 
-cards = st.columns(len(METRICS))
-for card, (key, (title, formula)) in zip(cards, METRICS.items(), strict=True):
-    card.metric(f"{title}, network", _value(key, network[key]), help=f"{title} = {formula}.")
+st.subheader("The network, pooled")
+cards = [*st.columns(3), *st.columns(3)]   # two rows: five full-width figures fit a 1024 px window
+for card, (key, (title, formula)) in zip(cards, METRICS.items(), strict=False):
+    card.metric(title, _value(key, network[key]), help=f"{title}, every account pooled = {formula}.")
 
 st.subheader("Account by account")
 shown = per_account.select(
@@ -99,14 +105,16 @@ left, right = st.columns(2)
 for i, (key, (title, formula)) in enumerate(METRICS.items()):
     rows = per_account.filter(pl.col(key).is_not_null()).sort(key)
     fig = go.Figure(go.Bar(x=rows[key].to_list(), y=rows["account"].to_list(), orientation="h",
-                           text=[_value(key, v) for v in rows[key].to_list()], textposition="auto",
-                           marker_color=charts.PALETTE.get(key, charts.SERIES_COLOURS[2]), name=title))
+                           text=[_value(key, v) for v in rows[key].to_list()], textposition="outside",
+                           cliponaxis=False, marker_color=COLOURS[key], name=title))
     if network[key] is not None:
         fig.add_vline(x=network[key], line_dash="dash", line_color="#333333",
                       annotation_text=f"network {_value(key, network[key])}", annotation_position="top")
     charts.layout(fig, height=80 + 34 * max(rows.height, 1))
     fig.update_layout(title=title, hovermode="closest", showlegend=False)
-    fig.update_xaxes(tickformat="$,.0f" if key == "revenue_per_1000" else ".0%")
+    small = max(0.0, *rows[key].to_list()) < 0.1   # a click rate: whole percents would repeat on the axis
+    fig.update_xaxes(tickformat="$,.0f" if key == "revenue_per_1000" else ".1%" if small else ".0%",
+                     range=[min(0.0, *rows[key].to_list()) * 1.25, max(0.0, *rows[key].to_list()) * 1.25])
     with (left if i % 2 == 0 else right):
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
         st.caption(f"{title} = {formula}. Dashed line: the network's pooled figure."
