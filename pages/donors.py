@@ -37,11 +37,12 @@ Categories follow the Fundraising Effectiveness Project (FEP), comparing the cho
   donors ÷ last year's giving by all of last year's donors. **New-donor retention** = last year's new donors who gave
   again ÷ last year's new donors; **repeat-donor retention** the same for last year's other donors.
 
-A donor gave in a year when the year's net giving is above $0: DonorPerfect `G` gifts (split-gift parts) and `A`
-adjustments, as Donation attribution counts revenue; pledges, split main records and soft credits never count. A
-refund or adjustment that names its gift (`glink`) counts in that gift's year, so a refunded gift nets to $0 there.
-A donor is a DonorPerfect donor ID: soft credits and households are out of scope (a couple with two donor records
-counts twice). Donors are matched to Constant Contact contacts by `cc_contact_id`, then email.
+A donor gave in a year when the year's net giving is above $0: DonorPerfect gifts (the parts of a split gift too)
+and adjustments, as Donation attribution counts revenue; pledges, split-gift main records and soft credits never
+count. A refund or adjustment that names the gift it adjusts counts in that gift's year, so a refunded gift nets to
+$0 there. A donor is a DonorPerfect donor ID: soft credits and households are out of scope (a couple with two donor
+records counts twice). Donors are matched to Constant Contact contacts by the Constant Contact ID DonorPerfect keeps
+for them, then by email.
 """
 EMAIL_HELP = """
 Email group in the chosen fiscal year, from the emails **sent** that year, first match wins: **clicked an appeal**
