@@ -112,9 +112,10 @@ for i, (key, (title, formula)) in enumerate(METRICS.items()):
                       annotation_text=f"network {_value(key, network[key])}", annotation_position="top")
     charts.layout(fig, height=80 + 34 * max(rows.height, 1))
     fig.update_layout(title=title, hovermode="closest", showlegend=False)
-    small = max(0.0, *rows[key].to_list()) < 0.1   # a click rate: whole percents would repeat on the axis
+    values = [0.0, *rows[key].to_list()]
+    small = max(values) < 0.1   # a click rate: whole percents would repeat on the axis
     fig.update_xaxes(tickformat="$,.0f" if key == "revenue_per_1000" else ".1%" if small else ".0%",
-                     range=[min(0.0, *rows[key].to_list()) * 1.25, max(0.0, *rows[key].to_list()) * 1.25])
+                     range=[min(values) * 1.25, max(values) * 1.25 or 1.0])
     with (left if i % 2 == 0 else right):
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
         st.caption(f"{title} = {formula}. Dashed line: the network's pooled figure."
