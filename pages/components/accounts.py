@@ -57,6 +57,19 @@ def session_settings(base: Settings) -> Settings:
     return chosen.settings
 
 
+def for_this_session() -> Settings:
+    """The settings of this session's account, never stopping the run: for the role checks and audit rows made
+    after the page's own check (a deferred download's thread, outside a script run, gets the install's own)."""
+    base = load_settings()
+    if not accounts.is_multi(base):
+        return base
+    try:
+        name = st.session_state.get(KEY)
+    except Exception:   # noqa: BLE001 - no session outside a script run
+        return base
+    return next((a.settings for a in may_see(base) if a.name == name), base)
+
+
 def picker(base: Settings | None = None) -> None:
     """The sidebar's account picker, when the person may see more than one account."""
     base = base or load_settings()

@@ -21,7 +21,7 @@ import streamlit as st
 
 from cc_data import access, audit
 from cc_data.access import Identity
-from cc_data.config import Settings, load_settings
+from cc_data.config import Settings
 from cc_data.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _claims() -> dict[str, Any]:
 
 def current(cfg: Settings | None = None) -> Identity | None:
     """Who is using this session and their role; None when signed in but not allowed, or not signed in yet."""
-    cfg = cfg or load_settings()
+    cfg = cfg or _session_settings()
     if not sign_in_configured():
         return Identity(access.OPEN_USER if cfg.allow_open_dashboard else access.LOCAL_USER, "admin", False)
     claims = _claims()
@@ -63,6 +63,13 @@ def current(cfg: Settings | None = None) -> Identity | None:
     email = access.email_of(claims)
     role = access.role_for(email, cfg)
     return Identity(email, role, True) if email and role else None
+
+
+def _session_settings() -> Settings:
+    """The session's account's settings (its admins, its audit log) on an install with several accounts."""
+    from pages.components.accounts import for_this_session
+
+    return for_this_session()
 
 
 def is_admin() -> bool:
@@ -81,7 +88,7 @@ def require_admin(action: str) -> Identity:
 
 def record(action: str, *, who: str | None = None, cfg: Settings | None = None, **fields: Any) -> None:
     """One audit row for this session's user. Raises AuditUnavailable when the audit file cannot be written."""
-    cfg = cfg or load_settings()
+    cfg = cfg or _session_settings()
     if who is None:
         identity = current(cfg)
         who = identity.who if identity else (access.email_of(_claims()) or "unknown")

@@ -15,7 +15,7 @@ from tests.app.fixture_db import build_synthetic
 from tests.app.harness import app_test, open_page
 from tests.app.test_signin import AUTH
 
-BOSS, ANN, SAM = "boss@network.example", "ann@north.example", "sam@south.example"
+BOSS, ANN, SAM, ED = "boss@network.example", "ann@north.example", "sam@south.example", "ed@north.example"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def chapters(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("chapters")
     shared = Settings(accounts_dir=root / "accounts")
     for name, size, seed, viewer in (("north", 150, 7, ANN), ("south", 60, 21, SAM)):
-        account = accounts.add(shared, name, {"CC_ALLOWED_USERS": viewer})
+        account = accounts.add(shared, name, {"CC_ALLOWED_USERS": viewer, **({"CC_ADMINS": ED} if name == "north" else {})})
         build_synthetic(root / f"{name}.duckdb", contacts=size, campaigns=12, seed=seed)
         shutil.copy2(root / f"{name}.duckdb", account.db_path)
     return root / "accounts"
@@ -98,3 +98,21 @@ def test_without_sign_in_the_local_user_sees_every_account(network):
     open_page(at, "pages/all_accounts.py")
     assert not at.exception, [e.value for e in at.exception]
     assert list(at.dataframe[0].value["Account"]) == ["All accounts (pooled)", "north", "south"]
+
+
+def test_a_chapters_admin_acts_on_that_chapter_and_its_log_says_so(network, monkeypatch):
+    from cc_data import audit, datasource
+
+    synced = []
+    monkeypatch.setattr(datasource, "sync_now", lambda cfg, progress=None, **kw: synced.append(cfg.db_path) or type(
+        "Result", (), {"outcome": "success", "message": None})())
+    at = session(ED)
+    at.run()
+    open_page(at, "pages/data_sync.py")
+    assert not at.exception, [e.value for e in at.exception]
+    next(b for b in at.button if b.label == "Sync now").click().run()
+    north = network / "north" / "cc.duckdb"
+    assert synced == [north]
+    rows = audit.recent(north, actions=("sync",))
+    assert rows["who"].to_list() == [ED, ED] and rows["account"].to_list() == ["north", "north"]
+    assert audit.recent(network / "south" / "cc.duckdb", actions=("sync",)).is_empty()
