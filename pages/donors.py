@@ -231,7 +231,9 @@ for tab, (name, found) in zip(st.tabs([f"LYBUNT ({lybunt.total:,})", f"SYBUNT ({
         with tab:
             push_panel(f"LYBUNT {loaded.current_year}", found.emailable.select("contact_id"), key="donors_lybunt_push")
     tab.markdown(f"**Reach by phone or mail: {found.offline.height:,} donors** (no email address in this list)")
-    tab.dataframe(found.offline.head(500), hide_index=True, width="stretch", height=240, column_config=email_config)
+    tab.dataframe(found.offline.head(500).with_columns(   # words, not "None"
+        pl.col("phone").fill_null("no phone on record"), pl.col("address").fill_null("no address on record")),
+        hide_index=True, width="stretch", height=240, column_config=email_config)
     personal_data_download(tab, "Download phone-or-mail list (CSV)", lambda f=found: export.to_csv_bytes(f.offline),
                            file_name=export.export_filename(f"{slug} phone or mail {loaded.current_year}", today,
                                                             "csv"),

@@ -26,12 +26,13 @@ from cc_data.analytics.rules.gifts import revenue_gift
 from cc_data.store.query import frame
 
 RECENT_DAYS = 90
-EMAILABLE_COLUMNS = ("rank", "donor_id", "contact_id", "first_name", "last_name", "email", "permission_to_send",
-                     "last_year_amount", "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving",
-                     "last_open_at", "last_click_at", "clicked_last_90_days")
-OFFLINE_COLUMNS = ("rank", "donor_id", "first_name", "last_name", "phone", "address", "last_year_amount",
-                   "last_gift_date", "last_gift_amount", "largest_gift", "lifetime_giving", "why_not_email",
-                   "last_open_at", "last_click_at")
+# Whom to call and why first (name, giving, then how to reach them), so a laptop screen shows the answer
+EMAILABLE_COLUMNS = ("rank", "first_name", "last_name", "last_year_amount", "lifetime_giving", "last_gift_date",
+                     "last_gift_amount", "email", "last_open_at", "last_click_at", "clicked_last_90_days",
+                     "largest_gift", "permission_to_send", "donor_id", "contact_id")
+OFFLINE_COLUMNS = ("rank", "first_name", "last_name", "phone", "address", "last_year_amount", "lifetime_giving",
+                   "last_gift_date", "last_gift_amount", "largest_gift", "why_not_email", "last_open_at",
+                   "last_click_at", "donor_id")
 LAST_YEAR, LIFETIME, ENGAGEMENT = "last_year", "lifetime", "engagement"
 ORDERS = {LAST_YEAR: "Last year's giving", LIFETIME: "Lifetime giving", ENGAGEMENT: "Recent engagement"}
 
