@@ -68,7 +68,7 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
         for cid in picked:
             part = curves.filter(pl.col("campaign_id") == cid)
             name = labels.get(cid, cid)
-            fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=name,
+            fig.add_scatter(x=part["hours"].to_list(), y=part[metric].to_list(), mode="lines", name=tag_of[cid],
                             line={"color": colour_of[cid], "width": 2.5, "dash": dash_of[cid]},
                             hovertemplate=f"{name}<br>%{{x}} h: %{{y:{value_format}}}<extra></extra>")
             if part.height:   # the label at the line's end: the year (and wave) in words, not by colour alone
@@ -83,7 +83,7 @@ def curve_charts(picked: list[str], hours: int, colour_of: dict[str, str], dash_
                                 hovertemplate=f"Resend to non-openers of {name} goes out at {hour:.0f} h"
                                               "<extra></extra>")
         fig.update_layout(title=title)
-        fig.update_xaxes(range=[0, hours * 1.15], ticksuffix=" h")
+        fig.update_xaxes(range=[0, hours * 1.28], ticksuffix=" h")   # room for the end labels
         if metric == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
         columns[n % 2].plotly_chart(charts.layout(fig, 330, percent_axis=metric in PER_PERSON), width="stretch",
@@ -151,8 +151,9 @@ if mode.startswith("This appeal"):
     tag_of = {r["campaign_id"]: f"{r['year']}" + (f" W{r['wave'] or r['n']}" if r["waves"] > 1 else "")
               for r in order.iter_rows(named=True)}
     st.markdown("**Hour by hour**")
-    st.caption("Each line is labelled at its end with its year (W2: the year's second wave); colour also shows the "
-               "year and line style the wave (solid first, dashed second, dotted third).")
+    st.caption("Each line is named by its year (W2: the year's second wave), in the legend and at its end; colour "
+               "also shows the year and line style the wave (solid first, dashed second, dotted third). Hover a line "
+               "for the campaign's name.")
     curve_charts(picked, {"24 h": 48, "48 h": 72, "7 days": 168, "30 days": 720}[age], colour_of, dash_of, tag_of)
 else:
     default = pool.sort("send_time", descending=True)["campaign_id"].to_list()[:2]
@@ -166,7 +167,7 @@ else:
     dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
     curve_charts(picked, hours, colour_of, {cid: dashes[i % len(dashes)] for i, cid in enumerate(picked)},
                  {cid: f"#{i + 1}" for i, cid in enumerate(picked)})
-    st.caption("Lines are labelled #1, #2… in the order picked above.")
+    st.caption("Lines are named #1, #2… in the order picked above; hover a line for the campaign's name.")
     st.subheader("At equal age")
     picked_sends = data.campaign_sends(page.db, page.version, tuple(picked))
     at = compare.rates_at_ages(compare.equal_age_curves(picked_sends, pool, picked, 168, human_opens_only=human,

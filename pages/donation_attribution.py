@@ -129,27 +129,20 @@ else:
 
     st.subheader("Revenue from email, by how it was earned")
     tiers = tier_breakdown(scope_of.credited).filter(pl.col("tier").is_in(list(CREDITED_TIERS)))
-    bars = pl.concat([tiers.select("tier", "gifts", "revenue"),
-                      pl.DataFrame({"tier": ["send"], "gifts": [apart.gifts], "revenue": [apart.revenue]})],
-                     how="vertical_relaxed")
-    words = [TIER_WORDS[t].replace(" (not credited)", "") for t in bars["tier"].to_list()]
-    credited_bar = [t != "send" for t in bars["tier"].to_list()]
     figure = go.Figure(go.Bar(
-        x=words, y=bars["revenue"].to_list(),
-        text=[f"{formats.money(r, cents=False)} · {formats.count(n)} gifts" + ("" if c else " · not credited")
-              for r, n, c in zip(bars["revenue"].to_list(), bars["gifts"].to_list(), credited_bar, strict=True)],
-        textposition="outside", cliponaxis=False, textfont={"size": 13},
-        marker={"color": ["#2e8b57" if c else "#9e9e9e" for c in credited_bar],
-                "pattern": {"shape": ["" if c else "/" for c in credited_bar]}},
-        hovertemplate="%{x}: %{text}<extra></extra>"))
+        x=[TIER_WORDS[t] for t in tiers["tier"].to_list()], y=tiers["revenue"].to_list(),
+        text=[f"{formats.money(r, cents=False)} · {formats.count(n)} gifts"
+              for r, n in zip(tiers["revenue"].to_list(), tiers["gifts"].to_list(), strict=True)],
+        textposition="outside", cliponaxis=False, textfont={"size": 13}, constraintext="none",
+        marker={"color": "#2e8b57"}, hovertemplate="%{x}: %{text}<extra></extra>"))
     figure.update_layout(height=320, margin={"t": 30, "l": 10, "r": 10, "b": 10}, template="plotly_white",
                          showlegend=False)
     figure.update_yaxes(tickprefix="$", tickformat=",.0f", rangemode="tozero")
     st.plotly_chart(figure, key="attr_tiers")
-    st.caption(f"Green bars: revenue credited to the selected campaigns ({scope}), which add up to Attributed revenue. "
-               "The grey hatched bar is shown apart and not credited: gifts from people sent the email who did not "
-               f"open it. Credited to no email at all: {formats.money(unattributed.revenue, cents=False)} from "
-               f"{formats.count(unattributed.gifts)} gifts dated {period} (not drawn: it would dwarf the bars).")
+    st.caption(f"The bars add up to Attributed revenue ({scope}); each is labelled with its revenue and gifts. Not "
+               f"drawn: emailed, did not open ({formats.money(apart.revenue, cents=False)}, not credited), and gifts "
+               f"credited to no email at all ({formats.money(unattributed.revenue, cents=False)} from "
+               f"{formats.count(unattributed.gifts)} gifts dated {period}).")
 
     st.subheader("Revenue per campaign")
     per_campaign = email_links.with_link(campaigns.filter((pl.col("revenue") != 0)
@@ -174,9 +167,12 @@ else:
     ), ("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"))
     st.dataframe(rates, hide_index=True, width="stretch", column_config={
         "name": "Campaign", "sends": tables.count("Emails sent"),
-        "clicker_gift_rate": tables.rate("Clickers who gave", decimals=2),
-        "opener_gift_rate": tables.rate("Openers (no click) who gave", decimals=2),
-        "baseline_gift_rate": tables.rate("Baseline: sent, no open or click", decimals=2),
+        "clicker_gift_rate": tables.rate("Clicked, gave", "Clickers who gave within the window ÷ clickers.",
+                                         decimals=2),
+        "opener_gift_rate": tables.rate("Opened, gave", "Openers who did not click and gave ÷ those openers.",
+                                        decimals=2),
+        "baseline_gift_rate": tables.rate("Baseline", "Sent, neither opened nor clicked, and gave ÷ those sent: "
+                                          "what giving looks like without the email's help.", decimals=2),
     })
     st.caption("Scheduled gifts (monthly debits, pledge payments) are left out of these rates: they come whatever "
                "was sent.")
@@ -185,7 +181,9 @@ st.subheader("Revenue per appeal series, year by year")
 series_scope = apply_filters(with_series(page.core.campaigns, cfg.fiscal_year_start),
                              replace(filters, start=None, end=None))
 series_rows = series_by_revenue(loaded.series, series_scope["series"].unique().to_list())
-st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)), hide_index=True, width="stretch",
+st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)).select(   # the money first: 1024 px
+    "series", "year", "revenue", "gifts", "donors", "revenue_per_1000", "sends", "campaigns"), hide_index=True,
+             width="stretch",
              column_config={"series": "Appeal series", "year": "Year", "campaigns": tables.count("Campaigns"),
                             "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
                             "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),

@@ -89,7 +89,7 @@ st.subheader("Latest campaigns")
 latest = overview.latest_campaigns(campaign_rates(chosen, human_opens_only=human), 15)
 tz = core.source.time_zone
 shown = tables.local_times(tables.as_percent(email_links.with_link(latest).select(
-    "name", "type", "send_time", "sends", "delivered", *CAMPAIGN_RATES, email_links.COLUMN), CAMPAIGN_RATES),
+    "name", "send_time", "delivered", *CAMPAIGN_RATES, "sends", "type", email_links.COLUMN), CAMPAIGN_RATES),
     ("send_time",), tz)
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "name": "Campaign", "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),

@@ -115,7 +115,8 @@ def _chart(pacing: season.SeasonPacing, column: str, title: str) -> go.Figure:
                         marker={"symbol": symbol, "size": 10, "color": colour})
     for day, label in _marks(pacing):
         fig.add_vline(x=day, line={"color": "#555555", "dash": "dot", "width": 1})
-        fig.add_annotation(x=day, y=1.0, yref="paper", text=label, showarrow=False, yanchor="bottom",
+        fig.add_annotation(x=day, y=1.0, yref="paper", text=label, showarrow=False, yanchor="top",
+                           bgcolor="rgba(255,255,255,0.85)",
                            xanchor="right" if day.month == 12 and day.day == 31 else "left",
                            font={"size": 11, "color": "#444444"})
     fig.update_layout(title=f"{title}, cumulative by day ({pacing.appeal})")
