@@ -126,3 +126,22 @@ def test_the_audit_log_records_the_account_of_each_action(shared, tmp_path):
     audit.record(tmp_path / "single" / "cc.duckdb", "me", "sync")
     assert audit.recent(north.db_path)["account"].to_list() == ["north"]
     assert audit.recent(tmp_path / "single" / "cc.duckdb")["account"].to_list() == [None]
+
+
+def test_sync_all_on_a_single_account_install_is_the_plain_sync(tmp_path, monkeypatch, capsys):
+    import json
+
+    from cc_data import datasource
+    from cc_data.cli import main
+    from cc_data.sync.runner import RunResult
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CC_ACCOUNTS_DIR", str(tmp_path / "accounts"))   # no account folder
+    monkeypatch.setenv("CC_DB_PATH", str(tmp_path / "cc.duckdb"))
+    monkeypatch.setenv("CONSTANT_CONTACT_CLIENT_ID", "app")
+    synced = []
+    monkeypatch.setattr(datasource, "sync_now", lambda cfg, progress=None, **kw: synced.append(cfg.db_path)
+                        or RunResult("r1", "success", "incremental"))
+    assert main(["sync", "--all", "--json"]) == 0
+    assert synced == [tmp_path / "cc.duckdb"]
+    assert json.loads(capsys.readouterr().out)["run_id"] == "r1"   # the single run's own JSON, as before
