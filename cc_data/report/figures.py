@@ -137,8 +137,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, fiscal_start: int = 1) 
     if scope.appeal and scope.appeal not in set(with_series(campaigns, fiscal_start)["series"].to_list()):
         choices = ", ".join(season.appeal_choices(campaigns, fiscal_start)[:6])
         raise UserError(f"No appeal is called {scope.appeal!r}; try one of: {choices}.")
-    tracked = con.cursor().execute("SELECT min(created_time) FROM tracking_events").fetchone()[0]
-    tracked_from = local_day(tracked, info.time_zone) if tracked else None
+    tracked_from = season.first_tracked_day(con, info.time_zone)
     pacing = None
     if gifts is not None and appeal is not None:
         pacing = season.season_pacing(gifts, campaigns, appeal, scope.as_of, time_zone=info.time_zone,
