@@ -158,14 +158,14 @@ trend_fig = go.Figure([go.Scatter(x=[str(y) for y in trend["fiscal_year"]], y=tr
 st.plotly_chart(charts.layout(trend_fig, height=300, percent_axis=True), key="donors_trend")
 st.caption("Each point compares that fiscal year with the one before (formulas above). A year with no donors the "
            "year before has no rate.")
-st.dataframe(tables.shares(trend.select("fiscal_year", *rates, "donors", "previous_donors", "amount", *CATEGORIES),
-                          list(rates)),
+st.dataframe(tables.as_percent(trend.select("fiscal_year", *rates, "donors", "previous_donors", "amount", *CATEGORIES),
+                              list(rates), 1),
              hide_index=True, width="stretch", column_config={
                  "fiscal_year": st.column_config.TextColumn("Fiscal year"),
                  "donors": money_column("Donors", format="localized"),
                  "previous_donors": money_column("Donors the year before", format="localized"),
                  "amount": money_column("Giving", format="dollar"),
-                 **{k: money_column(name, format="percent") for k, name in rates.items()},
+                 **{k: tables.rate(name) for k, name in rates.items()},
                  **{c: money_column(LABELS[c], format="localized") for c in CATEGORIES}})
 
 st.subheader("Retention by email engagement")
@@ -174,15 +174,16 @@ st.warning("**This is a correlation, not proof that email keeps donors.** Donors
            "email's own effect.", icon=":material/info:")
 group_config = {"donors": money_column("Donors last year", format="localized"),
                 "retained": money_column("Gave again", format="localized"),
-                "donor_retention": money_column("Donor retention", format="percent"),
+                "donor_retention": tables.rate("Donor retention"),
                 "previous_amount": money_column("Their giving last year", format="dollar"),
                 "retained_amount": money_column("Retained giving this year", format="dollar"),
-                "dollar_retention": money_column("Dollar retention", format="percent")}
+                "dollar_retention": tables.rate("Dollar retention")}
 rates_in = ("donor_retention", "dollar_retention")   # one table under the other: side by side, cut at 1024 px
-st.dataframe(tables.shares(view.by_email, rates_in), hide_index=True, width="stretch",
-             column_config={"email_group": "Email this year", **group_config})
-st.dataframe(tables.shares(view.by_tier, rates_in), hide_index=True, width="stretch",
-             column_config={"tier": "Engagement tier (today)", **group_config})
+group_order = ("donor_retention", "donors", "retained", "dollar_retention", "previous_amount", "retained_amount")
+st.dataframe(tables.as_percent(view.by_email.select("email_group", *group_order), rates_in, 1), hide_index=True,
+             width="stretch", column_config={"email_group": "Email this year", **group_config})
+st.dataframe(tables.as_percent(view.by_tier.select("tier", *group_order), rates_in, 1), hide_index=True,
+             width="stretch", column_config={"tier": "Engagement tier (today)", **group_config})
 st.caption(EMAIL_HELP)
 
 st.subheader("Who to ask this week: LYBUNT and SYBUNT")
@@ -278,10 +279,10 @@ if (firsts["email_data"] == "none").any():
                "followed an email is unknown (not zero).")
 st.markdown(f"**Never-donor subscribers who gave in {fiscal_year_label(year, start_month)}, by engagement "
             "tier**")
-st.dataframe(tables.shares(view.conversion, ["conversion"]), hide_index=True, width="stretch", column_config={
+st.dataframe(tables.as_percent(view.conversion, ["conversion"], 1), hide_index=True, width="stretch", column_config={
     "tier": "Engagement tier (today)", "subscribers": money_column("Subscribers", format="localized"),
     "converted": money_column("Made a first gift", format="localized"),
-    "conversion": money_column("Conversion", format="percent")})
+    "conversion": tables.rate("Conversion")})
 st.caption("Subscribers: contacts sent at least one email in the fiscal year who had not given before it. "
            "Conversion = those whose first gift fell in the year ÷ subscribers. A correlation too: engaged "
            "subscribers may simply be the ones already inclined to give.")

@@ -51,11 +51,6 @@ def as_percent(frame: pl.DataFrame, columns: list[str] | tuple[str, ...], decima
     return frame.with_columns([(pl.col(c) * 100).round(decimals) for c in columns if c in frame.columns])
 
 
-def shares(frame: pl.DataFrame, columns: list[str] | tuple[str, ...], decimals: int = 4) -> pl.DataFrame:
-    """Shares (0..1) for a "percent" column, rounded to what is shown (0.4177 → 41.77%), for the same reason."""
-    return frame.with_columns([pl.col(c).round(decimals) for c in columns if c in frame.columns])
-
-
 def appeal_years_table(rows: pl.DataFrame) -> Table:
     """appeal_years.year_rows() at one age: a row per year, each headline figure with its change against the
     previous year beside it ("$9,565.43 (+124%)"), so the table fits a laptop screen."""
