@@ -145,3 +145,31 @@ def test_sync_all_on_a_single_account_install_is_the_plain_sync(tmp_path, monkey
     assert main(["sync", "--all", "--json"]) == 0
     assert synced == [tmp_path / "cc.duckdb"]
     assert json.loads(capsys.readouterr().out)["run_id"] == "r1"   # the single run's own JSON, as before
+
+
+def test_accounts_list_says_each_accounts_source_data_and_people(tmp_path, monkeypatch, capsys):
+    import json
+
+    from cc_data.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CC_ACCOUNTS_DIR", str(tmp_path / "accounts"))
+    for name in ("CONSTANT_CONTACT_CLIENT_ID", "CC_ALLOWED_USERS", "CC_ADMINS", "CC_ALLOWED_DOMAINS"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["accounts", "list"]) == 0
+    assert "One account" in capsys.readouterr().out
+    assert main(["accounts", "add", "north", "--set", "CC_ALLOWED_USERS=ann@north.example"]) == 0
+    assert main(["accounts", "add", "south", "--set", "CONSTANT_CONTACT_CLIENT_ID=app-2"]) == 0
+    capsys.readouterr()
+    assert main(["accounts", "list", "--json"]) == 0
+    rows = {r["account"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["north"]["source"], rows["north"]["database"], rows["north"]["last_sync"]) == (
+        "demo sandbox", "none yet", "never")
+    assert rows["north"]["viewers"] == "ann@north.example" and rows["south"]["viewers"] == "network only"
+    assert rows["south"]["source"] == "Constant Contact"
+    assert main(["accounts", "add", "south"]) == 2                  # a name in use: one line, exit 2
+    assert main(["accounts", "add", "x", "--set", "oops"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["accounts", "remove", "south"]) == 0
+    assert main(["sync", "--account", "south"]) == 2                # gone: the fix is named
+    assert "cc-data accounts add south" in capsys.readouterr().err
