@@ -11,7 +11,11 @@ from cc_data.analytics.audience import list_growth as growth
 from pages.components import charts, data, formats, report_data, tables
 from pages.components.page_start import open_data_page
 
-LEFT_COLOURS = {growth.UNSUBSCRIBED: "#c0392b", growth.HARD_BOUNCED: "#7f7f7f", growth.DELETED: "#4d4d4d"}
+# Joined in blue, left in orange, grey and near-black, each with its own fill pattern: no red against green, no two
+# greys told apart by shade alone
+ADDED_COLOUR = "#1f5fa8"
+LEFT_COLOURS = {growth.UNSUBSCRIBED: "#b35806", growth.HARD_BOUNCED: "#9e9e9e", growth.DELETED: "#3a3a3a"}
+LEFT_PATTERNS = {growth.UNSUBSCRIBED: "", growth.HARD_BOUNCED: "/", growth.DELETED: "x"}
 LABELS = {growth.ADDED: "Added", growth.NOT_EMAILABLE: "Not emailable", growth.UNSUBSCRIBED: "Unsubscribed",
           growth.HARD_BOUNCED: "Hard-bounced", growth.DELETED: "Deleted", "net": "Net change",
           "emailable": "Emailable"}
@@ -61,10 +65,11 @@ st.caption(f"{'Everyone in the account' if scope == growth.ACCOUNT else 'List ' 
 
 x = shown["month"].to_list()   # a date axis thins its labels (60 months of categories overlapped)
 fig = go.Figure()
-fig.add_bar(x=x, y=shown[growth.ADDED].to_list(), name="Added", marker_color=charts.PALETTE["revenue"],
+fig.add_bar(x=x, y=shown[growth.ADDED].to_list(), name="Added", marker_color=ADDED_COLOUR,
             hovertemplate="Added: %{y:,}<extra></extra>")
 for flow, colour in LEFT_COLOURS.items():
     fig.add_bar(x=x, y=[-v for v in shown[flow].to_list()], name=LABELS[flow], marker_color=colour,
+                marker_pattern_shape=LEFT_PATTERNS[flow],
                 customdata=shown[flow].to_list(), hovertemplate=LABELS[flow] + ": %{customdata:,}<extra></extra>")
 fig.add_scatter(x=x, y=shown["net"].to_list(), name="Net change", mode="markers", xperiod="M1",
                 xperiodalignment="middle",
@@ -83,24 +88,21 @@ total.update_yaxes(rangemode="tozero", tickformat=",d")
 st.plotly_chart(charts.layout(total, 260), width="stretch", key="lg_total")
 
 st.subheader("Month by month")
-table = shown.sort("month", descending=True)
+table = shown.sort("month", descending=True).select("month", "emailable", "net", *growth.FLOWS)   # totals first
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
     **{flow: tables.count(LABELS[flow]) for flow in growth.FLOWS},
     "net": st.column_config.NumberColumn("Net", format="%+d", help="added − unsubscribed − hard-bounced − deleted"),
     "emailable": tables.count("Emailable", "At the month's end (so far, for the month in progress).")})
 
-left_col, right_col = st.columns(2)
-with left_col:
-    st.subheader("How they were added")
-    how = growth.details(rows, scope, growth.ADDED, first, last)
-    st.dataframe(how, hide_index=True, width="stretch", column_config={
-        "detail": "As Constant Contact records it", "contacts": tables.count("People")})
-with right_col:
-    st.subheader("Why they unsubscribed")
-    why = growth.details(rows, scope, growth.UNSUBSCRIBED, first, last)
-    st.dataframe(why, hide_index=True, width="stretch", column_config={
-        "detail": "Reason given", "contacts": tables.count("People")})
+st.subheader("How they were added")   # one under the other: side by side, the counts were cut off at 1024 px
+how = growth.details(rows, scope, growth.ADDED, first, last)
+st.dataframe(how.select("contacts", "detail"), hide_index=True, width="stretch", column_config={
+    "detail": "As Constant Contact records it", "contacts": tables.count("People")})
+st.subheader("Why they unsubscribed")
+why = growth.details(rows, scope, growth.UNSUBSCRIBED, first, last)
+st.dataframe(why.select("contacts", "detail"), hide_index=True, width="stretch", column_config={
+    "detail": "Reason given", "contacts": tables.count("People")})
 
 with st.expander("How are these counted, and what the data cannot say"):
     st.markdown(

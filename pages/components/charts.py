@@ -92,7 +92,11 @@ def percent_tickformat(fig: go.Figure) -> str:
     span = (max(max(values), 0) - min(min(values), 0)) * 100
     if span <= 0:
         return ".1%"
-    return f".{min(3, max(0, math.ceil(-math.log10(span)) + 1))}%"
+    # the finest 1-2-5 step plotly would pick for about eight ticks over the span, in percent
+    raw = span / 8
+    power = 10 ** math.floor(math.log10(raw))
+    step = max(m * power for m in (1, 2, 5) if m * power <= raw)
+    return f".{min(3, max(0, -math.floor(math.log10(step) + 1e-9)))}%"
 
 
 def sparkline(series: pl.DataFrame, x: str, y: str, metric: str) -> go.Figure:
