@@ -157,3 +157,24 @@ def test_overviews_small_trend_lines_carry_their_scale(report_env: Path) -> None
     axes = [json.loads(c.proto.spec)["layout"].get("yaxis", {}) for c in at.get("plotly_chart")]
     scaled = [a for a in axes if a.get("visible") and len(a.get("ticktext", [])) == 2]
     assert len(scaled) >= 6, axes   # delivered and the five rates, each with its lowest and highest week
+
+
+def test_compare_appeals_tells_years_apart_without_colour(report_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21: the year was told by colour alone. Every line now names its year (legend and end label) and the
+    years differ in line style too."""
+    monkeypatch.setattr("pages.components.season_data.utc_now", lambda: NOW)
+    at = app_test()
+    at.run()
+    open_page(at, "pages/compare_appeals.py")
+    assert not at.exception, [e.value for e in at.exception]
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) >= 3, "the season's chart and the hour-by-hour curves"
+    for spec in charts:
+        lines = [t for t in spec["data"] if "lines" in (t.get("mode") or "")]
+        labels = [t for t in spec["data"] if "text" in (t.get("mode") or "")]
+        assert lines and all(re.match(r"\d{4}\b", t["name"]) for t in lines), [t.get("name") for t in lines]
+        assert {re.match(r"\d{4}", t["text"][0].strip()).group() for t in labels} == \
+            {t["name"][:4] for t in lines}, "each year labelled at a line's end"
+    season = charts[0]   # the pacing chart: one line per year, each its own line style
+    dashes = [t["line"]["dash"] for t in season["data"] if "lines" in (t.get("mode") or "")]
+    assert len(set(dashes)) == len(dashes) > 1
