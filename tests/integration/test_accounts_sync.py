@@ -4,20 +4,13 @@ that cannot reach its API fails alone."""
 from __future__ import annotations
 
 import json
-import socket
 
 import duckdb
 import pytest
 
-from cc_data import accounts
+from cc_data import accounts, audit
 from cc_data.cli import main
 from cc_data.config import load_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _values(server) -> dict[str, str]:
@@ -68,28 +61,26 @@ def test_two_accounts_sync_at_once_each_into_its_own_folder(install, start_sandb
     assert not install.db_path.exists()   # the single-account file is not touched
     for name in ("north", "south"):
         assert (install.accounts_dir / name / "tokens.json").exists()
-        last = accounts.load(install, name)
-        from cc_data import audit
-        assert audit.last_sync(last.db_path)["outcome"] == "success"
+        assert audit.last_sync(accounts.load(install, name).db_path)["outcome"] == "success"
 
 
 def test_a_failing_account_does_not_stop_the_others(install, start_sandbox, capsys):
     good = start_sandbox(seed=7)
     accounts.add(install, "good", _values(good))
-    dead = {**_values(good), "CC_API_BASE_URL": f"http://127.0.0.1:{_free_port()}/v3",
-            "CC_OAUTH_BASE_URL": f"http://127.0.0.1:{_free_port()}/oauth2"}
-    accounts.add(install, "unreachable", dead)
+    refused = {**_values(good), "CONSTANT_CONTACT_REFRESH_TOKEN": "revoked-long-ago"}   # its login was revoked
+    accounts.add(install, "revoked", refused)
 
     code = main(["sync", "--all", "--json"])
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     by_name = {r["account"]: r for r in out["accounts"]}
     assert by_name["good"]["exit_code"] == 0 and by_name["good"]["outcome"] == "success"
-    # as `cc-data sync` alone would end for it: every stream failed on the login, nothing stored (exit 4)
-    assert (by_name["unreachable"]["exit_code"], by_name["unreachable"]["outcome"]) == (4, "partial")
-    assert "login" in by_name["unreachable"]["message"].lower() or "answer" in by_name["unreachable"]["message"]
-    assert code == out["exit_code"] == 4
-    assert "[unreachable]" in captured.err and "Traceback" not in captured.err
+    # as `cc-data sync` alone ends for it: a refused login is a problem, said in one line (exit 2)
+    assert (by_name["revoked"]["exit_code"], by_name["revoked"]["outcome"]) == (2, "failed")
+    assert "cc-data auth" in by_name["revoked"]["message"]
+    assert code == out["exit_code"] == 2
+    assert "[revoked]" in captured.err and "Traceback" not in captured.err
+    assert audit.last_sync(accounts.load(install, "revoked").db_path)["outcome"] == "failed"
     assert _contacts(accounts.load(install, "good").db_path) == len(good.account.contacts.contact_id)
 
     assert main(["sync", "--account", "good", "--json"]) == 0   # one account alone
