@@ -190,6 +190,9 @@ SETTINGS: tuple[Setting, ...] = (*_topic(
     Setting("accounts_dir", "CC_ACCOUNTS_DIR", Path("data/accounts"), _path,
             "one folder per Constant Contact account (its account.env, login, database, audit log); "
             "none there: one account, CC_DB_PATH"),
+    Setting("account", "CC_ACCOUNT", None, _text,
+            "the account a cc-data command works on (auth, status, donations, segments, report; sync takes "
+            "--account or --all); empty: the single account at CC_DB_PATH"),
     Setting("rollup_path", "CC_ROLLUP_PATH", None, _text,
             "where All accounts reads each account's database: empty for the local folders, or an md: prefix "
             "(md:cc_ for md:cc_<account>) to read MotherDuck databases"),
@@ -258,6 +261,7 @@ class Settings:
     db_path: Path = _default("db_path")
     token_file: Path = _default("token_file")
     accounts_dir: Path = _default("accounts_dir")
+    account: str | None = _default("account")
     rollup_path: str | None = _default("rollup_path")
     anchor_date: date | None = _default("anchor_date")  # None: one year before today
     rate_limit_rps: float = _default("rate_limit_rps")

@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings()
+        if settings.account:   # CC_ACCOUNT: the command works on that account's folder and settings
+            from cc_data.accounts import load
+
+            settings = load(settings, settings.account).settings
         return int(args.func(args, settings) or 0)
     except UserError as err:
         print(f"cc-data: {err}", file=sys.stderr)

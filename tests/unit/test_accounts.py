@@ -173,3 +173,18 @@ def test_accounts_list_says_each_accounts_source_data_and_people(tmp_path, monke
     assert main(["accounts", "remove", "south"]) == 0
     assert main(["sync", "--account", "south"]) == 2                # gone: the fix is named
     assert "cc-data accounts add south" in capsys.readouterr().err
+
+
+def test_cc_account_points_any_command_at_that_account(tmp_path, monkeypatch, capsys):
+    from cc_data.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CC_ACCOUNTS_DIR", str(tmp_path / "accounts"))
+    monkeypatch.delenv("CONSTANT_CONTACT_CLIENT_ID", raising=False)
+    assert main(["accounts", "add", "north"]) == 0
+    monkeypatch.setenv("CC_ACCOUNT", "north")
+    assert main(["status"]) == 2
+    assert f"No data at {tmp_path / 'accounts' / 'north' / 'cc.duckdb'} yet" in capsys.readouterr().err
+    monkeypatch.setenv("CC_ACCOUNT", "east")
+    assert main(["status"]) == 2
+    assert "no account 'east'" in capsys.readouterr().err
