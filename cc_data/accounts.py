@@ -25,7 +25,7 @@ from cc_data.errors import ConfigError, UserError
 DB_NAME = "cc.duckdb"
 TOKENS_NAME = "tokens.json"
 REMOVED_DIR = ".removed"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")   # no _: a MotherDuck name writes - as _
 # Files, not settings of an account: always the account's own folder.
 FOLDER_SETTINGS = ("CC_DB_PATH", "CC_TOKEN_FILE", "CC_ACCOUNTS_DIR", "CC_ROLLUP_PATH")
 SIGN_IN_LISTS = ("allowed_users", "allowed_domains", "admins")
@@ -45,10 +45,10 @@ class Account:
 
 
 def check_name(name: str) -> str:
-    """The account name, or ConfigError: lower-case letters, digits, - and _, up to 40, starting with a letter or
-    digit (it names a folder, a database alias and a MotherDuck database)."""
+    """The account name, or ConfigError: lower-case letters, digits and -, up to 40, starting with a letter or
+    digit (it names a folder and a MotherDuck database, where - is written _: two names must not meet there)."""
     if not NAME_PATTERN.match(name or ""):
-        raise ConfigError(f"{name!r} is not an account name; use lower-case letters, digits, - and _ (up to 40), "
+        raise ConfigError(f"{name!r} is not an account name; use lower-case letters, digits and - (up to 40), "
                           "e.g. north-chapter.")
     return name
 

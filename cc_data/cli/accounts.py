@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
     q = inner.add_parser("add", help="add an account (a folder under CC_ACCOUNTS_DIR)")
-    q.add_argument("name", help="lower-case letters, digits, - and _, e.g. north-chapter")
+    q.add_argument("name", help="lower-case letters, digits and -, e.g. north-chapter")
     q.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
                    help="its own settings, e.g. CC_ALLOWED_USERS=ann@north.example CONSTANT_CONTACT_CLIENT_ID=...")
     q.set_defaults(func=cmd_add)

@@ -44,7 +44,7 @@ def test_an_account_is_a_folder_with_its_own_files_and_settings(shared):
     assert stat.S_IMODE(north.folder.stat().st_mode) == 0o700
 
 
-@pytest.mark.parametrize("name", ["North", "../x", "", "-a", "a b", "x" * 41])
+@pytest.mark.parametrize("name", ["North", "../x", "", "-a", "a b", "x" * 41, "a_b"])
 def test_a_bad_name_is_refused(shared, name):
     with pytest.raises(ConfigError, match="not an account name"):
         accounts.add(shared, name)
