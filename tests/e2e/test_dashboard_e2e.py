@@ -30,6 +30,9 @@ SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "")) if os.environ.get("E2E_SCREE
 def open_page(browser, url: str, width: int = 1440, height: int = 900):
     page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
     page.goto(url)
+    # Before its first run the app also reads "notRunning": wait for the page's title (drawn after the sidebar)
+    # or an error, so a loaded machine cannot make settle() pass before anything ran.
+    page.wait_for_selector('h1, [data-testid="stException"]', timeout=60_000)
     settle(page)
     return page
 
