@@ -14,9 +14,14 @@ def db_frame(db_path, sql: str) -> pl.DataFrame:
         return pl.from_arrow(con.sql(sql).to_arrow_table())
 
 
-def assert_tracking_equal(db_path, account) -> int:
-    """Every row the account serves is stored, identical rows as often as the account serves them."""
+def assert_tracking_equal(db_path, account, since=None) -> int:
+    """Every row the account serves is stored, identical rows as often as the account serves them (of the campaigns
+    last sent on or after `since`, the sync's anchor date, when given)."""
     truth = account.tracking_frame().with_columns(pl.col("created_time").dt.replace_time_zone(None))
+    if since is not None:
+        in_scope = db_frame(db_path, f"""SELECT a.campaign_activity_id FROM campaign_activities a
+            JOIN campaign_summaries s USING (campaign_id) WHERE s.last_sent_date >= DATE '{since:%Y-%m-%d}'""")
+        truth = truth.filter(pl.col("campaign_activity_id").is_in(in_scope["campaign_activity_id"].implode()))
     got = db_frame(db_path, "SELECT * FROM tracking_events")
     dupes = got.group_by(TRACKING_KEY).len().filter(pl.col("len") > 1)
     assert dupes.height == 0, f"{dupes.height} duplicate tracking keys"
