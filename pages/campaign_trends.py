@@ -85,16 +85,7 @@ with col1:
     if split.is_empty():
         st.info("No opens or clicks recorded for these campaigns yet.")
     else:
-        fig = go.Figure()
-        for kind, colour in (("open", charts.PALETTE["opens"]), ("click", charts.PALETTE["clicks"])):
-            part = split.filter(split["kind"] == kind)
-            fig.add_bar(y=part["device_type"].to_list(), x=part["share"].to_list(), name=f"{kind}s",
-                        orientation="h", marker_color=colour, text=[f"{s:.0%}" for s in part["share"].to_list()],
-                        customdata=part["contacts"].to_list(),
-                        hovertemplate="%{y}: %{x:.1%} (%{customdata:,} contacts)<extra></extra>")
-        fig.update_layout(barmode="group")
-        fig.update_xaxes(tickformat=".0%")
-        st.plotly_chart(charts.layout(fig, 300), width="stretch", key="devices")
+        st.plotly_chart(charts.device_bars(split, 300), width="stretch", key="devices")
 with col2:
     st.subheader("Top links", help="Unique clickers per link (a contact counts once per email).")
     top = trends.top_links(links, ids)

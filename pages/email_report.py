@@ -3,7 +3,6 @@ and money, each beside the median email of its type at the same age."""
 
 from datetime import date, datetime
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -171,16 +170,7 @@ with left:
     if split.is_empty():
         st.info("No opens or clicks recorded yet.")
     else:
-        fig = go.Figure()
-        for kind, colour in (("open", charts.PALETTE["opens"]), ("click", charts.PALETTE["clicks"])):
-            part = split.filter(pl.col("kind") == kind)
-            fig.add_bar(y=part["device_type"].to_list(), x=part["share"].to_list(), name=f"{kind}s", orientation="h",
-                        marker_color=colour, text=[f"{s:.0%}" for s in part["share"].to_list()],
-                        customdata=part["contacts"].to_list(),
-                        hovertemplate="%{y}: %{x:.1%} (%{customdata:,} people)<extra></extra>")
-        fig.update_layout(barmode="group")
-        fig.update_xaxes(tickformat=".0%")
-        st.plotly_chart(charts.layout(fig, 280), width="stretch", key="er_devices")
+        st.plotly_chart(charts.device_bars(split, 280), width="stretch", key="er_devices")
 with right:
     st.subheader("Mailbox providers", help="Who receives the mail, told from the address: "
                  + "; ".join(f"{k}: {v}" for k, v in PROVIDER_HELP.items()))

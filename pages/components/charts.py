@@ -107,3 +107,17 @@ def sparkline(series: pl.DataFrame, x: str, y: str, metric: str) -> go.Figure:
     fig.update_layout(height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
                       xaxis={"visible": False}, yaxis={"visible": False}, template="plotly_white")
     return fig
+
+
+def device_bars(split: pl.DataFrame, height: int) -> go.Figure:
+    """Share of openers and of clickers per device (kind, device_type, share, contacts), as grouped bars."""
+    fig = go.Figure()
+    for kind, colour in (("open", PALETTE["opens"]), ("click", PALETTE["clicks"])):
+        part = split.filter(pl.col("kind") == kind)
+        fig.add_bar(y=part["device_type"].to_list(), x=part["share"].to_list(), name=f"{kind}s", orientation="h",
+                    marker_color=colour, text=[f"{s:.0%}" for s in part["share"].to_list()],
+                    customdata=part["contacts"].to_list(),
+                    hovertemplate="%{y}: %{x:.1%} (%{customdata:,} people)<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(tickformat=".0%")
+    return layout(fig, height)
