@@ -148,11 +148,15 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
               r["year"], r["campaign_id"]) for r in compared]
     start = _month_start(min(s[0] for s in spans))
     end = _month_end(max(s[1] for s in spans))
-    through = min(as_of, end)
+    # Nothing is known after the latest gift on file (an old import, a stopped sync): this year and the earlier ones
+    # are compared through that day, never a part-season against a whole one.
+    on_file = gifts["known_on"].max()
+    known = min(as_of, max(on_file, start)) if on_file is not None else as_of
+    through = min(known, end)
     ids_of = {y: ids for _, _, y, ids in spans}
     years, curves = [], []
     for back in range(years_back + 1):
-        y_start, y_end, y_through, known_by = (shift_years(d, -back) for d in (start, end, through, as_of))
+        y_start, y_end, y_through, known_by = (shift_years(d, -back) for d in (start, end, through, known))
         ids = ids_of.get(year - back, [])
         coded = gifts.filter((pl.col("tier") == "coded") & pl.col("campaign_id").is_in(ids))
         season = gifts.filter(pl.col("gift_date").is_between(y_start, y_end))

@@ -67,7 +67,7 @@ def test_the_pdf_holds_the_appeal_the_dates_and_overviews_figures(report_env: Pa
     start, end = date(2024, 12, 16), AS_OF   # the last 12 months
     assert "Riverbend" in text and "Year-End Appeal" in text
     assert "As of Dec 15, 2025" in text and "Dec 16, 2024 – Dec 15, 2025" in text
-    assert "Dec 1 – Dec 15, 2025" in text   # the season to date
+    assert "Dec 1 – Dec 14, 2025" in text   # the season to date: through the latest gift on file, Dec 14
     for when in ((start, end), (figures.shift_year(start), figures.shift_year(end))):
         cards = overview_cards(*when)
         assert len(cards) == 8, cards   # six email cards, attributed revenue, revenue per 1,000
@@ -114,7 +114,8 @@ def test_compare_appeals_and_overview_open_on_the_reports_sentence(report_env: P
     monkeypatch.setattr("pages.components.season_data.utc_now", lambda: NOW)
     with read(report_env) as con:
         expected = figures.gather(con, figures.Scope(as_of=AS_OF)).answer
-    assert expected.startswith("Year-End Appeal 2025 has raised $") and "(Dec 1 – Dec 15, 2025)" in expected
+    # through the latest gift on file (Dec 14), the day before the as-of date
+    assert expected.startswith("Year-End Appeal 2025 has raised $") and "(Dec 1 – Dec 14, 2025)" in expected
     at = app_test()
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -93,9 +93,20 @@ def test_email_share_is_unknown_before_the_first_tracked_send() -> None:
 
 
 def test_a_season_that_is_over_counts_to_its_last_day() -> None:
-    p = pacing(as_of=date(2026, 3, 1))
-    assert p.over and p.current.through == date(2025, 12, 31) and p.years[1].through == date(2024, 12, 31)
+    on_file_since = pl.concat([GIFTS, pl.DataFrame([gift("g10", date(2026, 2, 20), 25, "unattributed", None, "d8")])])
+    p = season.season_pacing(on_file_since, CAMPAIGNS, "Year-End Appeal", date(2026, 3, 1), time_zone=DENVER)
+    assert p is not None and p.over
+    assert p.current.through == date(2025, 12, 31) and p.years[1].through == date(2024, 12, 31)
     assert p.current.appeal_revenue == 580.0
+
+
+def test_a_file_not_refreshed_since_is_compared_through_its_latest_gift() -> None:
+    """Gifts on file end Dec 11, 2025 (an old import); opened in March, the season is counted through Dec 11 in
+    every year, not half a season against last year's whole one."""
+    p = pacing(as_of=date(2026, 3, 1))
+    assert p.current.through == date(2025, 12, 11) and p.years[1].through == date(2024, 12, 11)
+    assert p.current.appeal_revenue == 580.0 and p.years[1].appeal_revenue == 200.0
+    assert p.years[1].season_revenue == 200.0 + 300.0 + 40.0   # g8, g6 and g7 (Dec 11): through Dec 11, 2024
 
 
 def test_nothing_sent_yet_is_none() -> None:
@@ -139,8 +150,9 @@ def test_each_year_counts_the_gifts_donorperfect_knew_of_by_that_date() -> None:
     curve = found.curve.filter(pl.col("year") == 2024)   # on this season's calendar: known on Dec 13
     assert curve.filter(pl.col("day") == date(2025, 12, 12))["appeal"].item() == 200.0
     assert curve.filter(pl.col("day") == date(2025, 12, 13))["appeal"].item() == 1200.0
-    over = season.season_pacing(pl.concat([entered, late], how="diagonal_relaxed"), CAMPAIGNS, "Year-End Appeal",
-                                 date(2026, 3, 1), time_zone=DENVER)
+    refreshed = pl.DataFrame([gift("g12", date(2026, 2, 20), 25, "unattributed", None, "d8")])   # gifts on file to Feb
+    over = season.season_pacing(pl.concat([entered, late, refreshed], how="diagonal_relaxed"), CAMPAIGNS,
+                                "Year-End Appeal", date(2026, 3, 1), time_zone=DENVER)
     assert over is not None and over.years[1].appeal_revenue == 1200.0   # known by Mar 1, 2025
 
 
