@@ -65,6 +65,23 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
     """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier. score is null
     for a contact sent fewer than settings.min_emails emails in the window (tier Not enough emails, unless New,
     Not emailed or Lapsed, which need no score, match first)."""
+    clicked, human, machine_only, weight, in_window = _send_terms(sends, as_of, settings)
+    points = (clicked.cast(pl.Float64) * settings.click_points + human.cast(pl.Float64) * settings.open_points
+              + machine_only.cast(pl.Float64) * settings.machine_open_points)
+    per_contact = in_window.group_by("contact_id").agg(
+        pl.len().alias("received"),
+        clicked.sum().alias("clicks"),
+        human.sum().alias("human_opens"),
+        machine_only.sum().alias("machine_only_opens"),
+        (points * weight).sum().alias("_points"),
+        weight.sum().alias("_weight"),
+    )
+    return _scored(contacts, per_contact, _last_engaged(sends, as_of), as_of, settings, gaps)
+
+
+def _send_terms(sends: pl.DataFrame, as_of: datetime, settings: ScoreSettings
+                ) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr, pl.DataFrame]:
+    """(clicked, human open, machine-only open, decay weight) of a send as of `as_of`, and the sends of the window."""
     window_start = as_of - timedelta(days=settings.window_days)
     before = lambda col: pl.col(col).is_not_null() & (pl.col(col) <= as_of)  # noqa: E731
     in_window = sends.filter(pl.col("sent_at").is_not_null() & (pl.col("sent_at") <= as_of)
@@ -75,20 +92,23 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
     # Normalised by the decayed count of emails received: a decay-weighted mean of points per email,
     # so 1.0 means "as engaged as opening every email", whatever the contact's mailing frequency.
     weight = 0.5 ** (age_days / settings.half_life_days)
-    points = (clicked.cast(pl.Float64) * settings.click_points + human.cast(pl.Float64) * settings.open_points
-              + machine_only.cast(pl.Float64) * settings.machine_open_points)
+    return clicked, human, machine_only, weight, in_window
+
+
+def _last_engaged(sends: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """contact_id, last_engaged_at: the latest click or human open known at `as_of`."""
+    before = lambda col: pl.col(col).is_not_null() & (pl.col(col) <= as_of)  # noqa: E731
+    clicked, human = before("first_click_at"), before("first_human_open_at")
     engaged_at = pl.max_horizontal(pl.when(clicked).then(pl.col("first_click_at")),
                                    pl.when(human).then(pl.col("first_human_open_at")))
-    per_contact = in_window.group_by("contact_id").agg(
-        pl.len().alias("received"),
-        clicked.sum().alias("clicks"),
-        human.sum().alias("human_opens"),
-        machine_only.sum().alias("machine_only_opens"),
-        (points * weight).sum().alias("_points"),
-        weight.sum().alias("_weight"),
-    )
-    last_engaged = sends.filter(pl.col("sent_at").is_null() | (pl.col("sent_at") <= as_of)).group_by(
+    return sends.filter(pl.col("sent_at").is_null() | (pl.col("sent_at") <= as_of)).group_by(
         "contact_id").agg(engaged_at.max().alias("last_engaged_at"))
+
+
+def _scored(contacts: pl.DataFrame, per_contact: pl.DataFrame, last_engaged: pl.DataFrame, as_of: datetime,
+            settings: ScoreSettings, gaps: HistoryGaps) -> pl.DataFrame:
+    """score_contacts' frame from the per-contact sums (received, clicks, human_opens, machine_only_opens,
+    _points, _weight) and last_engaged_at."""
     scored = (contacts.join(per_contact, on="contact_id", how="left").join(last_engaged, on="contact_id", how="left")
               .with_columns(pl.col("received", "clicks", "human_opens", "machine_only_opens").fill_null(0))
               .with_columns(pl.when((pl.col("received") > 0) & (pl.col("received") >= settings.min_emails))
@@ -101,6 +121,43 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
                  pl.col("received"), recent, pl.col("score"), pl.lit(sends_short), pl.lit(engagement_short), settings)
     return scored.with_columns(tier.alias("tier")).sort(
         pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True)
+
+
+# What a score is a linear combination of, for any points per click, open and machine open: the decayed sums of
+# the sends clicked, opened by a person and opened only by a machine (score_parts, history_parts). The decay, the
+# window and the lapsed period shape these sums; every other setting is applied to them.
+PART_SHAPE = ("half_life_days", "window_days", "lapsed_days")
+
+
+def parts_answer(settings: ScoreSettings, built_with: ScoreSettings = ScoreSettings()) -> bool:
+    """Whether parts built with `built_with` answer `settings` (the same decay, window and lapsed period)."""
+    return all(getattr(settings, name) == getattr(built_with, name) for name in PART_SHAPE)
+
+
+def score_parts(sends: pl.DataFrame, as_of: datetime, settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+    """contact_id, received, clicks, human_opens, machine_only_opens, weight, w_click, w_human, w_machine (decayed
+    sums of the window's sends: all, clicked, opened by a person, opened only by a machine) and last_engaged_at,
+    for every contact with a send: what scores_from_parts needs for any points and thresholds."""
+    clicked, human, machine_only, weight, in_window = _send_terms(sends, as_of, settings)
+    per_contact = in_window.group_by("contact_id").agg(
+        pl.len().alias("received"), clicked.sum().alias("clicks"), human.sum().alias("human_opens"),
+        machine_only.sum().alias("machine_only_opens"), weight.sum().alias("weight"),
+        (clicked.cast(pl.Float64) * weight).sum().alias("w_click"),
+        (human.cast(pl.Float64) * weight).sum().alias("w_human"),
+        (machine_only.cast(pl.Float64) * weight).sum().alias("w_machine"))
+    return per_contact.join(_last_engaged(sends, as_of), on="contact_id", how="full", coalesce=True)
+
+
+def scores_from_parts(parts: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
+                      settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
+    """score_contacts(sends, contacts, as_of, settings, gaps) from score_parts(sends, as_of) built with the same
+    PART_SHAPE settings (up to float rounding in the last bits, which the score's rounding removes)."""
+    per_contact = parts.filter(pl.col("received").is_not_null()).select(
+        "contact_id", "received", "clicks", "human_opens", "machine_only_opens",
+        (settings.click_points * pl.col("w_click") + settings.open_points * pl.col("w_human")
+         + settings.machine_open_points * pl.col("w_machine")).alias("_points"),
+        pl.col("weight").alias("_weight"))
+    return _scored(contacts, per_contact, parts.select("contact_id", "last_engaged_at"), as_of, settings, gaps)
 
 
 def _short(gaps: HistoryGaps, as_of: datetime, settings: ScoreSettings) -> tuple[bool, bool]:
@@ -150,7 +207,46 @@ def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, m
     moment scored as score_contacts(sends, contacts existing then, moment) would, in one pass over `sends`."""
     moments = month_ends(as_of, months)
     keys = contacts.select("contact_id").with_row_index("key")   # integer keys: cheaper to group and sort
-    state = _moment_state(sends.join(keys, on="contact_id", how="inner").drop("contact_id"), moments, settings)
+    coefficients = {"first_click_at": settings.click_points,
+                    "first_human_open_at": settings.open_points - settings.machine_open_points,
+                    "first_open_at": settings.machine_open_points}
+    state = _moment_state(sends.join(keys, on="contact_id", how="inner").drop("contact_id"), moments, settings,
+                          {"points": coefficients})
+    return _history_counts(state, contacts, moments, settings, gaps)
+
+
+# history_parts' decayed sums: from the click, the first human open and the first open of each send on
+HISTORY_PARTS = {"w_click": "first_click_at", "w_human": "first_human_open_at", "w_open": "first_open_at"}
+
+
+def history_parts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
+                  settings: ScoreSettings = ScoreSettings()) -> pl.DataFrame:
+    """contact_id, j (index into month_ends(as_of, months)), received, weight, recent and the decayed sums of
+    HISTORY_PARTS at each moment, for the contacts with a send: what history_from_parts needs for any points and
+    thresholds (the PART_SHAPE settings are these)."""
+    keys = contacts.select("contact_id").with_row_index("key")
+    state = _moment_state(sends.join(keys, on="contact_id", how="inner").drop("contact_id"),
+                          month_ends(as_of, months), settings,
+                          {part: {column: 1.0} for part, column in HISTORY_PARTS.items()})
+    return state.join(keys, on="key").select("contact_id", "j", "received", "weight", "recent", *HISTORY_PARTS)
+
+
+def history_from_parts(parts: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
+                       settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
+    """tier_history(sends, contacts, as_of, months, settings, gaps) from history_parts() built with the same
+    PART_SHAPE settings: the points are a linear combination of the parts."""
+    keys = contacts.select("contact_id").with_row_index("key")
+    points = (settings.click_points * pl.col("w_click")
+              + (settings.open_points - settings.machine_open_points) * pl.col("w_human")
+              + settings.machine_open_points * pl.col("w_open"))
+    state = parts.join(keys, on="contact_id").select("key", pl.col("j").cast(pl.UInt32), "received",
+                                                     points.alias("points"), "weight", "recent")
+    return _history_counts(state, contacts, month_ends(as_of, months), settings, gaps)
+
+
+def _history_counts(state: pl.DataFrame, contacts: pl.DataFrame, moments: list[datetime], settings: ScoreSettings,
+                    gaps: HistoryGaps) -> pl.DataFrame:
+    """as_of, tier, contacts from _moment_state's rows (key: the contact's row in `contacts`)."""
     short = [_short(gaps, moment, settings) for moment in moments]
     at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
                        "as_of": pl.Series(moments, dtype=pl.Datetime("us")),
@@ -170,8 +266,10 @@ def tier_history(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, m
             .sort("j", "order").select("as_of", "tier", "contacts"))
 
 
-def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreSettings) -> pl.DataFrame:
-    """key (contact), j (index into moments), received, points, weight, recent at each moment, as running sums.
+def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreSettings,
+                  points: dict[str, dict[str, float]]) -> pl.DataFrame:
+    """key (contact), j (index into moments), received, weight, recent and each of `points` (a name: the
+    coefficients of the timestamps it counts from) at each moment, as running sums.
 
     A send counts at moment m while m is in [sent_at, sent_at + window); its click (or open) adds points from
     max(sent_at, clicked_at) on. Each such interval becomes +value at its first moment and -value at the first
@@ -202,40 +300,40 @@ def _moment_state(sends: pl.DataFrame, moments: list[datetime], settings: ScoreS
         *[pl.col(c).is_not_null().alias(f"has_{c}") for c in ("first_click_at", "first_human_open_at",
                                                               "first_open_at")],
     )
-    coefficient = {"first_click_at": settings.click_points,
-                   "first_human_open_at": settings.open_points - settings.machine_open_points,
-                   "first_open_at": settings.machine_open_points}
     zero_f, zero_i = pl.lit(0.0), pl.lit(0, dtype=pl.Int64)
     in_window = pl.col("j_in") < pl.col("j_out")
+    sums = ("received", *points, "weight", "recent")
 
-    def entries(j: str, keep: pl.Expr, received: pl.Expr, points: pl.Expr, weight: pl.Expr,
-                recent: pl.Expr) -> pl.DataFrame:
+    def entries(j: str, keep: pl.Expr, received: pl.Expr, weight: pl.Expr, recent: pl.Expr,
+                **point_values: pl.Expr) -> pl.DataFrame:
         # Summed per (contact, moment) right away: at most contacts × moments rows each, instead of one row per
         # send, so memory stays near the size of `rows` (a 14M-send account: 2 GB rather than 6).
         return rows.filter(keep & (pl.col(j) < size)).select(
-            "key", pl.col(j).alias("j"), received.alias("received"), points.alias("points"),
+            "key", pl.col(j).alias("j"), received.alias("received"),
+            *[point_values.get(name, zero_f).alias(name) for name in points],
             weight.alias("weight"), recent.alias("recent")).group_by("key", "j").agg(pl.all().sum())
 
     w = pl.col("w")
-    parts = [entries("j_in", in_window, pl.lit(1, dtype=pl.Int64), zero_f, w, zero_i),
-             entries("j_out", in_window, pl.lit(-1, dtype=pl.Int64), zero_f, -w, zero_i)]
-    for column, points in coefficient.items():
-        if points == 0:
-            continue
-        counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col("j_out")) & in_window
-        parts += [entries(f"j_{column}", counted, zero_i, w * points, zero_f, zero_i),
-                  entries("j_out", counted, zero_i, -w * points, zero_f, zero_i)]
+    parts = [entries("j_in", in_window, pl.lit(1, dtype=pl.Int64), w, zero_i),
+             entries("j_out", in_window, pl.lit(-1, dtype=pl.Int64), -w, zero_i)]
+    for name, coefficient in points.items():
+        for column, factor in coefficient.items():
+            if factor == 0:
+                continue
+            counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col("j_out")) & in_window
+            parts += [entries(f"j_{column}", counted, zero_i, zero_f, zero_i, **{name: w * factor}),
+                      entries("j_out", counted, zero_i, zero_f, zero_i, **{name: -w * factor})]
     for column in ("first_click_at", "first_human_open_at"):
         counted = pl.col(f"has_{column}") & (pl.col(f"j_{column}") < pl.col(f"rout_{column}"))
-        parts += [entries(f"j_{column}", counted, zero_i, zero_f, zero_f, pl.lit(1, dtype=pl.Int64)),
-                  entries(f"rout_{column}", counted, zero_i, zero_f, zero_f, pl.lit(-1, dtype=pl.Int64))]
-    deltas = pl.concat(parts).group_by("key", "j").agg(pl.col("received", "points", "weight", "recent").sum())
+        parts += [entries(f"j_{column}", counted, zero_i, zero_f, pl.lit(1, dtype=pl.Int64)),
+                  entries(f"rout_{column}", counted, zero_i, zero_f, pl.lit(-1, dtype=pl.Int64))]
+    deltas = pl.concat(parts).group_by("key", "j").agg(pl.col(*sums).sum())
     grid_j = pl.DataFrame({"j": pl.Series(range(size), dtype=pl.UInt32)})
     return (deltas.select("key").unique().join(grid_j, how="cross")
             .join(deltas, on=["key", "j"], how="left")
-            .with_columns(pl.col("received", "points", "weight", "recent").fill_null(0))
+            .with_columns(pl.col(*sums).fill_null(0))
             .sort("key", "j")
-            .with_columns(pl.col("received", "points", "weight", "recent").cum_sum().over("key")))
+            .with_columns(pl.col(*sums).cum_sum().over("key")))
 
 
 def contact_timeline(con: duckdb.DuckDBPyConnection, contact_id: str) -> pl.DataFrame:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import duckdb
 import polars as pl
 
 from cc_data.analytics.audience.reach import emailable
+from cc_data.analytics.email.sends import per_send_source
 from cc_data.analytics.history import NO_GAPS, HistoryGaps
+from cc_data.store.query import frame
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def reengagement_segment(audience: pl.DataFrame, sends: pl.DataFrame, criteria: 
                          as_of: datetime, gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
     """Emailable contacts sent >= min_emails in the last inactive_days, with no click and no human open in
     that time, who joined more than min_tenure_days ago, filtered by lists/tags (any of) and lapsed giving."""
-    since = as_of - timedelta(days=criteria.inactive_days)
+    since = since_of(criteria, as_of)
     recent = sends.filter(pl.col("sent_at").is_not_null() & (pl.col("sent_at") > since) & (pl.col("sent_at") <= as_of))
     in_window = lambda col: pl.col(col).is_not_null() & (pl.col(col) > since) & (pl.col(col) <= as_of)  # noqa: E731
     activity = sends.group_by("contact_id").agg(
@@ -44,8 +47,41 @@ def reengagement_segment(audience: pl.DataFrame, sends: pl.DataFrame, criteria: 
         pl.max_horizontal("first_click_at", "first_human_open_at").max().alias("last_engaged_at"),
     )
     received = recent.group_by("contact_id").agg(pl.len().alias("emails_received"))
-    people = (emailable(audience).join(received, on="contact_id", how="inner")
-              .join(activity, on="contact_id", how="left")
+    return _members(audience, received.join(activity, on="contact_id", how="left"), criteria, as_of, gaps)
+
+
+# reengagement_segment's per-contact activity, aggregated in DuckDB over the per-send rows ($since, $as_of): a
+# contact with a send in the window, how many, whether they clicked or opened (a person) in it, whether an open in
+# it was only a machine's, and their latest click or human open.
+ACTIVITY_SQL = """
+SELECT contact_id,
+       CAST(count(*) FILTER (WHERE sent_at > $since AND sent_at <= $as_of) AS UINTEGER) AS emails_received,
+       bool_or(coalesce(first_click_at > $since AND first_click_at <= $as_of, false)
+               OR coalesce(first_human_open_at > $since AND first_human_open_at <= $as_of, false)) AS engaged,
+       bool_or(coalesce(first_open_at > $since AND first_open_at <= $as_of, false)
+               AND NOT coalesce(first_human_open_at > $since AND first_human_open_at <= $as_of, false))
+           AS machine_opened,
+       max(greatest(first_click_at, first_human_open_at)) AS last_engaged_at
+FROM {per_send} WHERE contact_id IS NOT NULL
+GROUP BY contact_id HAVING emails_received > 0
+"""
+
+
+def segment_in_db(con: duckdb.DuckDBPyConnection, audience: pl.DataFrame, criteria: SegmentCriteria,
+                  as_of: datetime, gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
+    """reengagement_segment(audience, the per-send rows, criteria, as_of, gaps), with the per-send rows aggregated
+    in DuckDB (ACTIVITY_SQL): one row per contact comes back instead of every send."""
+    since = since_of(criteria, as_of)
+    activity = frame(con, ACTIVITY_SQL.format(per_send=per_send_source(con, own_cursor=True)),
+                     {"since": since, "as_of": as_of}, own_cursor=True)
+    return _members(audience.with_columns(pl.col("contact_id").cast(pl.Utf8)), activity, criteria, as_of, gaps)
+
+
+def _members(audience: pl.DataFrame, activity: pl.DataFrame, criteria: SegmentCriteria, as_of: datetime,
+             gaps: HistoryGaps) -> pl.DataFrame:
+    """The segment from each contact's activity (emails_received in the window, engaged, machine_opened,
+    last_engaged_at; only contacts sent an email in the window)."""
+    people = (emailable(audience).join(activity, on="contact_id", how="inner")
               .filter(pl.col("emails_received") >= criteria.min_emails)
               .filter(~pl.col("engaged").fill_null(False))
               .filter(pl.col("created_at").is_null()
@@ -60,5 +96,10 @@ def reengagement_segment(audience: pl.DataFrame, sends: pl.DataFrame, criteria: 
     if criteria.exclude_machine_only_openers:
         people = people.filter(~pl.col("machine_opened").fill_null(False))
     # While an email of the window lacks its opens or clicks (analytics.history), no one is shown not to have engaged
-    people = people.filter(pl.lit(not gaps.engagement_missing(since, as_of)))
+    people = people.filter(pl.lit(not gaps.engagement_missing(since_of(criteria, as_of), as_of)))
     return people.select(SEGMENT_COLUMNS).sort("contact_id")
+
+
+def since_of(criteria: SegmentCriteria, as_of: datetime) -> datetime:
+    """The start of the inactive window."""
+    return as_of - timedelta(days=criteria.inactive_days)
