@@ -107,4 +107,4 @@ def test_segment_criteria_cover_machine_openers_and_lists(published: Path) -> No
                                                  replace(CRITERIA[0], list_ids=tuple(lists)), as_of)
     assert every.height < kept.height   # machine-only openers were there to exclude
     assert_frame_equal(on_lists, expected, check_exact=True)
-    assert 0 < on_lists.height
+    assert on_lists.height > 0
