@@ -41,6 +41,9 @@ from dlt.sources.rest_api import rest_api_resources
 from requests.adapters import HTTPAdapter
 
 CONTACT_INCLUDE = "custom_fields,list_memberships,taggings,phone_numbers,street_addresses"
+# Every listing's next page is the relative link `_links.next.href` (absent on the last page). Named on each
+# endpoint: a paginator set once on the client was not followed by the dependent (tracking) resources.
+NEXT_LINK = {"type": "json_link", "next_url_path": "_links.next.href"}
 TRACKED_ROLES = ("primary_email", "resend")
 NOT_SENT = ("DRAFT", "SCHEDULED")
 # tracking kind -> the activity-stats count of the same rows (cc_data/sync/streams.py TRACKING_KINDS)
@@ -83,13 +86,13 @@ def as_list(items: dict | list[dict]) -> list[dict]:
 
 
 def listing(name: str, path: str, records: str, limit: int, **params: str) -> dict:
-    return {"name": name, "endpoint": {"path": path, "data_selector": records, "params": {"limit": limit, **params}}}
+    return {"name": name, "endpoint": {"path": path, "data_selector": records, "paginator": NEXT_LINK,
+                                       "params": {"limit": limit, **params}}}
 
 
 def source(cfg: dict, session: requests.Session) -> list:
     client = {"base_url": cfg["api_base_url"].rstrip("/") + "/", "session": session,
-              "auth": {"type": "bearer", "token": access_token(cfg)},
-              "paginator": {"type": "json_link", "next_url_path": "_links.next.href"}}
+              "auth": {"type": "bearer", "token": access_token(cfg)}}
     parallel = bool(cfg.get("parallelized"))
     first = rest_api_resources({"client": client, "resources": [
         {"name": "account", "endpoint": {"path": "account/summary", "data_selector": "$",
@@ -147,8 +150,8 @@ def source(cfg: dict, session: requests.Session) -> list:
         tracking_jobs,
         {"name": "tracking", "parallelized": parallel, "endpoint": {
             "path": "reports/email_reports/{campaign_activity_id}/tracking/{kind}",
-            "data_selector": "tracking_activities",
-            "params": {"limit": 500,
+            "data_selector": "tracking_activities", "paginator": NEXT_LINK,
+            "params": {"limit": int(cfg.get("tracking_page", 500)),
                        "campaign_activity_id": {"type": "resolve", "resource": "tracking_jobs",
                                                 "field": "campaign_activity_id"},
                        "kind": {"type": "resolve", "resource": "tracking_jobs", "field": "kind"}}}},
