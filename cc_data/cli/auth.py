@@ -73,7 +73,7 @@ def _catch_redirect(redirect_uri: str, url: str, state: str, *, open_browser: bo
     if parts.hostname in ("127.0.0.1", "localhost") and parts.port:
         try:
             server = http.server.HTTPServer((parts.hostname, parts.port), Handler)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         except OSError:
             server = None
     print(f"Open this address to log in to Constant Contact:\n\n  {url}\n")

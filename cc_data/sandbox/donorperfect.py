@@ -20,6 +20,7 @@ from urllib.parse import unquote_plus, urlsplit
 import polars as pl
 
 from cc_data.sandbox import dp_forms
+from cc_data.sandbox.server import POLL_S
 
 ROW_CAP = 500
 PATH = "/prod/xmlrequest.asp"
@@ -69,7 +70,8 @@ class DonorPerfectSandbox:
         return f"http://{host}:{port}{PATH}"
 
     def start(self) -> DonorPerfectSandbox:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="dp-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_S},
+                                        name="dp-sandbox", daemon=True)
         self._thread.start()
         return self
 

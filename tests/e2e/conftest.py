@@ -82,3 +82,21 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def open_page(browser, url: str, width: int = 1440, height: int = 900):
+    """`url` in a new tab (its own browser context: no cookies or cache from other tabs), once its run is drawn."""
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.goto(url)
+    # Before its first run the app also reads "notRunning": wait for the page's title (drawn after the sidebar)
+    # or an error, so a loaded machine cannot make settle() pass before anything ran.
+    page.wait_for_selector('h1, [data-testid="stException"]', timeout=60_000)
+    settle(page)
+    return page
+
+
+def settle(page) -> None:
+    """The run finished and every element is drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=30_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from bench.sandbox_db import build_from_sandbox
 from cc_data import audit
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import open_page, serve
 
 # one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
@@ -22,22 +23,20 @@ def gifts_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_from_sandbox(tmp_path_factory.mktemp("board") / "cc.duckdb", "small", 7, datetime(2025, 12, 15, 12))
 
 
-def opened(browser, url: str):
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-    page.wait_for_timeout(500)
-    return page
-
-
-def test_board_report_download_is_a_pdf_and_is_recorded(browser, gifts_db: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def board_app(gifts_db: Path) -> Iterator[str]:
     with serve(gifts_db) as url:
-        page = opened(browser, f"{url}/compare_appeals")
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Board report (PDF)").click()
-        target = tmp_path / info.value.suggested_filename
-        info.value.save_as(target)
-        page.close()
+        yield url
+
+
+def test_board_report_download_is_a_pdf_and_is_recorded(browser, board_app: str, gifts_db: Path,
+                                                        tmp_path: Path) -> None:
+    page = open_page(browser, f"{board_app}/compare_appeals")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Board report (PDF)").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    page.close()
     assert target.name.startswith("board-report-year-end-appeal-")
     reader = pypdf.PdfReader(io.BytesIO(target.read_bytes()))
     assert 1 <= len(reader.pages) <= 2 and "Year-End Appeal" in reader.pages[0].extract_text()
@@ -45,13 +44,12 @@ def test_board_report_download_is_a_pdf_and_is_recorded(browser, gifts_db: Path,
     assert rows.height == 1 and rows["what"][0] == f"board report ({target.name})"
 
 
-def test_printing_a_page_leaves_out_the_sidebar_filters_and_buttons(browser, gifts_db: Path) -> None:
-    with serve(gifts_db) as url:
-        page = opened(browser, url)
-        assert page.locator('[data-testid="stSidebar"]').is_visible()
-        page.emulate_media(media="print")
-        for hidden in ('[data-testid="stSidebar"]', '[data-testid="stDownloadButton"]', '[data-testid="stHeader"]'):
-            assert not page.locator(hidden).first.is_visible(), hidden
-        assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
-        assert page.locator('[data-testid="stMetric"]').first.is_visible()
-        page.close()
+def test_printing_a_page_leaves_out_the_sidebar_filters_and_buttons(browser, board_app: str) -> None:
+    page = open_page(browser, board_app)
+    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    page.emulate_media(media="print")
+    for hidden in ('[data-testid="stSidebar"]', '[data-testid="stDownloadButton"]', '[data-testid="stHeader"]'):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    assert page.locator('[data-testid="stMetric"]').first.is_visible()
+    page.close()

@@ -7,6 +7,7 @@ import csv
 import os
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -15,46 +16,49 @@ from cc_data.analytics.audience import reach as audience
 from cc_data.analytics.audience import segments
 from cc_data.analytics.email import sends
 from cc_data.store.db import writer
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import open_page, serve, settle
 
 # one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
 
-PAGES = {  # url path: has charts
-    "": True, "campaign_trends": True, "compare_appeals": True, "engagement": True, "reengagement": False,
-    "data_sync": False, "donation_attribution": False,
+PAGES = {  # url path: (title, has charts)
+    "": ("Overview", True), "campaign_trends": ("Campaign trends", True), "compare_appeals": ("Compare appeals", True),
+    "engagement": ("Engagement", True), "reengagement": ("Re-engagement", False), "data_sync": ("Data & sync", False),
+    "donation_attribution": ("Donation attribution", False),
 }
 SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "")) if os.environ.get("E2E_SCREENSHOTS") else None
 
 
-def open_page(browser, url: str, width: int = 1440, height: int = 900):
-    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
-    page.goto(url)
-    # Before its first run the app also reads "notRunning": wait for the page's title (drawn after the sidebar)
-    # or an error, so a loaded machine cannot make settle() pass before anything ran.
-    page.wait_for_selector('h1, [data-testid="stException"]', timeout=60_000)
+@pytest.fixture(scope="module")
+def tab(browser, server: str):
+    """One tab on the dashboard, moved from page to page by the sidebar's links as a reader moves. (Opening each
+    page's address afresh makes the browser load the whole app again, about a second of CPU each; the
+    bookmarked-page test below opens an address directly.)"""
+    page = open_page(browser, server)
+    yield page
+    page.close()
+
+
+def go_to(page, path: str) -> None:
+    """Click `path`'s link in the sidebar and wait for that page's run to finish."""
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/{path}", timeout=30_000)
+    page.wait_for_selector(f'h1:has-text("{PAGES[path][0]}"), [data-testid="stException"]', timeout=60_000)
     settle(page)
-    return page
-
-
-def settle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=30_000)
 
 
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_renders_without_error(browser, server: str, path: str) -> None:
+def test_every_page_renders_without_error(tab, path: str) -> None:
+    go_to(tab, path)
     for width, height in ((1440, 900), (1024, 768)) if SHOTS else ((1280, 800),):
-        page = open_page(browser, f"{server}/{path}", width, height)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert page.locator("h1").count() >= 1
-        if PAGES[path]:
-            page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        tab.set_viewport_size({"width": width, "height": height})
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        assert tab.locator("h1").first.inner_text() == PAGES[path][0]
+        if PAGES[path][1]:
+            tab.wait_for_selector(".js-plotly-plot", timeout=30_000)
         if SHOTS:
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{path or 'overview'}-{width}.png"), full_page=True)
-        page.close()
+            tab.screenshot(path=str(SHOTS / f"{path or 'overview'}-{width}.png"), full_page=True)
 
 
 def test_a_bookmarked_page_opened_first_after_a_restart_keeps_the_app_around_it(browser, e2e_db: Path) -> None:
@@ -67,8 +71,9 @@ def test_a_bookmarked_page_opened_first_after_a_restart_keeps_the_app_around_it(
         page.close()
 
 
-def test_csv_download_holds_the_segment(browser, server: str, e2e_db: Path, tmp_path: Path) -> None:
-    page = open_page(browser, f"{server}/reengagement")
+def test_csv_download_holds_the_segment(tab, e2e_db: Path, tmp_path: Path) -> None:
+    go_to(tab, "reengagement")
+    page = tab
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()
     download = info.value
@@ -94,7 +99,6 @@ def test_csv_download_holds_the_segment(browser, server: str, e2e_db: Path, tmp_
         strings = book.read("xl/sharedStrings.xml").decode()
     assert sheet.count("<row ") == expected.height + 1   # a header and one row per contact
     assert all(contact_id in strings for contact_id in expected["contact_id"].to_list())
-    page.close()
 
 
 def test_app_keeps_serving_while_a_new_database_is_published(browser, server: str, e2e_db: Path) -> None:

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from cc_data.sync.runner import run_sync
-from tests.e2e.conftest import _free_port, run_app
-from tests.e2e.test_dashboard_e2e import open_page, settle
+from tests.e2e.conftest import _free_port, open_page, run_app, settle
 from tests.integration.conftest import settings_for
 
 pytestmark = pytest.mark.e2e

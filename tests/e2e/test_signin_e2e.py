@@ -34,7 +34,7 @@ def identity_provider() -> Iterator[str]:
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", _free_port(), mock.app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -77,7 +77,7 @@ def _server(script: Script) -> http.server.ThreadingHTTPServer:
             self._send(status, raw)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     return server
 
 

@@ -43,7 +43,7 @@ def _server(answers: list, bodies: list) -> http.server.ThreadingHTTPServer:
         do_GET = do_POST = _serve  # noqa: N815
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     return server
 
 
