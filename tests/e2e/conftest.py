@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -100,3 +101,12 @@ def settle(page) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=30_000)
+
+
+def go_to(page, path: str, title: str) -> None:
+    """Click `path`'s link in the sidebar, as a reader moves (the session goes on: no new app load), and wait for
+    the run of the page titled `title` to finish."""
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/{path}", timeout=30_000)
+    page.wait_for_selector(f'h1:has-text("{title}"), [data-testid="stException"]', timeout=60_000)
+    settle(page)

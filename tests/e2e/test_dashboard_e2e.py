@@ -7,7 +7,6 @@ import csv
 import os
 import zipfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -16,7 +15,7 @@ from cc_data.analytics.audience import reach as audience
 from cc_data.analytics.audience import segments
 from cc_data.analytics.email import sends
 from cc_data.store.db import writer
-from tests.e2e.conftest import open_page, serve, settle
+from tests.e2e.conftest import go_to, open_page, serve, settle
 
 # one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
@@ -39,17 +38,9 @@ def tab(browser, server: str):
     page.close()
 
 
-def go_to(page, path: str) -> None:
-    """Click `path`'s link in the sidebar and wait for that page's run to finish."""
-    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
-    page.wait_for_url(lambda url: urlsplit(url).path == f"/{path}", timeout=30_000)
-    page.wait_for_selector(f'h1:has-text("{PAGES[path][0]}"), [data-testid="stException"]', timeout=60_000)
-    settle(page)
-
-
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_renders_without_error(tab, path: str) -> None:
-    go_to(tab, path)
+    go_to(tab, path, PAGES[path][0])
     for width, height in ((1440, 900), (1024, 768)) if SHOTS else ((1280, 800),):
         tab.set_viewport_size({"width": width, "height": height})
         assert tab.locator('[data-testid="stException"]').count() == 0
@@ -72,7 +63,7 @@ def test_a_bookmarked_page_opened_first_after_a_restart_keeps_the_app_around_it(
 
 
 def test_csv_download_holds_the_segment(tab, e2e_db: Path, tmp_path: Path) -> None:
-    go_to(tab, "reengagement")
+    go_to(tab, "reengagement", "Re-engagement")
     page = tab
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()

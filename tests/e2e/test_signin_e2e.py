@@ -19,7 +19,7 @@ import time_machine
 
 from cc_data import audit, demo
 from cc_data.config import load_settings
-from tests.e2e.conftest import _free_port, run_app
+from tests.e2e.conftest import _free_port, go_to, run_app
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("authlib", reason="st.login needs Authlib (a dependency in pyproject.toml)")
@@ -107,12 +107,11 @@ def test_a_viewer_signs_in_sees_the_pages_but_no_admin_control_and_signs_out(bro
     page = sign_in(browser, url, VIEWER)
     assert page.get_by_text(f"Signed in as {VIEWER} (viewer)").is_visible()
     assert page.locator('[data-testid="stMetric"]').count() > 0   # Overview shows its figures
-    goto(page, f"{url}/data_sync")
-    assert page.get_by_role("heading", name="Data & sync").is_visible()
+    go_to(page, "data_sync", "Data & sync")
     assert page.get_by_role("button", name="Sync now").count() == 0
     assert page.get_by_text("Importing gifts and syncing DonorPerfect are for admins.").is_visible()
     assert page.get_by_role("heading", name="Who did what").count() == 0
-    goto(page, f"{url}/reengagement")
+    go_to(page, "reengagement", "Re-engagement")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     saved = tmp_path / "list.csv"
@@ -136,7 +135,7 @@ def test_an_admin_runs_a_sync(browser, signed_in_app):
     url, db = signed_in_app
     page = sign_in(browser, url, ADMIN)
     assert page.get_by_text(f"Signed in as {ADMIN} (admin)").is_visible()
-    goto(page, f"{url}/data_sync")
+    go_to(page, "data_sync", "Data & sync")
     page.get_by_role("button", name="Sync now").click()
     page.wait_for_selector('text=/Sync finished/', timeout=120_000)
     sync = audit.last_sync(db)
