@@ -11,7 +11,9 @@ cc_data.analytics.stored.refresh at every publish) stores the results for the de
 - score_parts, history_parts: the decayed sums scores and the tier history are linear combinations of
   (scoring.score_parts, scoring.history_parts), so other points per click, open and machine open, thresholds,
   minimum emails or "new" period answer from them in well under a second instead of re-reading 14M sends
-  (a different half-life, window or lapsed period still computes from the sends).
+  (a different half-life, window or lapsed period still computes from the sends);
+- segment_parts: segments.segment_parts(), each contact's latest engagement and machine-only open, so a segment
+  for other criteria needs only the emails of its window counted.
 
 They are one stored result (PRECOMPUTED, cc_data.analytics.stored.registry): its stamp is computed from the
 audience, scoring and segment code and the default settings, and the "as of" moment is recorded beside it; a
@@ -34,7 +36,8 @@ from cc_data.store.query import frame
 
 HISTORY_MONTHS = 12
 CHUNK_CONTACTS = 10_000   # contacts scored per pass: peak memory follows this (demo: 440 MB at 10k, 480 MB at 50k)
-TABLES = ("audience", "contact_scores", "tier_history", "default_segment", "score_parts", "history_parts")
+TABLES = ("audience", "contact_scores", "tier_history", "default_segment", "score_parts", "history_parts",
+          "segment_parts")
 
 
 def _moment(as_of: datetime | None) -> str | None:
@@ -59,7 +62,7 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
     everyone = reach.audience(con)
     gaps = history_gaps(con)   # no tier or segment rests on reports the sync has not fetched yet
     _write(con, "audience", everyone)
-    scores, histories, segment_parts, score_parts, history_parts = [], [], [], [], []
+    scores, histories, segment_rows, score_parts, history_parts, segment_parts = [], [], [], [], [], []
     for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
         part = people.slice(start, CHUNK_CONTACTS)
         rows = sends.contact_rows(con, part["contact_id"])
@@ -71,7 +74,8 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
         history_parts.append(moments.filter((pl.col("received") != 0) | (pl.col("recent") != 0)).with_columns(
             pl.col("j").cast(pl.UInt8), pl.col("received", "recent").cast(pl.Int32)))
         reachable = everyone.filter(pl.col("contact_id").is_in(part["contact_id"].cast(pl.Utf8).implode()))
-        segment_parts.append(segments.reengagement_segment(
+        segment_parts.append(segments.segment_parts(rows, as_of))
+        segment_rows.append(segments.reengagement_segment(
             reachable.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of,
             gaps))
         del rows
@@ -81,10 +85,11 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
     _write(con, "contact_scores", pl.concat(scores).sort(
         pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True))
     _write(con, "tier_history", history)
-    _write(con, "default_segment", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8))
+    _write(con, "default_segment", pl.concat(segment_rows).with_columns(pl.col("contact_id").cast(pl.Utf8))
            .sort("contact_id"))
     _write(con, "score_parts", pl.concat(score_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
     _write(con, "history_parts", pl.concat(history_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
+    _write(con, "segment_parts", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
 
 
 PRECOMPUTED = StoredResult(
@@ -124,8 +129,11 @@ def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSetting
 
 def stored_segment(con: duckdb.DuckDBPyConnection, criteria: segments.SegmentCriteria,
                    as_of: datetime) -> pl.DataFrame:
-    """reengagement_segment for these criteria and moment: stored for the defaults, else aggregated in DuckDB
-    from the per-send rows (segments.segment_in_db: a second at large scale, not the 14M rows in polars)."""
-    if criteria == segments.SegmentCriteria() and _valid(con, as_of):
+    """reengagement_segment for these criteria and moment: stored for the defaults; for other criteria the emails of
+    the window counted in DuckDB beside the stored segment_parts (segments.segment_in_db); without them (another
+    moment, a file built by other code) every per-send row aggregated in DuckDB."""
+    valid = _valid(con, as_of)
+    if criteria == segments.SegmentCriteria() and valid:
         return frame(con, "SELECT * FROM default_segment ORDER BY contact_id")
-    return segments.segment_in_db(con, stored_audience(con), criteria, as_of, history_gaps(con))
+    parts = frame(con, "SELECT * FROM segment_parts") if valid else None
+    return segments.segment_in_db(con, stored_audience(con), criteria, as_of, history_gaps(con), parts)

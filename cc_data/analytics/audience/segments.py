@@ -65,15 +65,43 @@ SELECT contact_id,
 FROM {per_send} WHERE contact_id IS NOT NULL
 GROUP BY contact_id HAVING emails_received > 0
 """
+# Only the emails of the window: the per-send rows lie in campaign order, so the sent_at filter skips the row groups
+# of older campaigns.
+RECEIVED_SQL = """
+SELECT contact_id, CAST(count(*) AS UINTEGER) AS emails_received
+FROM {per_send} WHERE sent_at > $since AND sent_at <= $as_of AND contact_id IS NOT NULL
+GROUP BY contact_id
+"""
+
+
+def segment_parts(sends: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Per contact, what any inactive window's engagement follows from: last_engaged_at (the latest click or human
+    open), engaged_until (the latest at or before as_of: engaged in (since, as_of] when later than since) and
+    machine_open_until (the latest first open at or before as_of of an email with no human open by as_of: an open in
+    (since, as_of] that was only a machine's, when later than since; a human open is never before the first open)."""
+    known = lambda col: pl.when(pl.col(col) <= as_of).then(pl.col(col))  # noqa: E731
+    no_human_yet = pl.col("first_human_open_at").is_null() | (pl.col("first_human_open_at") > as_of)
+    return sends.group_by("contact_id").agg(
+        pl.max_horizontal("first_click_at", "first_human_open_at").max().alias("last_engaged_at"),
+        pl.max_horizontal(known("first_click_at"), known("first_human_open_at")).max().alias("engaged_until"),
+        known("first_open_at").filter(no_human_yet).max().alias("machine_open_until"))
 
 
 def segment_in_db(con: duckdb.DuckDBPyConnection, audience: pl.DataFrame, criteria: SegmentCriteria,
-                  as_of: datetime, gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
+                  as_of: datetime, gaps: HistoryGaps = NO_GAPS, parts: pl.DataFrame | None = None) -> pl.DataFrame:
     """reengagement_segment(audience, the per-send rows, criteria, as_of, gaps), with the per-send rows aggregated
-    in DuckDB (ACTIVITY_SQL): one row per contact comes back instead of every send."""
+    in DuckDB: one row per contact comes back instead of every send. With `parts` (segment_parts() of every send
+    for this as_of) only the emails of the window are counted (RECEIVED_SQL); else ACTIVITY_SQL reads every send."""
     since = since_of(criteria, as_of)
-    activity = frame(con, ACTIVITY_SQL.format(per_send=per_send_source(con, own_cursor=True)),
-                     {"since": since, "as_of": as_of}, own_cursor=True)
+    source, window = per_send_source(con, own_cursor=True), {"since": since, "as_of": as_of}
+    if parts is None:
+        activity = frame(con, ACTIVITY_SQL.format(per_send=source), window, own_cursor=True)
+    else:
+        received = frame(con, RECEIVED_SQL.format(per_send=source), window, own_cursor=True)
+        activity = received.join(parts.with_columns(pl.col("contact_id").cast(pl.Utf8)), on="contact_id",
+                                 how="left").select(
+            "contact_id", "emails_received", (pl.col("engaged_until") > since).alias("engaged"),
+            (pl.col("machine_open_until") > since).alias("machine_opened"), "last_engaged_at")
     return _members(audience.with_columns(pl.col("contact_id").cast(pl.Utf8)), activity, criteria, as_of, gaps)
 
 
