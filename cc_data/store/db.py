@@ -237,9 +237,10 @@ def fsync_dir(directory: Path) -> None:
 
 
 # DuckDB's own default is 80% of the machine's RAM. A writer caps it at four times the database's size, between
-# 256 MB and 2 GB, so memory follows the account and a sync or publish of any size stays bounded: bigger
-# aggregations (the per-send table at publish) spill to `<db>.work.tmp`.
-WRITER_MEMORY_MB = (256, 2048)
+# 256 MB and 1 GB, so memory follows the account and a sync or publish of any size stays bounded (under 2 GB for the
+# whole process at 200,000 contacts, bench/results/memory.md): bigger aggregations (the per-send table at publish)
+# spill to `<db>.work.tmp`.
+WRITER_MEMORY_MB = (256, 1024)
 
 
 def writer_memory_limit(path: Path) -> str:
@@ -312,10 +313,14 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 # extension), and DuckDB refuses a second connection to the same file with a different configuration, so there is
 # one configuration for all of them.
 DUCKDB_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+# A read-only connection (the dashboard's, one per query) is capped too: DuckDB's default would let one query of a
+# page take most of the machine's memory (an Email report's peers: 1.8 GB), and what it takes stays the process's.
+READER_CONFIG: dict[str, object] = {"memory_limit": "512MB"}
 
 
 def connect(path: Path | str, *, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path), read_only=read_only, config={**DUCKDB_CONFIG, **config})
+    base = {**DUCKDB_CONFIG, **(READER_CONFIG if read_only else {})}
+    con = duckdb.connect(str(path), read_only=read_only, config={**base, **config})
     # No progress bar: DuckDB prints it on stdout during long queries, in the middle of `cc-data sync --json`.
     con.execute("SET enable_progress_bar = false")
     return con

@@ -50,6 +50,26 @@ def test_no_connection_loads_or_installs_extensions(tmp_path):
         assert con.execute(query).fetchone() == (False, False)
 
 
+def _limit(con) -> str:
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def _as_duckdb_shows(limit: str) -> str:
+    with store_db.duckdb.connect(":memory:", config={"memory_limit": limit}) as con:
+        return _limit(con)
+
+
+def test_duckdb_memory_is_capped_for_readers_and_for_writers_of_a_large_file(tmp_path):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    with read(db) as con:   # one page's query: DuckDB's default would be 80% of the machine's memory
+        assert _limit(con) == _as_duckdb_shows("512MB")
+    with open(db, "r+b") as fh:   # a 2 GB file (sparse): four times it would be 8 GB
+        fh.truncate(2 * 2**30)
+    assert store_db.writer_memory_limit(db) == "1024MB"
+    assert store_db.writer_memory_limit(tmp_path / "missing.duckdb") == "256MB"
+
+
 def test_a_writer_run_copies_the_database_at_most_once(tmp_path, monkeypatch):
     db = tmp_path / "cc.duckdb"
     _publish_one(db, 1)
