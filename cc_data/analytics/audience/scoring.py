@@ -251,8 +251,10 @@ def _history_counts(state: pl.DataFrame, contacts: pl.DataFrame, moments: list[d
     at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
                        "as_of": pl.Series(moments, dtype=pl.Datetime("us")),
                        "sends_short": [s for s, _ in short], "engagement_short": [e for _, e in short]})
-    people = contacts.select("created_at").with_row_index("key").join(at, how="cross")
-    scored = people.join(state, on=["key", "j"], how="left").with_columns(
+    # lazy: polars joins and counts the contacts × moments rows without materialising each step (0.2 s of 1 s at
+    # 200,000 contacts)
+    people = contacts.lazy().select("created_at").with_row_index("key").join(at.lazy(), how="cross")
+    scored = people.join(state.lazy(), on=["key", "j"], how="left").with_columns(
         pl.col("received", "recent").fill_null(0)).filter(
         pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("as_of")))
     score = (pl.col("points") / pl.col("weight")).round(SCORE_DECIMALS)
@@ -260,7 +262,7 @@ def _history_counts(state: pl.DataFrame, contacts: pl.DataFrame, moments: list[d
                  & (pl.col("created_at") > pl.col("as_of") - timedelta(days=settings.new_days)),
                  pl.col("received"), pl.col("recent") > 0, score, pl.col("sends_short"), pl.col("engagement_short"),
                  settings)
-    counts = scored.group_by("j", tier.alias("tier")).agg(pl.len().alias("contacts"))
+    counts = scored.group_by("j", tier.alias("tier")).agg(pl.len().alias("contacts")).collect()
     every = at.join(pl.DataFrame({"tier": list(TIERS), "order": range(len(TIERS))}), how="cross")
     return (every.join(counts, on=["j", "tier"], how="left").with_columns(pl.col("contacts").fill_null(0))
             .sort("j", "order").select("as_of", "tier", "contacts"))
