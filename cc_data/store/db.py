@@ -314,8 +314,9 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 # one configuration for all of them.
 DUCKDB_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 # A read-only connection (the dashboard's, one per query) is capped too: DuckDB's default would let one query of a
-# page take most of the machine's memory (an Email report's peers: 1.8 GB), and what it takes stays the process's.
-READER_CONFIG: dict[str, object] = {"memory_limit": "512MB"}
+# page take most of the machine's memory (an Email report's 122 peers: 1.8 GB at large scale), and the app's process
+# keeps its peak. Bigger queries spill to disk: the same page at 256 MB takes as long (bench/results/memory.md).
+READER_CONFIG: dict[str, object] = {"memory_limit": "256MB"}
 
 
 def connect(path: Path | str, *, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:

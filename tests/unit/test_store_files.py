@@ -63,7 +63,7 @@ def test_duckdb_memory_is_capped_for_readers_and_for_writers_of_a_large_file(tmp
     db = tmp_path / "cc.duckdb"
     _publish_one(db, 1)
     with read(db) as con:   # one page's query: DuckDB's default would be 80% of the machine's memory
-        assert _limit(con) == _as_duckdb_shows("512MB")
+        assert _limit(con) == _as_duckdb_shows("256MB")
     with open(db, "r+b") as fh:   # a 2 GB file (sparse): four times it would be 8 GB
         fh.truncate(2 * 2**30)
     assert store_db.writer_memory_limit(db) == "1024MB"
