@@ -27,7 +27,6 @@ from cc_data.analytics.audience import precomputed, reach, scoring, segments
 from cc_data.analytics.donors import view as donor_view
 from cc_data.analytics.donors.lists import DonorList
 from cc_data.analytics.email import appeal_years, campaigns, reconcile, sends, trends
-from cc_data.analytics.history import history_gaps
 from cc_data.donations.code_mapping import campaign_choices, code_mapping, gift_codes
 from cc_data.store.db import data_version, read
 from cc_data.store.query import row_count
@@ -70,7 +69,8 @@ def campaign_sends(db_path: str, version: str, campaign_ids: tuple[str, ...]) ->
 @st.cache_resource(show_spinner="Loading email history…", max_entries=2)
 def contact_sends(db_path: str, version: str) -> pl.DataFrame:
     """contact_id (Categorical), sent_at, first_open_at, first_human_open_at, first_click_at for every send to a
-    contact in the directory: what scores and segments read."""
+    contact in the directory (14M rows, 0.5 GB at large scale): no page loads it (scores and segments read the
+    stored results or a chunk of contacts at a time); the custom settings bench computes its reference from it."""
     ids = contacts(db_path, version)["contact_id"]
     with read(Path(db_path)) as con:
         return sends.contact_rows(con, ids)
@@ -182,31 +182,20 @@ def attribution_page(db_path: str, version: str, window_hours: float, fiscal_sta
 @st.cache_resource(show_spinner="Scoring contacts…", max_entries=8)
 def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple): stored at
-    publish for the defaults, computed from every contact's sends for other settings."""
+    publish for the defaults and answered from stored sums for other weights and thresholds; otherwise (another
+    half-life, window or lapsed period) computed from the contacts' sends, a chunk of contacts at a time."""
     settings = scoring.ScoreSettings(*params)
     with read(Path(db_path)) as con:
         stored = precomputed.stored_scores(con, settings, as_of)
-        gaps = history_gaps(con)
-    if stored is not None:
-        return stored
-    per_send, people = contact_sends(db_path, version), contacts(db_path, version)
-    return (scoring.score_contacts(per_send, people, as_of, settings, gaps),
-            scoring.tier_history(per_send, people, as_of, precomputed.HISTORY_MONTHS, settings, gaps))
+        return stored if stored is not None else precomputed.computed_scores(con, settings, as_of)
 
 
 @st.cache_resource(show_spinner="Building the segment…", max_entries=8)
-def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.DataFrame:
+def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.DataFrame:  # noqa: ARG001
     """The re-engagement segment for one set of criteria (dataclasses.astuple of SegmentCriteria), contact_id as
-    text: stored at publish for the defaults, computed for other criteria."""
-    chosen = segments.SegmentCriteria(*criteria)
+    text: stored at publish for the defaults, aggregated in DuckDB for other criteria."""
     with read(Path(db_path)) as con:
-        stored = precomputed.stored_segment(con, chosen, as_of)
-        gaps = history_gaps(con)
-    if stored is not None:
-        return stored
-    people = audience_frame(db_path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    found = segments.reengagement_segment(people, contact_sends(db_path, version), chosen, as_of, gaps)
-    return found.with_columns(pl.col("contact_id").cast(pl.Utf8))
+        return precomputed.stored_segment(con, segments.SegmentCriteria(*criteria), as_of)
 
 
 def clear() -> None:

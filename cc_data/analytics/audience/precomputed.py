@@ -127,6 +127,27 @@ def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSetting
                                        settings, gaps))
 
 
+def computed_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings,
+                    as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(score_contacts, tier_history) for any settings, computed from the per-send rows CHUNK_CONTACTS contacts at a
+    time, as the publish does: a contact's score and tiers read that contact's rows only, so memory follows the
+    chunk instead of every send (a changed half-life at 200,000 contacts held 14M rows and peaked at 3.5 GB)."""
+    people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
+    gaps = history_gaps(con)
+    scores, histories = [], []
+    for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
+        part = people.slice(start, CHUNK_CONTACTS)
+        rows = sends.contact_rows(con, part["contact_id"])
+        scores.append(scoring.score_contacts(rows, part, as_of, settings, gaps))
+        histories.append(scoring.tier_history(rows, part, as_of, HISTORY_MONTHS, settings, gaps))
+        del rows
+    counts = histories[0].schema["contacts"]
+    return (pl.concat(scores).sort(pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False],
+                                   nulls_last=True),
+            pl.concat(histories).group_by("as_of", "tier", maintain_order=True)
+            .agg(pl.col("contacts").sum().cast(counts)))
+
+
 def stored_segment(con: duckdb.DuckDBPyConnection, criteria: segments.SegmentCriteria,
                    as_of: datetime) -> pl.DataFrame:
     """reengagement_segment for these criteria and moment: stored for the defaults; for other criteria the emails of
