@@ -163,7 +163,7 @@ def write_results(label: str, result: dict) -> None:
             a = r["app"]
             lines += ["", f"App (one AppTest session: every page in turn with default settings, then the settings a "
                           f"reader may change): peak **{a['peak_mb']:,} MB** with default settings, "
-                          f"{a['custom_peak_mb']:,} MB after the custom settings; {a['s']} s in all, load average "
+                          f"{a['custom_peak_mb']:,} MB after the custom settings; {a['s'] or '?'} s in all, load average "
                           f"{a['load_start']} → {a['load_end']}.", "",
                       "| step | render (s) | the step's own peak (MB) | process peak so far (MB) | resident after (MB) "
                       "| error |", "|---|---|---|---|---|---|"]

@@ -100,7 +100,9 @@ def write_results(results: list[dict]) -> None:
         lines.append(f"| {r['scale']} | {r['db_mb']:,} MB | {r['unchanged']['s']} s, {r['unchanged']['peak_rss_mb']:.0f} MB "
                      f"| {r['save_mapping']['s']} s, {r['save_mapping']['peak_rss_mb']:.0f} MB "
                      f"| {new['s']} s, {new['peak_rss_mb']:.0f} MB ({new.get('tracking_rows', 0):,} rows) |")
-    RESULTS.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    out = RESULTS.with_suffix(".md")
+    notes = out.read_text().split("\n## Notes", 1) if out.exists() else []   # written by hand: kept
+    out.write_text("\n".join(lines) + "\n" + (f"\n## Notes{notes[1]}" if len(notes) == 2 else ""))
 
 
 def main(argv: list[str] | None = None) -> None:

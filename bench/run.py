@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark in bench/ and let each record its results in bench/results/.
 
 Usage: python -m bench.run [NAME ...]   (names: sandbox_generate, sync_bench, first_day_bench, publish_bench,
-pages_bench, donations_bench, custom_settings_bench; and, only when named, dlt_compare, which installs dlt from PyPI into bench/.dlt-venv
+pages_bench, donations_bench, custom_settings_bench, memory_bench; and, only when named, dlt_compare, which installs dlt from PyPI into bench/.dlt-venv
 on first use)
 """
 
@@ -12,7 +12,7 @@ import sys
 import time
 
 BENCHMARKS = ("sandbox_generate", "sync_bench", "first_day_bench", "publish_bench", "pages_bench", "donations_bench",
-              "custom_settings_bench")
+              "custom_settings_bench", "memory_bench")
 ON_REQUEST = ("dlt_compare",)   # needs the network once (pip install dlt) and ~20 min: not part of `make bench`
 
 

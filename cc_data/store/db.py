@@ -315,7 +315,9 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 DUCKDB_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 # A read-only connection (the dashboard's, one per query) is capped too: DuckDB's default would let one query of a
 # page take most of the machine's memory (an Email report's 122 peers: 1.8 GB at large scale), and the app's process
-# keeps its peak. Bigger queries spill to disk: the same page at 256 MB takes as long (bench/results/memory.md).
+# keeps its peak. Bigger queries spill to `<db>.tmp`: the same page at 256 MB takes as long (bench/results/memory.md).
+# Two processes spilling there at once (the dashboard, a report) keep apart: DuckDB names its spill files by process
+# id (2.0 does; 1.1 did not, duckdb/duckdb#15173).
 READER_CONFIG: dict[str, object] = {"memory_limit": "256MB"}
 
 
