@@ -143,7 +143,17 @@ class Writer:
         on a new copy of it."""
         if self.before_publish is not None:
             self.fit_memory()
-            self.before_publish(self.con)   # e.g. the stored results (cc_data.analytics.stored)
+            try:
+                self.before_publish(self.con)   # e.g. the stored results (cc_data.analytics.stored)
+            except duckdb.OutOfMemoryException as err:
+                # A step DuckDB cannot spill needed more than the cap (at 200,000 contacts the gifts' attribution
+                # did at 512 MB). The refresh is one transaction, rolled back: run it again with a higher cap
+                # rather than leave an account that can never publish.
+                log.warning("Publishing needed more memory than DuckDB's cap (%s); trying again with %s MB.",
+                            first_line(err), RETRY_MEMORY_MB)
+                self.con.execute(f"SET memory_limit = '{RETRY_MEMORY_MB}MB'")
+                self._memory_limit = f"{RETRY_MEMORY_MB}MB"
+                self.before_publish(self.con)
         self.con.execute("CHECKPOINT")
         self.con.close()
         with open(self.path, "rb") as fh:
@@ -241,6 +251,7 @@ def fsync_dir(directory: Path) -> None:
 # whole process at 200,000 contacts, bench/results/memory.md): bigger aggregations (the per-send table at publish)
 # spill to `<db>.work.tmp`.
 WRITER_MEMORY_MB = (256, 1024)
+RETRY_MEMORY_MB = 4096   # a publish whose refresh ran out of memory under the cap is run once more with this
 
 
 def writer_memory_limit(path: Path) -> str:

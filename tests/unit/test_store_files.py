@@ -17,6 +17,7 @@ import pytest
 from cc_data.errors import DatabaseUnreadable, WriterBusy
 from cc_data.store import db as store_db
 from cc_data.store.db import read, work_path, writer
+from cc_data.store.transaction import transaction
 
 
 def _rows(path) -> int:
@@ -68,6 +69,46 @@ def test_duckdb_memory_is_capped_for_readers_and_for_writers_of_a_large_file(tmp
         fh.truncate(2 * 2**30)
     assert store_db.writer_memory_limit(db) == "1024MB"
     assert store_db.writer_memory_limit(tmp_path / "missing.duckdb") == "256MB"
+
+
+def test_a_publish_that_runs_out_of_memory_under_the_cap_is_refreshed_again_with_more(tmp_path, caplog):
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    limits = []
+
+    def refresh(con):   # one transaction, as refresh_changed; the first run fails as a step DuckDB cannot spill
+        limits.append(_limit(con))
+        with transaction(con):
+            con.execute("INSERT INTO segments VALUES (2, 'x', NULL, NULL)")
+            if len(limits) == 1:
+                raise store_db.duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
+
+    with caplog.at_level(logging.WARNING), writer(db, before_publish=refresh) as w:
+        w.con.execute("INSERT INTO segments VALUES (3, 'x', NULL, NULL)")
+    assert limits == [_as_duckdb_shows("256MB"), _as_duckdb_shows(f"{store_db.RETRY_MEMORY_MB}MB")]
+    assert "trying again" in caplog.text
+    assert _rows(db) == 3   # the writer's row and the second run's; the first run's was rolled back
+
+
+def test_a_query_that_runs_out_of_memory_under_the_readers_cap_is_run_again_with_more(tmp_path):
+    from cc_data.store.query import frame
+
+    db = tmp_path / "cc.duckdb"
+    _publish_one(db, 1)
+    one_list = "SELECT list(range) AS l FROM range(3000000)"   # a list aggregate: DuckDB cannot spill it
+    with read(db) as con:
+        con.execute("SET memory_limit = '2MB'")   # stands for a step bigger than the cap at a larger account
+        with pytest.raises(store_db.duckdb.OutOfMemoryException):
+            con.execute(one_list).fetchall()
+        assert len(frame(con, one_list)["l"][0]) == 3000000
+        assert _limit(con) == _as_duckdb_shows("256MB")   # the readers' cap is back
+        with read(db) as another:   # and a connection opened now finds the configuration it asks for
+            assert _rows(db) == 1 and _limit(another) == _as_duckdb_shows("256MB")
+    with writer(db) as w:   # a writer's failed statement is not run again (its transaction could not go on)
+        w.con.execute("SET memory_limit = '2MB'")
+        with pytest.raises(store_db.duckdb.OutOfMemoryException):
+            frame(w.con, one_list)
+        w.con.execute(f"SET memory_limit = '{store_db.writer_memory_limit(w.path)}'")
 
 
 def test_a_writer_run_copies_the_database_at_most_once(tmp_path, monkeypatch):
