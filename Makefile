@@ -36,7 +36,7 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP)
 	@scripts/ensure-chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.run

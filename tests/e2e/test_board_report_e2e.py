@@ -14,8 +14,7 @@ from bench.sandbox_db import build_from_sandbox
 from cc_data import audit
 from tests.e2e.conftest import open_page, serve
 
-# one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

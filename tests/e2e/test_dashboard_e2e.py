@@ -17,8 +17,7 @@ from cc_data.analytics.email import sends
 from cc_data.store.db import writer
 from tests.e2e.conftest import go_to, open_page, serve, settle
 
-# one dashboard server per worker: these files share it on one xdist worker (docs/testing.md)
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
+pytestmark = pytest.mark.e2e
 
 PAGES = {  # url path: (title, has charts)
     "": ("Overview", True), "campaign_trends": ("Campaign trends", True), "compare_appeals": ("Compare appeals", True),
