@@ -15,9 +15,8 @@ import polars as pl
 
 from cc_data.analytics.audience import precomputed
 from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS, audience
-from cc_data.analytics.audience.segments import SegmentCriteria, reengagement_segment
+from cc_data.analytics.audience.segments import SegmentCriteria
 from cc_data.analytics.email import sends
-from cc_data.analytics.history import history_gaps
 
 
 def as_of(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -27,13 +26,7 @@ def as_of(con: duckdb.DuckDBPyConnection) -> datetime:
 
 def segment_members(con: duckdb.DuckDBPyConnection, criteria: SegmentCriteria) -> list[str]:
     """contact_ids of the re-engagement segment for `criteria`, as the dashboard computes it."""
-    moment = as_of(con)
-    stored = precomputed.stored_segment(con, criteria, moment)
-    if stored is not None:
-        return stored["contact_id"].cast(pl.Utf8).to_list()
-    people = audience(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    rows = sends.contact_rows(con, people["contact_id"])
-    found = reengagement_segment(people, rows, criteria, moment, history_gaps(con))
+    found = precomputed.stored_segment(con, criteria, as_of(con))
     return found["contact_id"].cast(pl.Utf8).to_list()
 
 
