@@ -66,16 +66,6 @@ def campaign_sends(db_path: str, version: str, campaign_ids: tuple[str, ...]) ->
                               where="campaign_id IN (SELECT unnest($ids))", params={"ids": list(campaign_ids)})
 
 
-@st.cache_resource(show_spinner="Loading email history…", max_entries=2)
-def contact_sends(db_path: str, version: str) -> pl.DataFrame:
-    """contact_id (Categorical), sent_at, first_open_at, first_human_open_at, first_click_at for every send to a
-    contact in the directory (14M rows, 0.5 GB at large scale): no page loads it (scores and segments read the
-    stored results or a chunk of contacts at a time); the custom settings bench computes its reference from it."""
-    ids = contacts(db_path, version)["contact_id"]
-    with read(Path(db_path)) as con:
-        return sends.contact_rows(con, ids)
-
-
 @st.cache_resource(show_spinner=False, max_entries=2)
 def devices_and_links(db_path: str, version: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # noqa: ARG001
     with read(Path(db_path)) as con:
@@ -86,7 +76,7 @@ def devices_and_links(db_path: str, version: str) -> tuple[pl.DataFrame, pl.Data
 def contacts(db_path: str, version: str) -> pl.DataFrame:  # noqa: ARG001
     with read(Path(db_path)) as con:
         people = scoring.contact_directory(con)
-    return people.with_columns(pl.col("contact_id").cast(pl.Categorical))   # joins contact_sends' ids
+    return people.with_columns(pl.col("contact_id").cast(pl.Categorical))   # joins the per-send rows' ids
 
 
 @st.cache_resource(show_spinner="Loading contacts…", max_entries=2)
@@ -202,7 +192,7 @@ def clear() -> None:
     """Forget every cached source (after a sync or a saved mapping). Only these loaders' resources: the OAuth
     verifiers in st.cache_resource must survive."""
     st.cache_data.clear()
-    for loader in (core, campaign_sends, contact_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
+    for loader in (core, campaign_sends, devices_and_links, contacts, audience_frame, attributed_gifts,
                    attribution_page, scores, segment, donor_file, donor_year, lapsing_donors):
         loader.clear()
 
