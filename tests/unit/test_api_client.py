@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 
@@ -14,15 +13,13 @@ from cc_data.api import parse
 from cc_data.api.auth import TokenManager, TokenSet, TokenStore
 from cc_data.api.client import (
     ApiClient,
-    CallBudget,
     RepeatedLink,
     RequestRefused,
     UnreadableAnswer,
     next_href,
 )
-from cc_data.api.ratelimit import TokenBucket
-from cc_data.config import Settings
 from cc_data.errors import ApiError, QuotaExceeded
+from tests.loopback import api_client, serve
 
 
 class Script:
@@ -35,7 +32,7 @@ class Script:
         self.issued = 0
 
 
-def _server(script: Script) -> http.server.ThreadingHTTPServer:
+def _handler(script: Script) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -76,23 +73,14 @@ def _server(script: Script) -> http.server.ThreadingHTTPServer:
                 return
             self._send(status, raw)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    return server
+    return Handler
 
 
 @pytest.fixture
 def api(tmp_path) -> Iterator[tuple[ApiClient, Script]]:
     script = Script()
-    server = _server(script)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings = Settings(client_id="cid", client_secret="sekrit-value", api_base_url=f"{base}/v3",
-                        oauth_base_url=f"{base}/oauth", token_file=tmp_path / "tokens.json")
-    TokenStore(settings.token_file).save(TokenSet("good", "refresh-0", time.time() + 3600, time.time()))
-    client = ApiClient(settings, TokenManager(settings), bucket=TokenBucket(1000, burst=1000),
-                       budget=CallBudget(quota=1000), backoff_base_s=0.01, max_attempts=4)
-    yield client, script
-    server.shutdown()
+    with serve(_handler(script)) as base:
+        yield api_client(base, tmp_path, max_attempts=4), script
 
 
 def test_5xx_dropped_and_malformed_are_retried(api):

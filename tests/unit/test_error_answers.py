@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -17,15 +15,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cc_data.api.auth import TokenManager, TokenSet, TokenStore
-from cc_data.api.client import ApiClient, ApiUnavailable, CallBudget, Forbidden, NotFound, RequestRefused
-from cc_data.api.ratelimit import TokenBucket
+from cc_data.api.client import ApiClient, ApiUnavailable, Forbidden, NotFound, RequestRefused
 from cc_data.config import Settings
 from cc_data.errors import AuthError, QuotaExceeded, UserError
 from cc_data.store import upserts
 from cc_data.store.schema import migrate
 from cc_data.sync import streams
 from cc_data.sync.engine import Context, run_listing
+from tests.loopback import api_client, serve
 
 ERRORS = Path(__file__).resolve().parents[1] / "data" / "answer_forms" / "errors"
 FORMS = sorted(p.stem for p in ERRORS.glob("*.json"))
@@ -46,7 +43,7 @@ class Script:
         self.issued = 0
 
 
-def _server(script: Script) -> http.server.ThreadingHTTPServer:
+def _handler(script: Script) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -80,24 +77,15 @@ def _server(script: Script) -> http.server.ThreadingHTTPServer:
             status, content_type, body = queue.pop(0) if len(queue) > 1 else queue[0]
             self._send(status, content_type, body.encode())
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    return server
+    return Handler
 
 
 @pytest.fixture
 def api(tmp_path) -> Iterator[tuple[ApiClient, Script]]:
     script = Script()
-    server = _server(script)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings = Settings(client_id="cid", client_secret=SECRET, api_base_url=f"{base}/v3",
-                        oauth_base_url=f"{base}/oauth", token_file=tmp_path / "tokens.json")
-    TokenStore(settings.token_file).save(TokenSet("stored-access-token", "refresh-token-0", time.time() + 3600,
-                                                  time.time()))
-    client = ApiClient(settings, TokenManager(settings), bucket=TokenBucket(1000, burst=1000),
-                       budget=CallBudget(quota=1000), backoff_base_s=0.001, max_attempts=3)
-    yield client, script
-    server.shutdown()
+    with serve(_handler(script)) as base:
+        yield api_client(base, tmp_path, client_secret=SECRET, access_token="stored-access-token",
+                         refresh_token="refresh-token-0", backoff_base_s=0.001), script
 
 
 def _answer(name: str) -> tuple[int, str, str]:

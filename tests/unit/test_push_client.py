@@ -6,23 +6,19 @@ from __future__ import annotations
 import copy
 import http.server
 import json
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from jsonschema import Draft4Validator
 
-from cc_data.api.auth import TokenManager, TokenSet, TokenStore
-from cc_data.api.client import ActivitiesQueued, ApiClient, CallBudget, Forbidden
-from cc_data.api.ratelimit import TokenBucket
-from cc_data.config import Settings
+from cc_data.api.client import ActivitiesQueued, ApiClient, Forbidden
 from cc_data.errors import QuotaExceeded
 from cc_data.push import activities
+from tests.loopback import api_client, serve
 from tests.sandbox.spec import FORMATS, spec
 
 
-def _server(answers: list, bodies: list) -> http.server.ThreadingHTTPServer:
+def _handler(answers: list, bodies: list) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -42,24 +38,15 @@ def _server(answers: list, bodies: list) -> http.server.ThreadingHTTPServer:
 
         do_GET = do_POST = _serve  # noqa: N815
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    return server
+    return Handler
 
 
 @pytest.fixture
 def api(tmp_path) -> Iterator[tuple[ApiClient, list, list]]:
     answers: list = [(201, {"ok": True})]
     bodies: list = []
-    server = _server(answers, bodies)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings = Settings(client_id="cid", client_secret="sekrit-value", api_base_url=f"{base}/v3",
-                        oauth_base_url=f"{base}/oauth", token_file=tmp_path / "tokens.json")
-    TokenStore(settings.token_file).save(TokenSet("good", "refresh-0", time.time() + 3600, time.time()))
-    client = ApiClient(settings, TokenManager(settings), bucket=TokenBucket(1000, burst=1000),
-                       budget=CallBudget(quota=1000), backoff_base_s=0.01, max_attempts=3)
-    yield client, answers, bodies
-    server.shutdown()
+    with serve(_handler(answers, bodies)) as base:
+        yield api_client(base, tmp_path), answers, bodies
 
 
 def _set(answers: list, *items) -> None:
