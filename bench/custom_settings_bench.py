@@ -9,7 +9,8 @@ built (that publish timed, with its peak memory, in a fresh process), then in on
   points and thresholds (data.scores: scores and the 12-month tier history), Re-engagement with other criteria
   (data.segment);
 - the same through the reference computation every custom setting used before (the full attribution queries over
-  the tracking rows; scoring and segments in polars over every per-send row), unless --no-before;
+  the tracking rows; scoring in polars over every per-send row; the segment by tests/segment_oracle.py, the
+  polars rule the product used before), unless --no-before;
 - with --check, that the two are equal (polars.testing.assert_frame_equal);
 - with --apptest, the pages themselves in AppTest: Overview rendered first (app.py's loads cached), then the page
   opened with the custom setting, and the rerun after changing a setting on it.
@@ -100,10 +101,11 @@ def page_work(db: Path, rounds: int, before: bool, check: bool) -> list[tuple[st
     from cc_data.analytics.attribution import credit
     from cc_data.analytics.attribution.queries import ATTRIBUTION, BASELINE
     from cc_data.analytics.attribution.stored import GIFT_ORDER, RATES_ORDER, baseline_counts, live
-    from cc_data.analytics.audience import precomputed, scoring, segments
+    from cc_data.analytics.audience import precomputed, scoring
     from cc_data.analytics.history import history_gaps
     from cc_data.store.db import read
     from pages.components import data
+    from tests.segment_oracle import expected_segment
 
     path, version = str(db), data.version(db)
     core = data.core(path, version)
@@ -163,7 +165,7 @@ def page_work(db: Path, rounds: int, before: bool, check: bool) -> list[tuple[st
         reference = []
         if before or check:
             reference, expected = timings(
-                lambda c=chosen: segments.reengagement_segment(people, per_send, c, as_of, gaps),
+                lambda c=chosen: expected_segment(people, per_send, c, as_of, gaps),
                 rounds if before else 1)
             if check:
                 assert_frame_equal(segment, expected.with_columns(pl.col("contact_id").cast(pl.Utf8)),

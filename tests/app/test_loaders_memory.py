@@ -18,6 +18,7 @@ from cc_data.analytics.email import sends
 from cc_data.analytics.history import history_gaps
 from cc_data.store.db import read
 from pages.components import data
+from tests.segment_oracle import expected_segment
 
 DEFAULT = scoring.ScoreSettings()
 OTHER_DECAY = [replace(DEFAULT, half_life_days=30.0), replace(DEFAULT, window_days=180, click_points=2.0),
@@ -59,9 +60,8 @@ def test_the_loaders_answer_other_settings_without_every_per_send_row(published:
     expected_scores, expected_history = reference(published, settings)   # these read every row
     with read(published) as con:
         as_of, gaps = sends.latest_activity_at(con), history_gaps(con)
-        expected_segment = segments.reengagement_segment(reach.audience(con), sends.per_send(con), criteria, as_of,
-                                                         gaps)
-    assert expected_segment.height > 0
+        expected = expected_segment(reach.audience(con), sends.per_send(con), criteria, as_of, gaps)
+    assert expected.height > 0
 
     asked: list[int] = []   # how many contacts' rows each read of per-send rows asked for
     contact_rows = sends.contact_rows
@@ -76,5 +76,5 @@ def test_the_loaders_answer_other_settings_without_every_per_send_row(published:
     assert_frame_equal(scored.with_columns(pl.col("contact_id").cast(pl.Utf8)), expected_scores, check_exact=True)
     assert_frame_equal(history, expected_history, check_exact=True)
     asked.clear()
-    assert_frame_equal(data.segment(db, version, astuple(criteria), as_of), expected_segment, check_exact=True)
+    assert_frame_equal(data.segment(db, version, astuple(criteria), as_of), expected, check_exact=True)
     assert not asked   # the segment is aggregated in DuckDB

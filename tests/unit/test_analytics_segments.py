@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from cc_data.analytics import export
 from cc_data.analytics.audience import reach as audience
 from cc_data.analytics.audience import segments
-from cc_data.analytics.email import sends
 from tests.app.fixture_db import T0, Rows, memory_db
 
 D = timedelta(days=1)
@@ -43,7 +42,7 @@ def build():
 
 
 def segment(con, **criteria):
-    return segments.reengagement_segment(audience.audience(con), sends.per_send(con),
+    return segments.reengagement_segment(con, audience.audience(con),
                                          segments.SegmentCriteria(**criteria), AS_OF)
 
 

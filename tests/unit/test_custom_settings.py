@@ -17,6 +17,7 @@ from cc_data.analytics.audience import precomputed, reach, scoring, segments
 from cc_data.analytics.email import sends
 from cc_data.analytics.history import history_gaps
 from cc_data.store.db import read
+from tests.segment_oracle import expected_segment
 
 DEFAULT = scoring.ScoreSettings()
 WEIGHTS = [
@@ -89,9 +90,9 @@ def test_custom_segment_criteria_in_duckdb_equal_the_reference(published: Path,
                                                                criteria: segments.SegmentCriteria) -> None:
     with read(published) as con:
         as_of, gaps = sends.latest_activity_at(con), history_gaps(con)
-        expected = segments.reengagement_segment(reach.audience(con), sends.per_send(con), criteria, as_of, gaps)
+        expected = expected_segment(reach.audience(con), sends.per_send(con), criteria, as_of, gaps)
         assert_frame_equal(precomputed.stored_segment(con, criteria, as_of), expected, check_exact=True)
-        assert_frame_equal(segments.segment_in_db(con, reach.audience(con), criteria, as_of, gaps), expected,
+        assert_frame_equal(segments.reengagement_segment(con, reach.audience(con), criteria, as_of, gaps), expected,
                            check_exact=True)
     assert expected.height > 0
 
@@ -103,7 +104,7 @@ def test_segment_criteria_cover_machine_openers_and_lists(published: Path) -> No
         kept = precomputed.stored_segment(con, replace(CRITERIA[2], exclude_machine_only_openers=False), as_of)
         lists = reach.list_names(con)["list_id"].to_list()[:2]
         on_lists = precomputed.stored_segment(con, replace(CRITERIA[0], list_ids=tuple(lists)), as_of)
-        expected = segments.reengagement_segment(reach.audience(con), sends.per_send(con),
+        expected = expected_segment(reach.audience(con), sends.per_send(con),
                                                  replace(CRITERIA[0], list_ids=tuple(lists)), as_of)
     assert every.height < kept.height   # machine-only openers were there to exclude
     assert_frame_equal(on_lists, expected, check_exact=True)

@@ -81,7 +81,6 @@ def test_the_reengagement_segment_waits_for_opens_and_clicks_of_its_window() -> 
     con.execute("DELETE FROM sync_state WHERE key = ?", [f"{new}:opens"])
     gaps = history_status(con).gaps   # new's opens are not in now
     audience = reach.audience(con).filter(pl.col("contact_id") == "silent")
-    rows = sends.per_send(con)
     one = segments.SegmentCriteria(min_emails=1)
-    assert segments.reengagement_segment(audience, rows, one, T0 + 120 * D)["contact_id"].to_list() == ["silent"]
-    assert segments.reengagement_segment(audience, rows, one, T0 + 120 * D, gaps).is_empty()
+    assert segments.reengagement_segment(con, audience, one, T0 + 120 * D)["contact_id"].to_list() == ["silent"]
+    assert segments.reengagement_segment(con, audience, one, T0 + 120 * D, gaps).is_empty()

@@ -17,6 +17,7 @@ from cc_data.analytics.email import sends
 from cc_data.analytics.stored import refresh
 from cc_data.store.db import read, writer
 from tests.app.fixture_db import T0, Rows, build_synthetic
+from tests.segment_oracle import expected_segment
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def computed(con) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFram
     people, everyone = scoring.contact_directory(con), audience.audience(con)
     as_of = sends.latest_activity_at(con)
     return (scoring.score_contacts(full, people, as_of), scoring.tier_history(full, people, as_of, 12),
-            everyone, segments.reengagement_segment(everyone, full, segments.SegmentCriteria(), as_of))
+            everyone, expected_segment(everyone, full, segments.SegmentCriteria(), as_of))
 
 
 def assert_stored_equals_computed(db: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -68,7 +69,7 @@ def test_other_settings_or_another_moment_are_not_served_from_the_store(publishe
         assert precomputed.stored_scores(con, scoring.ScoreSettings(), as_of - timedelta(days=1)) is None
         # other criteria are aggregated in DuckDB (tests/unit/test_custom_settings.py), not read from the table
         other = segments.SegmentCriteria(inactive_days=90)
-        assert_frame_equal(precomputed.stored_segment(con, other, as_of), segments.reengagement_segment(
+        assert_frame_equal(precomputed.stored_segment(con, other, as_of), expected_segment(
             audience.audience(con), sends.per_send(con), other, as_of))
 
 

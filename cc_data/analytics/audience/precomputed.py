@@ -12,8 +12,8 @@ cc_data.analytics.stored.refresh at every publish) stores the results for the de
   (scoring.score_parts, scoring.history_parts), so other points per click, open and machine open, thresholds,
   minimum emails or "new" period answer from them in well under a second instead of re-reading 14M sends
   (a different half-life, window or lapsed period still computes from the sends);
-- segment_parts: segments.segment_parts(), each contact's latest engagement and machine-only open, so a segment
-  for other criteria needs only the emails of its window counted.
+- segment_parts: segments.PARTS_SQL, each contact's latest engagement and machine-only open, so a segment for
+  other criteria needs only the emails of its window counted (built in DuckDB, like default_segment's counts).
 
 They are one stored result (PRECOMPUTED, cc_data.analytics.stored.registry): its stamp is computed from the
 audience, scoring and segment code and the default settings, and the "as of" moment is recorded beside it; a
@@ -62,7 +62,7 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
     everyone = reach.audience(con)
     gaps = history_gaps(con)   # no tier or segment rests on reports the sync has not fetched yet
     _write(con, "audience", everyone)
-    scores, histories, segment_rows, score_parts, history_parts, segment_parts = [], [], [], [], [], []
+    scores, histories, score_parts, history_parts = [], [], [], []
     for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
         part = people.slice(start, CHUNK_CONTACTS)
         rows = sends.contact_rows(con, part["contact_id"])
@@ -73,11 +73,6 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
         # a moment with no email in the window and no recent engagement is the same as no row
         history_parts.append(moments.filter((pl.col("received") != 0) | (pl.col("recent") != 0)).with_columns(
             pl.col("j").cast(pl.UInt8), pl.col("received", "recent").cast(pl.Int32)))
-        reachable = everyone.filter(pl.col("contact_id").is_in(part["contact_id"].cast(pl.Utf8).implode()))
-        segment_parts.append(segments.segment_parts(rows, as_of))
-        segment_rows.append(segments.reengagement_segment(
-            reachable.with_columns(pl.col("contact_id").cast(pl.Categorical)), rows, segments.SegmentCriteria(), as_of,
-            gaps))
         del rows
     counts = histories[0].schema["contacts"]
     history = (pl.concat(histories).group_by("as_of", "tier", maintain_order=True)
@@ -85,11 +80,13 @@ def refresh(con: duckdb.DuckDBPyConnection, changes: Changes | None = None) -> N
     _write(con, "contact_scores", pl.concat(scores).sort(
         pl.col("score"), pl.col("contact_id").cast(pl.Utf8), descending=[True, False], nulls_last=True))
     _write(con, "tier_history", history)
-    _write(con, "default_segment", pl.concat(segment_rows).with_columns(pl.col("contact_id").cast(pl.Utf8))
-           .sort("contact_id"))
     _write(con, "score_parts", pl.concat(score_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
     _write(con, "history_parts", pl.concat(history_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
-    _write(con, "segment_parts", pl.concat(segment_parts).with_columns(pl.col("contact_id").cast(pl.Utf8)))
+    con.execute(f"CREATE OR REPLACE TABLE segment_parts AS "
+                f"{segments.PARTS_SQL.format(per_send=sends.per_send_source(con))} ORDER BY contact_id",
+                {"as_of": as_of})
+    _write(con, "default_segment", segments.reengagement_segment(
+        con, everyone, segments.SegmentCriteria(), as_of, gaps, frame(con, "SELECT * FROM segment_parts")))
 
 
 PRECOMPUTED = StoredResult(
@@ -151,10 +148,14 @@ def computed_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSetti
 def stored_segment(con: duckdb.DuckDBPyConnection, criteria: segments.SegmentCriteria,
                    as_of: datetime) -> pl.DataFrame:
     """reengagement_segment for these criteria and moment: stored for the defaults; for other criteria the emails of
-    the window counted in DuckDB beside the stored segment_parts (segments.segment_in_db); without them (another
-    moment, a file built by other code) every per-send row aggregated in DuckDB."""
+    the window counted in DuckDB beside the stored segment_parts; without them (another moment, a file built by
+    other code) the parts too are aggregated from every per-send row in DuckDB."""
     valid = _valid(con, as_of)
     if criteria == segments.SegmentCriteria() and valid:
         return frame(con, "SELECT * FROM default_segment ORDER BY contact_id")
     parts = frame(con, "SELECT * FROM segment_parts") if valid else None
-    return segments.segment_in_db(con, stored_audience(con), criteria, as_of, history_gaps(con), parts)
+    cursor = con.cursor()   # the app's connection may hold a result it has not fully fetched
+    try:
+        return segments.reengagement_segment(cursor, stored_audience(con), criteria, as_of, history_gaps(con), parts)
+    finally:
+        cursor.close()
