@@ -174,18 +174,19 @@ def scores(db_path: str, version: str, params: tuple, as_of: datetime) -> tuple[
     """(scored contacts, 12-month tier history) for one set of scoring settings (dataclasses.astuple): stored at
     publish for the defaults and answered from stored sums for other weights and thresholds; otherwise (another
     half-life, window or lapsed period) computed from the contacts' sends, a chunk of contacts at a time."""
-    settings = scoring.ScoreSettings(*params)
+    settings, people = scoring.ScoreSettings(*params), contacts(db_path, version)
     with read(Path(db_path)) as con:
-        stored = precomputed.stored_scores(con, settings, as_of)
-        return stored if stored is not None else precomputed.computed_scores(con, settings, as_of)
+        stored = precomputed.stored_scores(con, settings, as_of, people)
+        return stored if stored is not None else precomputed.computed_scores(con, settings, as_of, people)
 
 
 @st.cache_resource(show_spinner="Building the segment…", max_entries=8)
 def segment(db_path: str, version: str, criteria: tuple, as_of: datetime) -> pl.DataFrame:  # noqa: ARG001
     """The re-engagement segment for one set of criteria (dataclasses.astuple of SegmentCriteria), contact_id as
     text: stored at publish for the defaults, aggregated in DuckDB for other criteria."""
+    everyone = audience_frame(db_path, version)
     with read(Path(db_path)) as con:
-        return precomputed.stored_segment(con, segments.SegmentCriteria(*criteria), as_of)
+        return precomputed.stored_segment(con, segments.SegmentCriteria(*criteria), as_of, everyone)
 
 
 def clear() -> None:

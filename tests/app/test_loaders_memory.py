@@ -78,3 +78,48 @@ def test_the_loaders_answer_other_settings_without_every_per_send_row(published:
     asked.clear()
     assert_frame_equal(data.segment(db, version, astuple(criteria), as_of), expected, check_exact=True)
     assert not asked   # the segment is aggregated in DuckDB
+
+
+def test_other_weights_read_the_stored_history_one_month_end_at_a_time(published: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = replace(DEFAULT, click_points=2.0, high=0.8)
+    expected_scores, expected_history = reference(published, settings)
+    reads: list[str] = []   # every query the stored-scores path sends
+    frame = precomputed.frame
+    monkeypatch.setattr(precomputed, "frame", lambda con, sql, *a, **k: (reads.append(sql), frame(con, sql, *a, **k))[1])
+    data.clear()
+    with read(published) as con:
+        scored, history = precomputed.stored_scores(con, settings, sends.latest_activity_at(con))
+    history_reads = [sql for sql in reads if "history_parts" in sql]
+    assert len(history_reads) == precomputed.HISTORY_MONTHS and all("WHERE j = $j" in sql for sql in history_reads)
+    assert_frame_equal(scored.sort("contact_id"), expected_scores.sort("contact_id"))
+    assert_frame_equal(history, expected_history, check_exact=True)
+
+
+def test_a_segment_for_other_criteria_reuses_the_loaded_audience(published: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    criteria = segments.SegmentCriteria(inactive_days=90, min_emails=2)
+    data.clear()
+    db, version = str(published), data.version(published)
+    data.audience_frame(db, version)   # the Re-engagement page loads it first
+    with read(published) as con:
+        as_of, gaps = sends.latest_activity_at(con), history_gaps(con)
+        expected = expected_segment(reach.audience(con), sends.per_send(con), criteria, as_of, gaps)
+    monkeypatch.setattr(precomputed, "stored_audience", lambda *_a: pytest.fail("read the audience again"))
+    assert_frame_equal(data.segment(db, version, astuple(criteria), as_of), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("settings", [replace(DEFAULT, click_points=2.0), OTHER_DECAY[0]], ids=["parts", "computed"])
+def test_scores_for_other_settings_reuse_the_loaded_contacts(published: Path, settings: scoring.ScoreSettings,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    expected_scores, expected_history = reference(published, settings)
+    data.clear()
+    db, version = str(published), data.version(published)
+    data.contacts(db, version)   # the Engagement page loads it first
+    monkeypatch.setattr(scoring, "contact_directory", lambda *_a: pytest.fail("read the contacts again"))
+    with read(published) as con:
+        as_of = sends.latest_activity_at(con)
+    scored, history = data.scores(db, version, astuple(settings), as_of)
+    assert_frame_equal(scored.with_columns(pl.col("contact_id").cast(pl.Utf8)).sort("contact_id"),
+                       expected_scores.sort("contact_id"), check_exact=False)
+    assert_frame_equal(history, expected_history, check_exact=True)

@@ -108,28 +108,33 @@ def stored_audience(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return reach.audience(con)
 
 
-def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings,
-                  as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+def stored_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings, as_of: datetime,
+                  people: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(score_contacts, tier_history) for these settings and moment: stored for the defaults, from the stored parts
-    for settings with the default decay, window and lapsed period (scoring.parts_answer); else None."""
+    for settings with the default decay, window and lapsed period (scoring.parts_answer); else None. `people`:
+    scoring.contact_directory(con), when the caller holds it already (the app)."""
     if not (scoring.parts_answer(settings) and _valid(con, as_of)):
         return None
     if settings == scoring.ScoreSettings():
         return (frame(con, "SELECT * FROM contact_scores ORDER BY score DESC NULLS LAST, contact_id"),
                 frame(con, "SELECT * FROM tier_history ORDER BY as_of, list_position($tiers, tier)",
                       {"tiers": list(scoring.TIERS)}))
-    people, gaps = scoring.contact_directory(con), history_gaps(con)
-    return (scoring.scores_from_parts(frame(con, "SELECT * FROM score_parts"), people, as_of, settings, gaps),
-            scoring.history_from_parts(frame(con, "SELECT * FROM history_parts"), people, as_of, HISTORY_MONTHS,
-                                       settings, gaps))
+    people, gaps = _directory(con, people, pl.Utf8), history_gaps(con)
+    scores = scoring.scores_from_parts(frame(con, "SELECT * FROM score_parts"), people, as_of, settings, gaps)
+    # one month end at a time: a twelfth of history_parts (1.5M rows at 200,000 contacts) in memory at once
+    history = pl.concat([scoring.history_from_parts(
+        frame(con, "SELECT * FROM history_parts WHERE j = $j", {"j": j}), people, as_of, HISTORY_MONTHS, settings,
+        gaps, only=j) for j in range(len(scoring.month_ends(as_of, HISTORY_MONTHS)))])
+    return scores, history
 
 
-def computed_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings,
-                    as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+def computed_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSettings, as_of: datetime,
+                    people: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(score_contacts, tier_history) for any settings, computed from the per-send rows CHUNK_CONTACTS contacts at a
     time, as the publish does: a contact's score and tiers read that contact's rows only, so memory follows the
-    chunk instead of every send (a changed half-life at 200,000 contacts held 14M rows and peaked at 3.5 GB)."""
-    people = scoring.contact_directory(con).with_columns(pl.col("contact_id").cast(pl.Categorical))
+    chunk instead of every send (a changed half-life at 200,000 contacts held 14M rows and peaked at 3.5 GB).
+    `people`: as for stored_scores."""
+    people = _directory(con, people, pl.Categorical)
     gaps = history_gaps(con)
     scores, histories = [], []
     for start in range(0, max(people.height, 1), CHUNK_CONTACTS):
@@ -145,17 +150,25 @@ def computed_scores(con: duckdb.DuckDBPyConnection, settings: scoring.ScoreSetti
             .agg(pl.col("contacts").sum().cast(counts)))
 
 
-def stored_segment(con: duckdb.DuckDBPyConnection, criteria: segments.SegmentCriteria,
-                   as_of: datetime) -> pl.DataFrame:
+def _directory(con: duckdb.DuckDBPyConnection, people: pl.DataFrame | None, ids: type[pl.DataType]) -> pl.DataFrame:
+    """The contact directory, with contact_id as `ids`: the caller's (reading it again held 100 MB more at 200,000
+    contacts) or read now."""
+    return (scoring.contact_directory(con) if people is None else people).with_columns(pl.col("contact_id").cast(ids))
+
+
+def stored_segment(con: duckdb.DuckDBPyConnection, criteria: segments.SegmentCriteria, as_of: datetime,
+                   audience: pl.DataFrame | None = None) -> pl.DataFrame:
     """reengagement_segment for these criteria and moment: stored for the defaults; for other criteria the emails of
     the window counted in DuckDB beside the stored segment_parts; without them (another moment, a file built by
-    other code) the parts too are aggregated from every per-send row in DuckDB."""
+    other code) the parts too are aggregated from every per-send row in DuckDB. `audience`: stored_audience(con),
+    when the caller holds it already (the app: reading it again held 200 MB more at 200,000 contacts)."""
     valid = _valid(con, as_of)
     if criteria == segments.SegmentCriteria() and valid:
         return frame(con, "SELECT * FROM default_segment ORDER BY contact_id")
     parts = frame(con, "SELECT * FROM segment_parts") if valid else None
     cursor = con.cursor()   # the app's connection may hold a result it has not fully fetched
     try:
-        return segments.reengagement_segment(cursor, stored_audience(con), criteria, as_of, history_gaps(con), parts)
+        everyone = stored_audience(con) if audience is None else audience
+        return segments.reengagement_segment(cursor, everyone, criteria, as_of, history_gaps(con), parts)
     finally:
         cursor.close()

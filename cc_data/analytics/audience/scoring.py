@@ -232,25 +232,30 @@ def history_parts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, 
 
 
 def history_from_parts(parts: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime, months: int = 12,
-                       settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
+                       settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS,
+                       only: int | None = None) -> pl.DataFrame:
     """tier_history(sends, contacts, as_of, months, settings, gaps) from history_parts() built with the same
-    PART_SHAPE settings: the points are a linear combination of the parts."""
+    PART_SHAPE settings: the points are a linear combination of the parts. `only` (an index j into the moments):
+    that moment's rows alone, from that moment's parts, so a caller can go one moment at a time."""
     keys = contacts.select("contact_id").with_row_index("key")
     points = (settings.click_points * pl.col("w_click")
               + (settings.open_points - settings.machine_open_points) * pl.col("w_human")
               + settings.machine_open_points * pl.col("w_open"))
     state = parts.join(keys, on="contact_id").select("key", pl.col("j").cast(pl.UInt32), "received",
                                                      points.alias("points"), "weight", "recent")
-    return _history_counts(state, contacts, month_ends(as_of, months), settings, gaps)
+    return _history_counts(state, contacts, month_ends(as_of, months), settings, gaps, only)
 
 
 def _history_counts(state: pl.DataFrame, contacts: pl.DataFrame, moments: list[datetime], settings: ScoreSettings,
-                    gaps: HistoryGaps) -> pl.DataFrame:
-    """as_of, tier, contacts from _moment_state's rows (key: the contact's row in `contacts`)."""
+                    gaps: HistoryGaps, only: int | None = None) -> pl.DataFrame:
+    """as_of, tier, contacts from _moment_state's rows (key: the contact's row in `contacts`), at every moment or
+    at moments[only]."""
     short = [_short(gaps, moment, settings) for moment in moments]
     at = pl.DataFrame({"j": pl.Series(range(len(moments)), dtype=pl.UInt32),
                        "as_of": pl.Series(moments, dtype=pl.Datetime("us")),
                        "sends_short": [s for s, _ in short], "engagement_short": [e for _, e in short]})
+    if only is not None:
+        at = at.slice(only, 1)
     # lazy: polars joins and counts the contacts × moments rows without materialising each step (0.2 s of 1 s at
     # 200,000 contacts)
     people = contacts.lazy().select("created_at").with_row_index("key").join(at.lazy(), how="cross")
