@@ -67,4 +67,6 @@ PRINT_SCRIPT = """
 def apply() -> None:
     """Once per run, from app.py: the print rules for every page."""
     st.html(PRINT_CSS)
-    st.components.v1.html(PRINT_SCRIPT, height=0)
+    # st.iframe replaces st.components.v1.html (deprecated, removal announced after 2026-06-01); at height 0 the
+    # page's buttons stopped answering clicks in Chromium, at 1 pixel they do (tests/e2e/test_board_report_e2e.py)
+    st.iframe(PRINT_SCRIPT, height=1)

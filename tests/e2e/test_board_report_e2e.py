@@ -51,4 +51,12 @@ def test_printing_a_page_leaves_out_the_sidebar_filters_and_buttons(browser, boa
         assert not page.locator(hidden).first.is_visible(), hidden
     assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
     assert page.locator('[data-testid="stMetric"]').first.is_visible()
+    # the print script (in its own frame) gives each table the height of all its rows before printing, and puts
+    # it back after
+    table = page.locator('[data-testid="stDataFrame"]').first
+    rows = int(table.locator("[aria-rowcount]").first.get_attribute("aria-rowcount"))
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert table.evaluate("t => t.style.height") == f"{min(10000, 38 + 35 * rows)}px"
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert table.evaluate("t => t.style.height") != f"{min(10000, 38 + 35 * rows)}px"
     page.close()
