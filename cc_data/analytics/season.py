@@ -13,7 +13,8 @@ entered days after they are dated, so this year's last days are always short of 
 last year's gifts entered since would compare this year's partial days with last year's complete ones. Per year:
 - **appeal**: every revenue gift coded to one of that year's campaigns of the appeal (attribution's `coded` tier:
   a DonorPerfect code mapped to the campaign, whatever the channel), net of refunds. Unknown (None), not $0, when
-  the appeal had no campaign that year;
+  the appeal had no campaign that year, or when none of that year's campaigns has a code mapped (`mapped`): a year
+  whose gifts cannot be told apart is not a year that raised nothing;
 - **season**: every revenue gift dated in the season so far, whatever it was for, net of refunds;
 - **email**: the season's gifts that attribution credits to an email by CREDITED_TIERS (the window is the caller's);
   unknown (None) for a season that began before `tracked_from`, the first send the tracking rows hold.
@@ -46,7 +47,8 @@ class SeasonYear:
     end: date                     # its last day
     through: date                 # counted through this day (the same calendar date every year)
     known_by: date                # gifts entered by this day (as_of, or the same date in that year)
-    campaigns: int                # the appeal's campaigns that year; 0: its total is unknown
+    campaigns: int                # the appeal's campaigns that year
+    mapped: int                   # those with a DonorPerfect code mapped to them; 0: the appeal's total is unknown
     appeal_revenue: float | None
     appeal_gifts: int | None
     season_revenue: float
@@ -112,6 +114,12 @@ def first_tracked_day(con: duckdb.DuckDBPyConnection, time_zone: str) -> date | 
     return first.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone)).date() if first else None
 
 
+def mapped_campaigns(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The campaigns a DonorPerfect code is mapped to (gift_code_campaigns): only they can have gifts coded to them."""
+    rows = con.cursor().execute("SELECT DISTINCT campaign_id FROM gift_code_campaigns WHERE campaign_id IS NOT NULL")
+    return frozenset(r[0] for r in rows.fetchall())
+
+
 def appeal_choices(campaigns: pl.DataFrame, fiscal_start: int = 1) -> list[str]:
     """The series Compare appeals offers, in its order (appeals first, so the Year-End Appeal leads). `campaigns`:
     the campaign counts (name, send_time, appeal)."""
@@ -129,11 +137,12 @@ def _month_end(day: date) -> date:
 
 def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_of: date, *, time_zone: str,
                   fiscal_start: int = 1, window_hours: float = 48, tracked_from: date | None = None,
-                  years_back: int = YEARS_BACK) -> SeasonPacing | None:
+                  mapped: frozenset[str] | None = None, years_back: int = YEARS_BACK) -> SeasonPacing | None:
     """The appeal's season to date against the same dates in earlier years; None when none of its campaigns was
     sent by `as_of`. `gifts`: attribution.gift_attribution() (gift_id, donor_id, amount, gift_date, tier,
     campaign_id, is_adjustment, transaction_id) for `window_hours`; `campaigns`: campaign_id, name, appeal, send_time
-    (the first send, naive UTC), as the campaign counts give them."""
+    (the first send, naive UTC), as the campaign counts give them; `mapped`: mapped_campaigns() (None: every
+    campaign has a code mapped)."""
     sends = local_sends(campaigns, time_zone, fiscal_start).filter(pl.col("series") == appeal)
     by_year = sends.group_by("year").agg(pl.col("sent_on").min().alias("first"), pl.col("sent_on").max().alias("last"),
                                          pl.col("campaign_id"))
@@ -158,6 +167,7 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
     for back in range(years_back + 1):
         y_start, y_end, y_through, known_by = (shift_years(d, -back) for d in (start, end, through, known))
         ids = ids_of.get(year - back, [])
+        coded_ids = [i for i in ids if mapped is None or i in mapped]   # campaigns gifts can be coded to
         coded = gifts.filter((pl.col("tier") == "coded") & pl.col("campaign_id").is_in(ids))
         season = gifts.filter(pl.col("gift_date").is_between(y_start, y_end))
         counted = (pl.col("gift_date") <= y_through) & (pl.col("known_on") <= known_by)
@@ -165,14 +175,14 @@ def season_pacing(gifts: pl.DataFrame, campaigns: pl.DataFrame, appeal: str, as_
         coded_so_far = coded.filter(counted)
         years.append(SeasonYear(
             year=year - back, start=y_start, end=y_end, through=y_through, known_by=known_by, campaigns=len(ids),
-            appeal_revenue=_money(coded_so_far) if ids else None,
-            appeal_gifts=coded_so_far.select(gift_count()).item() if ids else None,
+            mapped=len(coded_ids), appeal_revenue=_money(coded_so_far) if coded_ids else None,
+            appeal_gifts=coded_so_far.select(gift_count()).item() if coded_ids else None,
             season_revenue=_money(so_far), season_gifts=so_far.select(gift_count()).item(),
             season_donors=so_far.select(donor_count()).item(),
             email_revenue=(None if tracked_from is not None and y_start < tracked_from
                            else _money(so_far.filter(pl.col("tier").is_in(list(CREDITED_TIERS)))))))
         last_day = y_through if back == 0 else y_end   # earlier years are drawn whole; this one never past today
-        curves.append(_cumulative(season, coded if ids else None, y_start, last_day, back, year - back))
+        curves.append(_cumulative(season, coded if coded_ids else None, y_start, last_day, back, year - back))
     gt = giving_tuesday(start.year if start.month <= 11 else end.year)
     return SeasonPacing(appeal, as_of, tuple(years), pl.concat(curves), gt if start <= gt <= end else None,
                         window_hours)
@@ -218,11 +228,13 @@ def answer(pacing: SeasonPacing) -> str:
     span = f"{_day(cur.start)} – {_day(cur.through)}, {cur.through.year}"
     raised = "raised" if pacing.over else "has raised"
     if cur.appeal_revenue is None:
-        text = f"{pacing.appeal} has no campaign for {cur.year} on record"
+        text = f"{pacing.appeal} {cur.year}: {unknown_total(cur)}"
     else:
         text = f"{pacing.appeal} {cur.year} {raised} {_dollars(cur.appeal_revenue)} in gifts coded to it in DonorPerfect ({span})"
-        if prev is None or prev.appeal_revenue is None:
+        if prev is None or prev.campaigns == 0:
             text += f", with no {cur.year - 1} campaign on record to compare with"
+        elif prev.appeal_revenue is None:
+            text += f"; {prev.year}'s total is unknown (no DonorPerfect code is mapped to its campaigns)"
         else:
             text += (f", {_versus(cur.appeal_revenue, prev.appeal_revenue)} {prev.year}'s "
                      f"{_dollars(prev.appeal_revenue)} by {_day(prev.through)}")
@@ -234,6 +246,14 @@ def answer(pacing: SeasonPacing) -> str:
         text += (f"; {cur.email_share:.0%} of them came through email (coded to an email, or given within "
                  f"{_window(pacing.window_hours)} of a click or open)")
     return f"{text}."
+
+
+def unknown_total(year: SeasonYear) -> str:
+    """Why a year's appeal total is unknown."""
+    if year.campaigns == 0:
+        return "no campaign of the appeal on record"
+    return (f"its total is unknown: no DonorPerfect code is mapped to its {year.campaigns} "
+            f"campaign{'s' if year.campaigns > 1 else ''} (map codes on Donation attribution)")
 
 
 def _day(day: date) -> str:

@@ -142,7 +142,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, fiscal_start: int = 1) 
     if gifts is not None and appeal is not None:
         pacing = season.season_pacing(gifts, campaigns, appeal, scope.as_of, time_zone=info.time_zone,
                                       fiscal_start=fiscal_start, window_hours=scope.window_hours,
-                                      tracked_from=tracked_from)
+                                      tracked_from=tracked_from, mapped=season.mapped_campaigns(con))
     start, end, label = _period(scope, fiscal_start, pacing)
     filters = replace(scope.filters, start=start, end=end)
     revenue = attribution.revenue_by_campaign(gifts).select("campaign_id", "revenue") if gifts is not None else None

@@ -195,7 +195,8 @@ def _question(report: BoardReport) -> list:
     ]
     story += [Spacer(1, 5), _table(header, rows, [2.05 * inch] + [1.35 * inch] * 3 + [1.2 * inch]), Spacer(1, 3)]
     story.append(Image(io.BytesIO(pacing_png(pacing)), width=WIDTH, height=WIDTH * CHART_RATIO))
-    missing = [str(y.year) for y in years if y.appeal_revenue is None]
+    missing = [str(y.year) for y in years if y.campaigns == 0]
+    unmapped = [str(y.year) for y in years if y.campaigns and y.appeal_revenue is None]
     notes = (f"Each year is counted through the same calendar date ({f.day(years[0].through)} this year). Coded: "
              "DonorPerfect gifts whose code is mapped to one of that year's campaigns of the appeal, whatever the "
              "channel, net of refunds. Season: every revenue gift dated in it, whatever it was for. Email's share: "
@@ -204,6 +205,9 @@ def _question(report: BoardReport) -> list:
              "Earlier years are drawn whole; this year stops at its as-of date.")
     if missing:
         notes += f" No campaign of the appeal on record in {', '.join(missing)}: its total is unknown, not zero."
+    if unmapped:
+        notes += (f" No DonorPerfect code is mapped to the appeal's campaigns of {', '.join(unmapped)}: the total "
+                  "coded to it is unknown, not zero (codes are mapped on the dashboard's Donation attribution page).")
     untracked = [str(y.year) for y in years if y.email_revenue is None]
     if untracked:
         notes += (f" Email's share is unknown for {', '.join(untracked)}: the season began before the first "

@@ -30,6 +30,7 @@ def pacing(db_path: str, version: str, appeal: str, as_of: date, window_hours: f
         return None
     core = data.core(db_path, version)
     with read(Path(db_path)) as con:
-        tracked_from = season.first_tracked_day(con, core.source.time_zone)
+        tracked_from, mapped = season.first_tracked_day(con, core.source.time_zone), season.mapped_campaigns(con)
     return season.season_pacing(gifts, core.campaigns, appeal, as_of, time_zone=core.source.time_zone,
-                                fiscal_start=fiscal_start, window_hours=window_hours, tracked_from=tracked_from)
+                                fiscal_start=fiscal_start, window_hours=window_hours, tracked_from=tracked_from,
+                                mapped=mapped)

@@ -173,3 +173,24 @@ def test_at_any_instant_this_year_stops_today_and_last_year_is_the_same_date(tes
     assert this["day"].max() == today == found.current.through
     assert found.years[1].through == season.shift_years(today, -1)
     assert (found.current.appeal_revenue, found.years[1].appeal_revenue) == (10.0, 20.0)
+
+
+def test_a_year_whose_campaigns_have_no_code_mapped_has_an_unknown_total_not_zero() -> None:
+    # 2024's campaign ye24 has no DonorPerfect code mapped: its gifts cannot be told apart, so its total is unknown
+    p = season.season_pacing(GIFTS, CAMPAIGNS, "Year-End Appeal", date(2025, 12, 10), time_zone=DENVER,
+                             mapped=frozenset({"ye25", "gt25"}))
+    this, last, before = p.years
+    assert (this.campaigns, this.mapped, this.appeal_revenue) == (2, 1, 80.0)   # ye25 mapped, its wave 2 not
+    assert (last.campaigns, last.mapped, last.appeal_revenue, last.appeal_gifts) == (1, 0, None, None)
+    assert (before.campaigns, before.appeal_revenue) == (0, None)
+    assert p.curve.filter(pl.col("year") == 2024)["appeal"].is_null().all()   # no line drawn at $0
+    assert "2024's total is unknown (no DonorPerfect code is mapped to its campaigns)" in season.answer(p)
+    # mapped, with no gift coded yet: a real $0
+    mapped_only = season.season_pacing(GIFTS.filter(pl.col("campaign_id") != "ye24"), CAMPAIGNS, "Year-End Appeal",
+                                       date(2025, 12, 10), time_zone=DENVER, mapped=frozenset({"ye25", "ye24"}))
+    assert mapped_only.previous.appeal_revenue == 0.0
+    nothing = season.season_pacing(GIFTS, CAMPAIGNS, "Year-End Appeal", date(2025, 12, 10), time_zone=DENVER,
+                                   mapped=frozenset())
+    assert nothing.current.appeal_revenue is None
+    assert season.answer(nothing).startswith("Year-End Appeal 2025: its total is unknown: no DonorPerfect code is "
+                                             "mapped to its 2 campaigns")
