@@ -13,7 +13,6 @@ import streamlit as st
 
 from cc_data.analytics import season
 from cc_data.clock import utc_now
-from cc_data.report.build import make_report
 from cc_data.report.figures import local_day
 from pages.components import signin, window
 from pages.components.downloads import recorded
@@ -35,6 +34,9 @@ def download(page: DataPage, *, appeal: str | None = None, dates_apply: bool = T
                     filters=replace(filters, start=None, end=None), start=start, end=end)
 
     def build() -> bytes:
+        # imported when a report is asked for: matplotlib and reportlab would add 55 MB to every dashboard process
+        from cc_data.report.build import make_report
+
         return make_report(cfg, appeal=appeal, period=cfg.report_period, as_of=today, now=utc_now(), **settings).pdf
 
     identity = signin.current(cfg)
