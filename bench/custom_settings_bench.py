@@ -9,8 +9,8 @@ built (that publish timed, with its peak memory, in a fresh process), then in on
   points and thresholds (data.scores: scores and the 12-month tier history), Re-engagement with other criteria
   (data.segment);
 - the same through the reference computation every custom setting used before (the full attribution queries over
-  the tracking rows; scoring in polars over every per-send row; the segment by tests/segment_oracle.py, the
-  polars rule the product used before), unless --no-before;
+  the tracking rows; scoring in polars over every per-send row; the segment with its parts aggregated from every
+  per-send row in DuckDB, as for a file without the stored parts), unless --no-before;
 - with --check, that the two are equal (polars.testing.assert_frame_equal);
 - with --apptest, the pages themselves in AppTest: Overview rendered first (app.py's loads cached), then the page
   opened with the custom setting, and the rerun after changing a setting on it.
@@ -101,11 +101,10 @@ def page_work(db: Path, rounds: int, before: bool, check: bool) -> list[tuple[st
     from cc_data.analytics.attribution import credit
     from cc_data.analytics.attribution.queries import ATTRIBUTION, BASELINE
     from cc_data.analytics.attribution.stored import GIFT_ORDER, RATES_ORDER, baseline_counts, live
-    from cc_data.analytics.audience import precomputed, scoring
+    from cc_data.analytics.audience import precomputed, scoring, segments
     from cc_data.analytics.history import history_gaps
     from cc_data.store.db import read
     from pages.components import data
-    from tests.segment_oracle import expected_segment
 
     path, version = str(db), data.version(db)
     core = data.core(path, version)
@@ -157,19 +156,22 @@ def page_work(db: Path, rounds: int, before: bool, check: bool) -> list[tuple[st
     rows.append(("Engagement, other points and thresholds (data.scores: scores + 12-month tier history)", now,
                  reference if before else []))
 
-    people = data.audience_frame(path, version).with_columns(pl.col("contact_id").cast(pl.Categorical))
-    per_send = every_send(db, data.contacts(path, version)) if before or check else None
+    people = data.audience_frame(path, version)
+
+    def every_send_segment(chosen):
+        with read(db) as con:   # no stored parts: the rule's parts aggregated from every per-send row
+            return segments.reengagement_segment(con, people, chosen, as_of, gaps)
+
     for chosen in (criteria, replace(criteria, inactive_days=365)):
         now, segment = timings(lambda c=chosen: data.segment(path, version, astuple(c), as_of), rounds,
                                data.segment.clear)
         reference = []
         if before or check:
             reference, expected = timings(
-                lambda c=chosen: expected_segment(people, per_send, c, as_of, gaps),
+                lambda c=chosen: every_send_segment(c),
                 rounds if before else 1)
             if check:
-                assert_frame_equal(segment, expected.with_columns(pl.col("contact_id").cast(pl.Utf8)),
-                                   check_exact=True)
+                assert_frame_equal(segment, expected, check_exact=True)
                 print("segment rows:", segment.height)
         rows.append((f"Re-engagement, other criteria: {chosen.inactive_days} days, at least {chosen.min_emails} "
                      f"emails, machine-only openers out (data.segment)", now, reference if before else []))
