@@ -228,7 +228,7 @@ def answer(pacing: SeasonPacing) -> str:
     span = f"{_day(cur.start)} – {_day(cur.through)}, {cur.through.year}"
     raised = "raised" if pacing.over else "has raised"
     if cur.appeal_revenue is None:
-        text = f"{pacing.appeal} {cur.year}: {unknown_total(cur)}"
+        text = unknown_total(pacing.appeal, cur)
     else:
         text = f"{pacing.appeal} {cur.year} {raised} {_dollars(cur.appeal_revenue)} in gifts coded to it in DonorPerfect ({span})"
         if prev is None or prev.campaigns == 0:
@@ -248,12 +248,12 @@ def answer(pacing: SeasonPacing) -> str:
     return f"{text}."
 
 
-def unknown_total(year: SeasonYear) -> str:
-    """Why a year's appeal total is unknown."""
+def unknown_total(appeal: str, year: SeasonYear) -> str:
+    """Why the appeal's total for `year` is unknown."""
     if year.campaigns == 0:
-        return "no campaign of the appeal on record"
-    return (f"its total is unknown: no DonorPerfect code is mapped to its {year.campaigns} "
-            f"campaign{'s' if year.campaigns > 1 else ''} (map codes on Donation attribution)")
+        return f"{appeal} has no campaign for {year.year} on record"
+    return (f"{appeal} {year.year}'s total is unknown: no DonorPerfect code is mapped to its {year.campaigns} "
+            f"campaign{'s' if year.campaigns > 1 else ''} (codes are mapped on Donation attribution)")
 
 
 def _day(day: date) -> str:

@@ -192,5 +192,5 @@ def test_a_year_whose_campaigns_have_no_code_mapped_has_an_unknown_total_not_zer
     nothing = season.season_pacing(GIFTS, CAMPAIGNS, "Year-End Appeal", date(2025, 12, 10), time_zone=DENVER,
                                    mapped=frozenset())
     assert nothing.current.appeal_revenue is None
-    assert season.answer(nothing).startswith("Year-End Appeal 2025: its total is unknown: no DonorPerfect code is "
+    assert season.answer(nothing).startswith("Year-End Appeal 2025's total is unknown: no DonorPerfect code is "
                                              "mapped to its 2 campaigns")
