@@ -159,10 +159,18 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path, out: Path) -> tuple[
 
 # --- the two tools ----------------------------------------------------------------------------------------------
 
+def _shell_env() -> dict[str, str]:
+    """This process's environment as a shell would pass it on: without the settings of cc-data and Constant Contact,
+    and without the allocator setting polars wrote into it when the sandbox imported polars here (a child would take
+    it for the user's own, and cc-data's command line leaves a user's setting alone)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("CC_", "CONSTANT_CONTACT_")) and k != "_RJEM_MALLOC_CONF"}
+
+
 def run_cc_data(sandbox: SandboxServer, rps: float, pair: int) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix="dlt-compare-cc-"))
     db = workdir / "cc.duckdb"
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_"))},
+    env = {**_shell_env(),
            "CONSTANT_CONTACT_CLIENT_ID": sandbox.client_id, "CONSTANT_CONTACT_CLIENT_SECRET": sandbox.client_secret,
            "CONSTANT_CONTACT_REFRESH_TOKEN": sandbox.mint_refresh_token(),
            "CC_API_BASE_URL": sandbox.api_base_url, "CC_OAUTH_BASE_URL": sandbox.oauth_base_url,
@@ -192,8 +200,8 @@ def run_dlt(sandbox: SandboxServer, rps: float, pair: int, python: Path, tuned: 
               "pipelines_dir": str(workdir / "pipelines"), "rps": rps, "normalize_workers": 1,
               "duckdb_config": DLT_DUCKDB if tuned else None}
     (workdir / "config.json").write_text(json.dumps(config))
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_"))},
-           **(DLT_ENV if tuned else {"RUNTIME__DLTHUB_TELEMETRY": "false"}), "DLT_DATA_DIR": str(workdir / "dlt-data")}
+    env = {**_shell_env(), **(DLT_ENV if tuned else {"RUNTIME__DLTHUB_TELEMETRY": "false"}),
+           "DLT_DATA_DIR": str(workdir / "dlt-data")}
     load = os.getloadavg()[0]
     status, wall, usage, tree, most = measure([str(python), str(HERE / "dlt_pipeline.py"),
                                                str(workdir / "config.json")], env, workdir, workdir / "out.json")

@@ -12,7 +12,6 @@ from pathlib import Path
 from cc_data.clock import utc_now
 from cc_data.config import Settings
 from cc_data.errors import UserError, WriterBusy
-from cc_data.report import build, mail
 from cc_data.store.db import lock_wait, locked
 
 
@@ -48,6 +47,10 @@ def _day(text: str) -> date:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    # imported here: the PDF's libraries (matplotlib, numpy, ReportLab; ~46 MB) are loaded by the report alone, not
+    # by every command that builds this parser (a sync)
+    from cc_data.report import build, mail
+
     started = time.perf_counter()
     if args.wait and Path(settings.db_path).exists():
         _wait_for_writer(Path(settings.db_path), args.wait)

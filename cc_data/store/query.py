@@ -1,4 +1,4 @@
-"""Run SQL on a DuckDB connection and get a polars frame (through Arrow, which keeps column types).
+"""Run SQL on a DuckDB connection and get a polars frame (through Arrow, which keeps column types; no pyarrow).
 
 The one SQL-to-polars helper: every reader (analytics, donations, pages' loaders) goes through `frame`."""
 
@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from cc_data.store.db import READER_CONFIG
+from cc_data.store.frames import from_relation
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, *, own_cursor: bool = False) -> pl.DataFrame:
@@ -18,7 +19,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, *, own_c
     runner = con.cursor() if own_cursor else con
     try:
         try:
-            out = pl.from_arrow(runner.sql(sql, params=params or None).to_arrow_table())
+            out = from_relation(runner.sql(sql, params=params or None))
         except duckdb.OutOfMemoryException:
             if runner.execute("SELECT current_setting('access_mode')").fetchall()[0][0] != "read_only":
                 raise   # a writer's failed transaction cannot go on (cc_data.store.db retries a publish whole)
@@ -40,7 +41,7 @@ def _with_more_memory(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> 
     later in this process must find the configuration it asks for)."""
     con.execute(f"SET memory_limit = '{RETRY_MEMORY}'")
     try:
-        return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+        return from_relation(con.sql(sql, params=params or None))
     finally:
         con.execute(f"SET memory_limit = '{READER_CONFIG['memory_limit']}'")
 

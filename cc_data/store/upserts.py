@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import polars as pl
 
+from cc_data.store.frames import Scan
+
 _types_cache: dict[tuple[int, str], dict[str, str]] = {}
 
 
@@ -83,14 +85,15 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], key
     for row in latest.values():
         by_columns.setdefault(tuple(row), []).append(row)
     for columns, group in by_columns.items():
-        page = frame(group, columns)
+        rows_in = frame(group, columns)
+        page = Scan(rows_in)  # noqa: F841 - read by DuckDB's replacement scan
         cols = ", ".join(f'"{c}"' for c in columns)
         updates = [c for c in columns if c not in key]
         conflict = "" if not key else (
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
             if updates else f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
         )
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, page.schema)} "
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, rows_in.schema)} "
                     f"FROM page {conflict}")
     return len(latest)
 
@@ -100,14 +103,15 @@ def replace_children(
     rows: Sequence[dict], columns: Sequence[str],
 ) -> int:
     """Make `table`'s rows for these parents exactly `rows` (e.g. a contact's list memberships)."""
-    ids = pl.DataFrame({"parent_id": list(dict.fromkeys(parent_ids))}, schema={"parent_id": pl.Utf8})  # noqa: F841
+    ids = Scan(pl.DataFrame({"parent_id": list(dict.fromkeys(parent_ids))}, schema={"parent_id": pl.Utf8}))  # noqa: F841
     con.execute(f"DELETE FROM {table} WHERE {parent_column} IN (SELECT parent_id FROM ids)")
     if not rows:
         return 0
     unique = list({tuple(r.get(c) for c in columns): r for r in rows}.values())
-    page = frame(unique, columns)
+    rows_in = frame(unique, columns)
+    page = Scan(rows_in)  # noqa: F841 - read by DuckDB's replacement scan
     cols = ", ".join(f'"{c}"' for c in columns)
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, page.schema)} FROM page")
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {_select(con, table, columns, rows_in.schema)} FROM page")
     return len(unique)
 
 
@@ -132,7 +136,7 @@ def insert_tracking(con: duckdb.DuckDBPyConnection, activity_id: str, rows: Sequ
     """
     if not rows:
         return 0
-    page = pl.from_dicts(rows, schema=TRACKING_SCHEMA)  # noqa: F841 - read by DuckDB's replacement scan
+    page = Scan(pl.from_dicts(rows, schema=TRACKING_SCHEMA))  # noqa: F841 - read by DuckDB's replacement scan
     cols = ", ".join(TRACKING_COLUMNS)
     if first_fetch:
         con.execute(f"INSERT INTO tracking_events ({cols}) SELECT {cols} FROM page")
@@ -170,8 +174,8 @@ def set_states(con: duckdb.DuckDBPyConnection, stream: str, values: dict[str, st
     """Several checkpoints of one stream in one statement (a statement costs milliseconds; a page, a few)."""
     if not values:
         return
-    states = pl.DataFrame({"key": list(values), "value": list(values.values())},  # noqa: F841 - DuckDB scan
-                          schema={"key": pl.Utf8, "value": pl.Utf8})
+    states = Scan(pl.DataFrame({"key": list(values), "value": list(values.values())},  # noqa: F841 - DuckDB scan
+                               schema={"key": pl.Utf8, "value": pl.Utf8}))
     con.execute("INSERT OR REPLACE INTO sync_state SELECT ?, key, value, now() AT TIME ZONE 'UTC' FROM states",
                 [stream])
 

@@ -65,10 +65,13 @@ def test_duckdb_memory_is_capped_for_readers_and_for_writers_of_a_large_file(tmp
     _publish_one(db, 1)
     with read(db) as con:   # one page's query: DuckDB's default would be 80% of the machine's memory
         assert _limit(con) == _as_duckdb_shows("256MB")
-    with open(db, "r+b") as fh:   # a 2 GB file (sparse): four times it would be 8 GB
+    with open(db, "r+b") as fh:   # a 300 MB file (sparse): twice it
+        fh.truncate(300 * 2**20)
+    assert store_db.writer_memory_limit(db) == "600MB"
+    with open(db, "r+b") as fh:   # a 2 GB file: twice it would be 4 GB
         fh.truncate(2 * 2**30)
     assert store_db.writer_memory_limit(db) == "1024MB"
-    assert store_db.writer_memory_limit(tmp_path / "missing.duckdb") == "256MB"
+    assert store_db.writer_memory_limit(tmp_path / "missing.duckdb") == "128MB"
 
 
 def test_a_publish_that_runs_out_of_memory_under_the_cap_is_refreshed_again_with_more(tmp_path, caplog):
@@ -85,7 +88,7 @@ def test_a_publish_that_runs_out_of_memory_under_the_cap_is_refreshed_again_with
 
     with caplog.at_level(logging.WARNING), writer(db, before_publish=refresh) as w:
         w.con.execute("INSERT INTO segments VALUES (3, 'x', NULL, NULL)")
-    assert limits == [_as_duckdb_shows("256MB"), _as_duckdb_shows(f"{store_db.RETRY_MEMORY_MB}MB")]
+    assert limits == [_as_duckdb_shows("128MB"), _as_duckdb_shows(f"{store_db.RETRY_MEMORY_MB}MB")]
     assert "trying again" in caplog.text
     assert _rows(db) == 3   # the writer's row and the second run's; the first run's was rolled back
 

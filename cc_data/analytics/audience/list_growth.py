@@ -41,6 +41,7 @@ from cc_data.analytics.audience.reach import EMAILABLE_PERMISSIONS
 from cc_data.analytics.email.sends import HARD_BOUNCE_CODES
 from cc_data.analytics.status import source_info
 from cc_data.analytics.stored.registry import CONTACTS, TRACKING, Changes, StoredResult
+from cc_data.store.frames import Scan
 from cc_data.store.query import frame
 
 ACCOUNT = ""   # the scope of the whole account (a list's scope is its list_id)
@@ -148,7 +149,7 @@ def _time_zone(con: duckdb.DuckDBPyConnection) -> str:
 
 def _build(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:  # noqa: ARG001
     rows = growth_rows(con, _time_zone(con))
-    con.register("_growth_rows", rows)
+    con.register("_growth_rows", Scan(rows))
     try:
         con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT * FROM _growth_rows")
     finally:

@@ -32,6 +32,7 @@ from cc_data.analytics.audience import reach, scoring, segments
 from cc_data.analytics.email import sends
 from cc_data.analytics.history import gaps_key, history_gaps
 from cc_data.analytics.stored.registry import CONTACTS, GIFTS, TRACKING, Changes, StoredResult
+from cc_data.store.frames import Scan
 from cc_data.store.query import frame
 
 HISTORY_MONTHS = 12
@@ -45,7 +46,7 @@ def _moment(as_of: datetime | None) -> str | None:
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
-    con.register("_precomputed_rows", rows.with_columns(pl.col(pl.Categorical).cast(pl.Utf8)))
+    con.register("_precomputed_rows", Scan(rows.with_columns(pl.col(pl.Categorical).cast(pl.Utf8))))
     try:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _precomputed_rows")
     finally:

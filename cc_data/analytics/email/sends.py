@@ -23,6 +23,7 @@ import polars as pl
 
 from cc_data.analytics.rules.machine_opens import DEFAULT_RULE, MachineOpenRule
 from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
+from cc_data.store.frames import Scan
 from cc_data.store.query import frame
 
 REPORTING_ROLES = ("primary_email", "resend")
@@ -156,7 +157,7 @@ def contact_rows(con: duckdb.DuckDBPyConnection, contact_ids: pl.Series,
     compact for millions of rows: contact_id comes back Categorical, built from integer positions in
     `contact_ids` rather than from millions of id strings."""
     directory = pl.DataFrame({"contact_id": contact_ids.cast(pl.Utf8)}).with_row_index("position")
-    con.register("_contact_positions", directory)
+    con.register("_contact_positions", Scan(directory))
     try:
         picked = ", ".join(f"p.{c}" for c in columns)
         rows = frame(con, f"SELECT d.position, {picked} FROM {per_send_source(con, rule)} AS p "
