@@ -221,9 +221,11 @@ def apptest(db: Path) -> list[tuple[str, float, float]]:
 def write_section(label: str, lines: list[str]) -> None:
     text = OUT.read_text() if OUT.exists() else ""
     sections = [part for part in text.split("\n## ")[1:] if not part.startswith(label + "\n")]
-    header = ("# Custom settings benchmark\n\nTarget (issue 25 part 2): a custom attribution window, custom score "
-              f"weights and custom segment criteria answer their page within {TARGET} s at large scale. Method in "
-              "bench/custom_settings_bench.py; machine and load in each section.\n")
+    # the text before the first section (the target, and any status written by hand) is kept as it is
+    header = text.split("\n## ")[0] if text else (
+        "# Custom settings benchmark\n\nTarget (issue 25 part 2): a custom attribution window, custom score "
+        f"weights and custom segment criteria answer their page within {TARGET} s at large scale. Method in "
+        "bench/custom_settings_bench.py; machine and load in each section.\n")
     body = "\n\n## ".join([header.rstrip("\n"), *[part.rstrip("\n") for part in sections], "\n".join(lines)])
     OUT.write_text(body + "\n")
 
