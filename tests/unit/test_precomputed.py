@@ -56,7 +56,7 @@ def test_contacts_in_chunks_give_the_same_results(published: Path, tmp_path: Pat
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "cc.duckdb"
     copy.write_bytes(published.read_bytes())
-    monkeypatch.setattr(precomputed, "CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
+    monkeypatch.setattr(precomputed, "PUBLISH_CHUNK_CONTACTS", 7)   # 120 contacts: 18 chunks, the last one short
     with writer(copy, before_publish=refresh.refresh_all):
         pass
     assert_stored_equals_computed(copy)

@@ -26,12 +26,12 @@ from cc_data.store import upserts
 from cc_data.store.transaction import transaction
 
 ACTIVITY = "activity:"   # mark prefix: tracking rows of this campaign activity changed
-# DuckDB-only results come before `precomputed` (scores, tiers and their parts in polars): what polars and the new
-# tables of the open transaction leave in the process would otherwise sit under their peaks (bench/results/dlt.md).
+# `precomputed` (scores, tiers and their parts, in polars) comes last but for what reads it: the tables it writes
+# stay in the open transaction's memory and would sit under the peaks of the steps after it (bench/results/dlt.md).
 REGISTRY: tuple[StoredResult, ...] = (
     sends.PER_SEND, campaigns.COUNTS, trends.DEVICES, trends.LINKS, EVIDENCE, GIFTS_STORED,
-    report.EMAIL_REASONS, deliverability.EMAIL_PROVIDERS, precomputed.PRECOMPUTED, DONOR_STORE,
-    list_growth.LIST_GROWTH,
+    report.EMAIL_REASONS, deliverability.EMAIL_PROVIDERS, list_growth.LIST_GROWTH, precomputed.PRECOMPUTED,
+    DONOR_STORE,
 )
 
 
