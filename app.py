@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cc_data.errors import UserError
-from pages.components import accounts, context, data, navigation, print_styles, sidebar, signin
+from cc_data.allocator import give_back_freed_memory
+
+give_back_freed_memory()   # before the pages' modules load polars (cc_data.allocator)
+
+from cc_data.errors import UserError  # noqa: E402
+from pages.components import accounts, context, data, navigation, print_styles, sidebar, signin  # noqa: E402
 
 st.set_page_config(page_title="cc-data · email & giving", page_icon=":material/mail:", layout="wide")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from pathlib import Path
 
 import duckdb
 
+from cc_data.allocator import give_back_freed_memory
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
 from cc_data.store.db import verify
@@ -37,15 +37,9 @@ SETTINGS_READ = {
 }
 
 
-# polars' allocator (jemalloc) keeps the memory it frees for reuse, for the rest of the process: a sync's publish kept
-# the scoring chunks' 40-50 MB under every later step (bench/results/dlt.md). The command line's processes give it
-# back at once, for 2 s of CPU in a 22 s demo sync. jemalloc reads this once, when polars loads, which the command
-# modules below do; a value already in the environment wins.
-POLARS_ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    os.environ.setdefault(*POLARS_ALLOCATOR)
+    give_back_freed_memory()   # before the command modules below load polars (cc_data.allocator)
     # imported here, so that `python -m cc_data.cli.settings_help` (which rewrites the docs) runs cleanly
     from cc_data.cli.settings_help import help_text
 
