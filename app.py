@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cc_data.allocator import give_back_freed_memory
+from cc_data.process import prepare
 
-give_back_freed_memory()   # before the pages' modules load polars (cc_data.allocator)
+prepare()   # private files, and polars' allocator set before the pages' modules load polars (cc_data.process)
 
 from cc_data.errors import UserError  # noqa: E402
 from pages.components import accounts, context, data, navigation, print_styles, sidebar, signin  # noqa: E402

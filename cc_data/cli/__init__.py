@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from cc_data.allocator import give_back_freed_memory
 from cc_data.config import Settings, load_settings
 from cc_data.errors import DatabaseUnreadable, UserError
+from cc_data.process import prepare
 from cc_data.store.db import verify
 
 COMMAND_MODULES = (
@@ -39,7 +39,7 @@ SETTINGS_READ = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    give_back_freed_memory()   # before the command modules below load polars (cc_data.allocator)
+    prepare()   # private files, and polars' allocator set before the command modules below load polars
     # imported here, so that `python -m cc_data.cli.settings_help` (which rewrites the docs) runs cleanly
     from cc_data.cli.settings_help import help_text
 

@@ -1,7 +1,7 @@
 """What the dashboard's process loads and keeps: the board report's PDF libraries (matplotlib, reportlab: 55 MB
 resident) only when a report is asked for, not for every reader who opens Overview or Compare appeals, the pages
-with its button; and polars' allocator gives freed memory back (cc_data.allocator), as app.py asks before the pages
-load polars."""
+with its button; and polars' allocator gives freed memory back (cc_data.process), as app.py asks before the pages
+load polars; and the files it creates are private."""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ def rss_mb():
 big = pl.DataFrame({"x": pl.int_range(0, 20_000_000, eager=True)}).with_columns(y=pl.col("x") * 2)
 held = rss_mb()
 del big
+import os
+umask = os.umask(0o022)
 print("RESULT", json.dumps({"loaded": sorted(m for m in ("matplotlib", "reportlab") if m in sys.modules),
-                            "freed_mb": held - rss_mb()}))
+                            "freed_mb": held - rss_mb(), "umask": umask}))
 """
 
 
@@ -54,3 +56,7 @@ def test_the_pages_with_the_report_button_do_not_load_its_pdf_libraries(rendered
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="polars uses jemalloc on Linux; RSS from /proc")
 def test_the_dashboard_process_gives_polars_freed_memory_back(rendered: dict) -> None:
     assert rendered["freed_mb"] > 250   # polars' default keeps the 300 MB it freed (tests/unit/test_store_memory.py)
+
+
+def test_the_dashboard_process_creates_private_files(rendered: dict) -> None:
+    assert rendered["umask"] == 0o077   # DuckDB's write-ahead log of a saved mapping, spill files: 0600
