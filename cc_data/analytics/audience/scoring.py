@@ -64,19 +64,9 @@ def score_contacts(sends: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
                    settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
     """contacts + received, clicks, human_opens, machine_only_opens, last_engaged_at, score, tier. score is null
     for a contact sent fewer than settings.min_emails emails in the window (tier Not enough emails, unless New,
-    Not emailed or Lapsed, which need no score, match first)."""
-    clicked, human, machine_only, weight, in_window = _send_terms(sends, as_of, settings)
-    points = (clicked.cast(pl.Float64) * settings.click_points + human.cast(pl.Float64) * settings.open_points
-              + machine_only.cast(pl.Float64) * settings.machine_open_points)
-    per_contact = in_window.group_by("contact_id").agg(
-        pl.len().alias("received"),
-        clicked.sum().alias("clicks"),
-        human.sum().alias("human_opens"),
-        machine_only.sum().alias("machine_only_opens"),
-        (points * weight).sum().alias("_points"),
-        weight.sum().alias("_weight"),
-    )
-    return _scored(contacts, per_contact, _last_engaged(sends, as_of), as_of, settings, gaps)
+    Not emailed or Lapsed, which need no score, match first). The points are applied to the decayed sums in one
+    place, scores_from_parts."""
+    return scores_from_parts(score_parts(sends, as_of, settings), contacts, as_of, settings, gaps)
 
 
 def _send_terms(sends: pl.DataFrame, as_of: datetime, settings: ScoreSettings
@@ -150,8 +140,8 @@ def score_parts(sends: pl.DataFrame, as_of: datetime, settings: ScoreSettings = 
 
 def scores_from_parts(parts: pl.DataFrame, contacts: pl.DataFrame, as_of: datetime,
                       settings: ScoreSettings = ScoreSettings(), gaps: HistoryGaps = NO_GAPS) -> pl.DataFrame:
-    """score_contacts(sends, contacts, as_of, settings, gaps) from score_parts(sends, as_of) built with the same
-    PART_SHAPE settings (up to float rounding in the last bits, which the score's rounding removes)."""
+    """score_contacts' frame from score_parts(sends, as_of) built with the same PART_SHAPE settings: the score is
+    the points per click, open and machine-only open times their decayed sums, over the decayed count of emails."""
     per_contact = parts.filter(pl.col("received").is_not_null()).select(
         "contact_id", "received", "clicks", "human_opens", "machine_only_opens",
         (settings.click_points * pl.col("w_click") + settings.open_points * pl.col("w_human")
