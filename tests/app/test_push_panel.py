@@ -11,7 +11,7 @@ import pytest
 
 from tests.app.harness import app_test, open_page
 from tests.clock import TEST_NOW
-from tests.integration.conftest import settings_for
+from tests.integration.conftest import settings_env, settings_for
 
 LIST = "Lapsed 2026 (app test)"
 
@@ -23,12 +23,7 @@ def account_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synced_file: Pa
     sandbox = SandboxServer(seed=7, scale="small", rate_limit_rps=200.0, now=TEST_NOW).start()   # synced_file's
     settings = settings_for(sandbox, tmp_path)
     shutil.copy(synced_file, settings.db_path)
-    for key, value in {"CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
-                       "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
-                       "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
-                       "CC_API_BASE_URL": settings.api_base_url, "CC_OAUTH_BASE_URL": settings.oauth_base_url,
-                       "CC_DB_PATH": str(settings.db_path), "CC_TOKEN_FILE": str(settings.token_file),
-                       "CC_ANCHOR_DATE": settings.anchor_date.isoformat(), "CC_RATE_LIMIT_RPS": "150"}.items():
+    for key, value in settings_env(settings).items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     from cc_data.push import activities

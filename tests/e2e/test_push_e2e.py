@@ -4,7 +4,6 @@ loopback), the preview's numbers, the result, and the push listed on Data & sync
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from cc_data.sync.runner import run_sync
 from tests.e2e.conftest import _free_port, open_page, run_app, settle
-from tests.integration.conftest import settings_for
+from tests.integration.conftest import child_env, settings_for
 
 pytestmark = pytest.mark.e2e
 LIST = "Lapsed donors e2e"
@@ -23,13 +22,7 @@ LIST = "Lapsed donors e2e"
 def serve_account(settings) -> Iterator[str]:
     """`streamlit run app.py` connected to a (sandbox) account, on a free loopback port."""
     port = _free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_"))},
-           "CONSTANT_CONTACT_CLIENT_ID": settings.client_id, "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
-           "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token, "CC_API_BASE_URL": settings.api_base_url,
-           "CC_OAUTH_BASE_URL": settings.oauth_base_url, "CC_DB_PATH": str(settings.db_path),
-           "CC_TOKEN_FILE": str(settings.token_file), "CC_ANCHOR_DATE": settings.anchor_date.isoformat(),
-           "CC_RATE_LIMIT_RPS": "150"}
-    with run_app(env, port) as url:
+    with run_app(child_env(settings), port) as url:
         yield url
 
 

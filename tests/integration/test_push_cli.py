@@ -11,7 +11,7 @@ import pytest
 from cc_data.cli import main
 from cc_data.errors import QuotaExceeded
 from cc_data.push import activities
-from tests.integration.conftest import settings_for
+from tests.integration.conftest import settings_env, settings_for
 
 LIST = "Lapsed donors 2026"
 
@@ -25,12 +25,7 @@ def cli(start_sandbox, synced_file, tmp_path, monkeypatch):
         if key.startswith(("CC_", "CONSTANT_CONTACT_")):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
-    for key, value in {"CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
-                       "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
-                       "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
-                       "CC_API_BASE_URL": settings.api_base_url, "CC_OAUTH_BASE_URL": settings.oauth_base_url,
-                       "CC_DB_PATH": str(settings.db_path), "CC_TOKEN_FILE": str(settings.token_file),
-                       "CC_ANCHOR_DATE": settings.anchor_date.isoformat(), "CC_RATE_LIMIT_RPS": "150"}.items():
+    for key, value in settings_env(settings).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(activities, "POLL_FIRST_S", 0.0)
     monkeypatch.setattr(activities.poll, "__kwdefaults__", {**activities.poll.__kwdefaults__, "first_s": 0.0})

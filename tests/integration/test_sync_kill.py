@@ -10,25 +10,13 @@ import sys
 import time
 
 from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
-from tests.integration.conftest import settings_for
-
-
-def _env(settings) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_"))},
-        "CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
-        "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
-        "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
-        "CC_API_BASE_URL": settings.api_base_url, "CC_OAUTH_BASE_URL": settings.oauth_base_url,
-        "CC_DB_PATH": str(settings.db_path), "CC_TOKEN_FILE": str(settings.token_file),
-        "CC_ANCHOR_DATE": settings.anchor_date.isoformat(), "CC_RATE_LIMIT_RPS": "60",
-    }
+from tests.integration.conftest import child_env, settings_for
 
 
 def test_kill_9_at_random_moments_then_rerun(start_sandbox, tmp_path):
     sandbox = start_sandbox()
     settings = settings_for(sandbox, tmp_path)
-    env = _env(settings)
+    env = child_env(settings, rate_limit_rps=60)
     command = [sys.executable, "-m", "cc_data.cli", "sync", "--quiet"]
     rng = random.Random(20240611)
     killed = 0

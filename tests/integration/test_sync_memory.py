@@ -4,12 +4,11 @@ process that should stay small: bench/results/dlt.md); the command line's polars
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 from tests.integration.checks import assert_contacts_equal, assert_tracking_equal, db_frame
-from tests.integration.conftest import settings_for
+from tests.integration.conftest import child_env, settings_for
 
 SYNC_THEN_MODULES = """
 import json, sys
@@ -19,22 +18,11 @@ print(json.dumps({"code": code, "pyarrow": "pyarrow" in sys.modules, "numpy": "n
 """
 
 
-def _env(settings) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CC_", "CONSTANT_CONTACT_", "_RJEM_"))},
-        "CONSTANT_CONTACT_CLIENT_ID": settings.client_id,
-        "CONSTANT_CONTACT_CLIENT_SECRET": settings.client_secret,
-        "CONSTANT_CONTACT_REFRESH_TOKEN": settings.refresh_token,
-        "CC_API_BASE_URL": settings.api_base_url, "CC_OAUTH_BASE_URL": settings.oauth_base_url,
-        "CC_DB_PATH": str(settings.db_path), "CC_TOKEN_FILE": str(settings.token_file),
-        "CC_ANCHOR_DATE": settings.anchor_date.isoformat(), "CC_RATE_LIMIT_RPS": "150",
-    }
-
 
 def test_a_sync_and_its_publish_store_every_row_without_pyarrow(start_sandbox, tmp_path):
     sandbox = start_sandbox()
     settings = settings_for(sandbox, tmp_path)
-    done = subprocess.run([sys.executable, "-c", SYNC_THEN_MODULES], env=_env(settings), cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", SYNC_THEN_MODULES], env=child_env(settings), cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     modules = json.loads(done.stdout.strip().splitlines()[-1])
