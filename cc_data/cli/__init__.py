@@ -37,7 +37,6 @@ SETTINGS_READ = {
 }
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     prepare()   # private files, and polars' allocator set before the command modules below load polars
     # imported here, so that `python -m cc_data.cli.settings_help` (which rewrites the docs) runs cleanly
