@@ -29,7 +29,8 @@ $(TEST_STAMP): pyproject.toml
 # progress, then the data as soon as it is published.
 run: $(RUN_STAMP)
 	@mkdir -p -m 700 data
-	@$(BIN)/cc-data demo --if-missing > data/demo-build.log 2>&1 & \
+	@# umask 077: the log is 0600 like everything else under data/ (an older 0644 log is replaced, not reused)
+	@umask 077; rm -f data/demo-build.log; $(BIN)/cc-data demo --if-missing > data/demo-build.log 2>&1 & \
 	 echo "Building the demo data in the background if there is none (log: data/demo-build.log)."
 	$(BIN)/streamlit run app.py
 
