@@ -22,7 +22,7 @@ from cc_data.errors import UserError
 from cc_data.store.locks import take_flock
 
 ACTIONS = ("sign_in", "refused", "sign_out", "sync", "connect", "import", "donations_sync", "mapping", "push",
-           "download")
+           "download", "report")
 LOCK_WAIT_S = 10.0
 _SCHEMA = """CREATE TABLE IF NOT EXISTS audit_log (
     at_utc TIMESTAMP NOT NULL,

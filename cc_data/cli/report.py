@@ -9,6 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cc_data.cli.output import record_command
 from cc_data.clock import utc_now
 from cc_data.config import Settings
 from cc_data.errors import UserError, WriterBusy
@@ -63,14 +64,28 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     say(f"Board report as of {made.report.scope.as_of}: {made.pages} page{'s' if made.pages > 1 else ''} -> {out} "
         f"({time.perf_counter() - started:.1f} s)")
     scheduled_day = args.scheduled and mail.send_day(made.report.scope.as_of, settings.report_send_on)
+    written = f"written to {out}"
+
+    def audit(outcome: str, detail: str) -> None:   # the organisation's figures left the dashboard: who, where
+        record_command(settings, "report", out.name, outcome, detail)
+
     if not (args.send or scheduled_day):
+        audit("ok", written)
         return 0
     sent_marker = mail.marker(out.parent, made.report.scope.as_of)
     if args.scheduled and not args.send and sent_marker.exists():
         say(f"Already emailed today ({sent_marker}); not sent again.")
+        audit("ok", f"{written}; already emailed today")
         return 0
-    refused = mail.send(settings, build.message(settings, made))
+    try:
+        refused = mail.send(settings, build.message(settings, made))
+    except UserError as err:
+        audit("failed", f"{written}; not emailed: {err}")
+        raise
     _write(sent_marker, f"sent to {', '.join(sorted(settings.report_to))}\n".encode())
+    delivered = sorted(settings.report_to - {address.lower() for address in refused})
+    audit("partial" if refused else "ok",
+          f"{written}; emailed to {', '.join(delivered)}" + (f"; refused: {', '.join(refused)}" if refused else ""))
     if refused:
         raise UserError(f"The mail server refused {', '.join(refused)}; the other recipients got the report.")
     say(f"Emailed to {len(settings.report_to)} recipient{'s' if len(settings.report_to) > 1 else ''}.")

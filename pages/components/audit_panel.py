@@ -11,12 +11,14 @@ from cc_data.errors import UserError
 
 LABELS = {"sign_in": "signed in", "refused": "refused entry", "sign_out": "signed out", "sync": "sync",
           "connect": "connected Constant Contact", "import": "imported gifts", "donations_sync": "DonorPerfect sync",
-          "mapping": "changed the code mapping", "push": "pushed to Constant Contact", "download": "downloaded"}
+          "mapping": "changed the code mapping", "push": "pushed to Constant Contact", "download": "downloaded",
+          "report": "board report (cc-data report)"}
 
 
 def render(cfg: Settings) -> None:
-    st.subheader("Who did what", help="Every sign-in, sync, import, mapping change, push to Constant Contact and "
-                                      "download of contact or donor data, newest first.")
+    st.subheader("Who did what", help="Every sign-in, sync, import, mapping change, push to Constant Contact, "
+                                      "download of contact or donor data and board report written or emailed by "
+                                      "cc-data report, newest first.")
     st.caption(f"Kept in `{audit.audit_path(cfg.db_path)}`, beside the database (mode 0600): the answer to "
                "\"who has our donor list?\" is every *downloaded* row below.")
     chosen = st.multiselect("Show", list(LABELS), format_func=LABELS.get, key="audit_actions",

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from bench.sandbox_db import build_from_sandbox
-from cc_data import cli
+from cc_data import audit, cli
 from cc_data.report.mail import send_day
 
 NOW = datetime(2025, 12, 15, 12, 0)   # a Monday
@@ -24,6 +24,13 @@ class Inbox:
     def __init__(self) -> None:
         self.envelopes: list = []
         self.logins: list[str] = []
+        self.refuse: set[str] = set()   # recipients the server answers 550
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001, N802
+        if address.lower() in self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd's hook
         self.envelopes.append(envelope)
@@ -79,7 +86,12 @@ def run(*args: str) -> int:
     return cli.main(["report", "--scheduled", "--as-of", "2025-12-15", *args])
 
 
-def test_the_scheduled_report_arrives_once_with_the_pdf(mail_env: Path, inbox: Inbox,
+def last_report_row(db: Path) -> dict:
+    """The newest `report` row of the audit log: where the PDF went, and to whom it was emailed."""
+    return audit.recent(db, actions=("report",)).row(0, named=True)
+
+
+def test_the_scheduled_report_arrives_once_with_the_pdf(mail_env: Path, inbox: Inbox, sandbox_db: Path,
                                                         capsys: pytest.CaptureFixture) -> None:
     assert run() == 0
     pdf = mail_env / "board-report-year-end-appeal-2025-12-15.pdf"
@@ -97,20 +109,41 @@ def test_the_scheduled_report_arrives_once_with_the_pdf(mail_env: Path, inbox: I
     assert "Year-End Appeal" in body
     out = capsys.readouterr()
     assert "Emailed to 2 recipients" in out.out and PASSWORD not in out.out + out.err
+    row = last_report_row(sandbox_db)
+    assert row["who"].startswith("command line") and row["what"] == pdf.name and row["outcome"] == "ok"
+    assert row["detail"] == f"written to {pdf}; emailed to chair@board.example, treasurer@board.example"
 
     assert run() == 0   # the timer runs again the same day
     assert len(inbox.envelopes) == 1
     assert "Already emailed today" in capsys.readouterr().out
+    assert last_report_row(sandbox_db)["detail"] == f"written to {pdf}; already emailed today"
 
 
-def test_not_a_sending_day_writes_the_pdf_only(mail_env: Path, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_a_sending_day_writes_the_pdf_only(mail_env: Path, inbox: Inbox, sandbox_db: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CC_REPORT_SEND_ON", "tuesday")
     assert run() == 0
-    assert list(mail_env.glob("*.pdf")) and not inbox.envelopes
+    [pdf] = mail_env.glob("*.pdf")
+    assert not inbox.envelopes
+    row = last_report_row(sandbox_db)
+    assert (row["what"], row["outcome"], row["detail"]) == (pdf.name, "ok", f"written to {pdf}")
 
 
-def test_a_refused_login_is_one_line_and_exit_2(mail_env: Path, inbox: Inbox, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture) -> None:
+def test_a_refused_recipient_is_said_and_audited_and_the_others_get_it(mail_env: Path, inbox: Inbox,
+                                                                        sandbox_db: Path,
+                                                                        capsys: pytest.CaptureFixture) -> None:
+    inbox.refuse = {"treasurer@board.example"}
+    assert run() == 2
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["chair@board.example"]]
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "refused treasurer@board.example" in err, err
+    row = last_report_row(sandbox_db)
+    assert row["outcome"] == "partial"
+    assert row["detail"].endswith("; emailed to chair@board.example; refused: treasurer@board.example")
+
+
+def test_a_refused_login_is_one_line_and_exit_2(mail_env: Path, inbox: Inbox, sandbox_db: Path,
+                                                monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("CC_SMTP_PASSWORD", "wrong-" + PASSWORD)
     assert run() == 2
     err = capsys.readouterr().err
@@ -118,6 +151,9 @@ def test_a_refused_login_is_one_line_and_exit_2(mail_env: Path, inbox: Inbox, mo
     assert "refused the login" in err and "CC_SMTP_PASSWORD" in err and PASSWORD not in err
     assert not inbox.envelopes and not list(mail_env.glob(".sent-*"))   # the next run tries again
     assert list(mail_env.glob("*.pdf"))
+    row = last_report_row(sandbox_db)
+    assert row["outcome"] == "failed" and "not emailed: " in row["detail"] and "refused the login" in row["detail"]
+    assert PASSWORD not in row["detail"]
 
 
 def test_an_unreachable_server_is_one_line_and_exit_2(mail_env: Path, monkeypatch: pytest.MonkeyPatch,
