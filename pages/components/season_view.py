@@ -148,7 +148,7 @@ def _table(pacing: season.SeasonPacing) -> tables.Table:
     } for y in pacing.years])
     right = {"alignment": "right"}
     return tables.Table(rows, {
-        "year": "Year", "appeal_revenue": st.column_config.TextColumn("Coded to the appeal", **right),
+        "year": tables.key("Year"), "appeal_revenue": st.column_config.TextColumn("Coded to the appeal", **right),
         "season_revenue": st.column_config.TextColumn("All gifts", **right),
         "email_revenue": st.column_config.TextColumn("Through email", **right),
         "email_share": st.column_config.TextColumn("Email's share", help="Through email ÷ all gifts.", **right),

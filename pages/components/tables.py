@@ -25,6 +25,12 @@ class Table:
     config: dict
 
 
+def key(label: str, help: str | None = None):  # noqa: A002
+    """The column that names a row (a campaign, a year): pinned, so it stays in view while a table wider than the
+    screen (at 1024 px) is scrolled sideways to its later columns."""
+    return st.column_config.TextColumn(label, help=help, pinned=True)
+
+
 def money(label: str, help: str | None = None):  # noqa: A002 - Streamlit's name
     return st.column_config.NumberColumn(label, format="dollar", help=help)
 
@@ -73,7 +79,7 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
     labels = appeal_years.LABELS
     change = " In brackets: the change against the previous year at the same age."
     return Table(shown, {
-        "year": labels["year"], "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
+        "year": key(labels["year"]), "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
         **{c: count(labels[c]) for c in ("emails_sent", "people_reached", "openers", "clickers", "donors")},
         **{key: st.column_config.TextColumn(RATES[key].title, help=f"{RATES[key].help}{change} (points)")
            for key in PER_PERSON},
@@ -99,7 +105,7 @@ def campaign_ages_table(at: pl.DataFrame) -> Table:
         return f"{words[metric]} at {ages.get(age, age)}"
 
     return Table(shown, {
-        "name": "Campaign", "year": "Year", "wave": st.column_config.NumberColumn("Wave", format="%d"),
+        "name": key("Campaign"), "year": "Year", "wave": st.column_config.NumberColumn("Wave", format="%d"),
         "send_time": moment("First send"), "delivered": count("Delivered"),
         **{c: rate(title(c), RATES[c.rpartition("_")[0]].help, decimals=2 if c.startswith("click") else 1)
            for c in rate_cols},
