@@ -33,7 +33,7 @@ if admin and st.button("Sync now", type="primary", key="sync_now", disabled=buil
     bar = SyncProgressBar()
     try:
         signin.require_admin("sync now")
-        with signin.audited("sync", "Constant Contact (Sync now)", started=True) as entry:
+        with signin.audited("sync", "Constant Contact (Sync now)", cfg=cfg, started=True) as entry:
             result = datasource.sync_now(cfg, progress=bar)
             entry.outcome, entry.detail = getattr(result, "outcome", "ok"), getattr(result, "message", None)
     except UserError as err:

@@ -231,7 +231,7 @@ edited = st.data_editor(
 if signin.is_admin() and st.button("Save mapping", key="attr_save_mapping"):   # viewers see the mapping only
     try:
         signin.require_admin("change the code mapping")
-        with signin.audited("mapping", "gift codes to campaigns") as entry:
+        with signin.audited("mapping", "gift codes to campaigns", cfg=cfg) as entry:
             saved = entry.rows = save_code_mapping(cfg.db_path, pl.from_pandas(edited, schema_overrides=MAPPING_SCHEMA),
                                                    before_publish=refresh_changed)   # attribution follows the mapping
     except UserError as err:

@@ -76,7 +76,7 @@ def _upload_flow(settings: Settings, file_name: str, data: bytes) -> None:
         remember = file_name.rsplit(".", 1)[0] if mapping != columns.recognise(headers) else None
         try:
             signin.require_admin("import gifts")
-            with signin.audited("import", file_name) as entry:
+            with signin.audited("import", file_name, cfg=settings) as entry:
                 result, _ = import_gifts(settings.db_path, data, file_name, mapping, strict=strict,
                                          remember_mapping_as=remember, before_publish=refresh_changed,
                                          accept_outliers=confirmed)
@@ -141,7 +141,7 @@ def _api_sync(settings: Settings, building: bool = False) -> None:
             signin.require_admin("sync DonorPerfect")
             client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
             with st.spinner("Fetching gifts and donors from DonorPerfect…"), signin.audited("donations_sync",
-                                                                                           "DonorPerfect"):
+                                                                                           "DonorPerfect", cfg=settings):
                 result = sync_donorperfect(settings.db_path, client, before_publish=refresh_changed)
         except UserError as err:
             st.error(str(err))

@@ -88,7 +88,7 @@ def _finish(cfg: Settings, auth: ModuleType, pending: dict, code: str) -> None:
     _inbox().close(pending["state"])
     try:
         signin.require_admin("connect Constant Contact")
-        with signin.audited("connect", "Constant Contact"):
+        with signin.audited("connect", "Constant Contact", cfg=cfg):
             auth.exchange_code(cfg, code, pending["verifier"], _redirect_uri())
     except UserError as err:
         st.session_state[RESULT_KEY] = ("error", str(err))

@@ -138,7 +138,7 @@ def _send(cfg: Settings, target: Target, list_name: str, remove: bool, key: str)
 
     try:
         who = signin.require_admin("send a list to Constant Contact").who
-        with signin.audited("push", f"{target.name} -> {list_name}") as entry:
+        with signin.audited("push", f"{target.name} -> {list_name}", cfg=cfg) as entry:
             result = push(cfg, target, list_name, remove_missing=remove, actor=f"dashboard ({who})",
                           progress=progress)
             entry.outcome, entry.rows = result.state, result.push["added"]

@@ -105,25 +105,26 @@ class Entry:
 
 
 @contextmanager
-def audited(action: str, what: str | None = None, *, started: bool = False) -> Iterator[Entry]:
-    """Record `action` when the block ends: its outcome, or `failed` with the one-line reason of a UserError."""
+def audited(action: str, what: str | None = None, *, cfg: Settings, started: bool = False) -> Iterator[Entry]:
+    """Record `action` in the audit log of `cfg`'s database (the one the action changes) when the block ends: its
+    outcome, or `failed` with the one-line reason of a UserError."""
     entry = Entry()
     if started:
-        record(action, what=what, outcome="started")
+        record(action, cfg=cfg, what=what, outcome="started")
     try:
         yield entry
     except UserError as err:
-        _safe_record(action, what=what, outcome="failed", detail=str(err), rows=entry.rows)
+        _safe_record(action, cfg, what=what, outcome="failed", detail=str(err), rows=entry.rows)
         raise
     except Exception as err:
-        _safe_record(action, what=what, outcome="failed", detail=f"unexpected error ({type(err).__name__})")
+        _safe_record(action, cfg, what=what, outcome="failed", detail=f"unexpected error ({type(err).__name__})")
         raise
-    _safe_record(action, what=what, outcome=entry.outcome, detail=entry.detail, rows=entry.rows)
+    _safe_record(action, cfg, what=what, outcome=entry.outcome, detail=entry.detail, rows=entry.rows)
 
 
-def _safe_record(action: str, **fields: Any) -> None:
+def _safe_record(action: str, cfg: Settings, **fields: Any) -> None:
     try:
-        record(action, **fields)
+        record(action, cfg=cfg, **fields)
     except UserError as err:   # the action itself is done; say so in the server log rather than hide the result
         log.error("audit log: could not record %s: %s", action, err)
 

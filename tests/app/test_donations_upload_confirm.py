@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cc_data import audit
 from cc_data.donations.imports import import_gifts
 from cc_data.store.db import read
 
@@ -56,3 +57,6 @@ def test_the_upload_lists_amounts_to_confirm_and_stores_nothing_until_confirmed(
     assert not at.button(key="don_import").disabled
     at.button(key="don_import").click().run()
     assert "Imported 3 gifts" in at.success[0].value and {"n1", "n2", "n3"} <= gifts(db)
+    # the import is a row of the audit log beside the database it changed (it went to the default data/cc.duckdb's)
+    row = audit.recent(db, actions=("import",)).row(0, named=True)
+    assert (row["what"], row["rows"], row["outcome"]) == ("december.csv", 3, "ok")

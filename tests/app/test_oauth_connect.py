@@ -12,6 +12,7 @@ import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 
+from cc_data import audit
 from pages.components.oauth import PENDING_KEY
 from tests.app.harness import app_test, open_page
 
@@ -21,7 +22,8 @@ from pathlib import Path
 from cc_data.config import Settings
 from pages.components.oauth import connect_section
 cfg = json.loads(os.environ["CC_TEST_OAUTH"])
-connect_section(Settings(client_id=cfg["client_id"], oauth_base_url=cfg["oauth"], token_file=Path(cfg["token_file"])))
+connect_section(Settings(client_id=cfg["client_id"], oauth_base_url=cfg["oauth"], token_file=Path(cfg["token_file"]),
+                         db_path=Path(cfg["token_file"]).with_name("cc.duckdb")))
 """
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +71,9 @@ def test_redirect_back_into_the_session_that_prepared_it_connects(sandbox, token
     assert [s.value for s in at.success] and not at.error
     assert json.loads(token_file.read_text())["refresh_token"]
     assert PENDING_KEY not in at.session_state
+    # recorded in the audit log of the account it connected (the settings' database), nowhere else
+    connected = audit.recent(token_file.with_name("cc.duckdb"), actions=("connect",))
+    assert connected.select("what", "outcome").rows() == [("Constant Contact", "ok")]
     replay = _redirect(_session(), query)             # the same redirect again, anywhere: refused
     assert len(replay.error) == 1 and "\n" not in replay.error[0].value
 
