@@ -95,8 +95,8 @@ else:
     def highlight(value: object) -> str:
         return "background-color: #f8d7da; font-weight: 600" if isinstance(value, int | float) and value else ""
 
-    labels = {"name": "Campaign", "send_time": st.column_config.DatetimeColumn("First sent (UTC)",
-                                                                               format="MMM D, YYYY"),
+    labels = {"name": tables.key("Campaign"),
+              "send_time": st.column_config.DatetimeColumn("First sent (UTC)", format="MMM D, YYYY"),
               "auto_replies": "Auto-replies (in bounces)", "mismatches": "Counts that differ",
               "difference": "Size of difference", "reason": "Likely reason"}
     for count in RECONCILED:

@@ -150,7 +150,7 @@ else:
         "name", "revenue", "gifts", "donors", "revenue_per_1000", "sends", "coded_revenue", "click_revenue",
         "open_revenue", "sent_not_opened_revenue", email_links.COLUMN)
     st.dataframe(per_campaign, hide_index=True, width="stretch", column_config={
-        "name": "Campaign", "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
+        "name": tables.key("Campaign"), "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
         "donors": tables.count("Donors"), "revenue": tables.money("Revenue", "Credited: coded, clicked or opened."),
         "revenue_per_1000": tables.money("Per 1,000 emails", "Revenue ÷ emails sent × 1,000 (M+R's definition)."),
         "coded_revenue": tables.money("Coded"), "click_revenue": tables.money("Clicked"),
@@ -166,7 +166,7 @@ else:
         "name", "clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate", "sends"
     ), ("clicker_gift_rate", "opener_gift_rate", "baseline_gift_rate"))
     st.dataframe(rates, hide_index=True, width="stretch", column_config={
-        "name": "Campaign", "sends": tables.count("Emails sent"),
+        "name": tables.key("Campaign"), "sends": tables.count("Emails sent"),
         "clicker_gift_rate": tables.rate("Clicked, gave", "Clickers who gave within the window ÷ clickers.",
                                          decimals=2),
         "opener_gift_rate": tables.rate("Opened, gave", "Openers who did not click and gave ÷ those openers.",

@@ -132,13 +132,14 @@ def test_compare_appeals_and_overview_open_on_the_reports_sentence(report_env: P
 
 def test_the_column_naming_each_row_stays_in_view_when_a_wide_table_scrolls(report_env: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """At 1024 px Overview's latest campaigns and Compare appeals' year tables scroll sideways: the campaign (or
-    year) column is pinned, so the later columns are never read without the row they belong to."""
+    """At 1024 px the board pages' campaign and year tables scroll sideways: the campaign (or year) column is pinned,
+    so the later columns are never read without the row they belong to."""
     monkeypatch.setattr("pages.components.season_data.utc_now", lambda: NOW)
     at = app_test()
     at.run()
     pinned = {}
-    for page in ("pages/overview.py", "pages/compare_appeals.py"):
+    for page in ("pages/overview.py", "pages/compare_appeals.py", "pages/donation_attribution.py",
+                 "pages/data_sync.py"):
         open_page(at, page)
         assert not at.exception, [e.value for e in at.exception]
         for table in at.dataframe:
@@ -148,6 +149,8 @@ def test_the_column_naming_each_row_stays_in_view_when_a_wide_table_scrolls(repo
     wide = {k: v for k, v in pinned.items() if k[1] in ("name", "year") and k[2] >= 6}
     assert ("pages/overview.py", "name") in {k[:2] for k in wide}
     assert sum(k[0] == "pages/compare_appeals.py" and k[1] == "year" for k in wide) >= 2   # season, appeal's years
+    assert sum(k[0] == "pages/donation_attribution.py" and k[1] == "name" for k in wide) >= 1   # revenue per campaign
+    assert ("pages/data_sync.py", "name") in {k[:2] for k in wide}   # reconciliation with Constant Contact
     assert all(wide.values()), [k for k, v in wide.items() if not v]
 
 
