@@ -131,7 +131,7 @@ chosen = view.per_donor.filter(pl.col("category") == pick).sort("previous_amount
     "first_name", "last_name", "previous_amount", "amount", "email_group", "tier", "donor_id")   # the answer first
 money_column = st.column_config.NumberColumn
 st.dataframe(chosen, hide_index=True, width="stretch", height=260, column_config={
-    "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name",
+    "donor_id": "Donor ID", "first_name": tables.key("First name"), "last_name": tables.key("Last name"),
     "amount": money_column("Giving this year", format="dollar"),
     "previous_amount": money_column("Giving last year", format="dollar"),
     "email_group": "Email this year", "tier": "Engagement tier"})
@@ -161,7 +161,7 @@ st.caption("Each point compares that fiscal year with the one before (formulas a
 st.dataframe(tables.as_percent(trend.select("fiscal_year", *rates, "donors", "previous_donors", "amount", *CATEGORIES),
                               list(rates), 1),
              hide_index=True, width="stretch", column_config={
-                 "fiscal_year": st.column_config.TextColumn("Fiscal year"),
+                 "fiscal_year": tables.key("Fiscal year"),
                  "donors": money_column("Donors", format="localized"),
                  "previous_donors": money_column("Donors the year before", format="localized"),
                  "amount": money_column("Giving", format="dollar"),
@@ -201,8 +201,8 @@ st.caption(f"For the current fiscal year {fiscal_year_label(loaded.current_year,
            "implicit permission) are in the email list; everyone else (unsubscribed, bounced, deleted, or not in "
            "Constant Contact) is listed to reach by phone or mail, with the phone number and postal address "
            "Constant Contact holds.")
-email_config = {"rank": "Rank", "donor_id": "Donor ID", "contact_id": None, "first_name": "First name", "last_name": "Last name",
-                "email": "Email", "permission_to_send": "Permission", "why_not_email": "Why not email",
+email_config = {"rank": st.column_config.NumberColumn("Rank", pinned=True), "donor_id": "Donor ID", "contact_id": None,
+                "first_name": tables.key("First name"), "last_name": tables.key("Last name"), "email": "Email", "permission_to_send": "Permission", "why_not_email": "Why not email",
                 "phone": "Phone", "address": "Postal address",
                 "last_year_amount": money_column("Gave last year", format="dollar"),
                 "last_gift_date": st.column_config.DateColumn("Last gift", format="MMM D, YYYY"),
@@ -265,7 +265,7 @@ st.dataframe(firsts.select(
     unless_no_email("after_email_amount", formats.money), "on_email",
     *[unless_no_email(c, formats.count) for c in ("after_click", "after_open", "after_send")]),
     hide_index=True, width="stretch",
-    column_config={"fiscal_year": st.column_config.TextColumn("Fiscal year"),
+    column_config={"fiscal_year": tables.key("Fiscal year"),
                    "first_gifts": money_column("New donors", format="localized"),
                    "on_email": money_column("Matched to a contact", format="localized"),
                    "after_email": st.column_config.TextColumn("First gift after an email"),

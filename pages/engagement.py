@@ -102,7 +102,8 @@ event = st.dataframe(
     table.select("first_name", "last_name", "tier", "score", "last_engaged_at", "email", "received", "clicks",
                  "human_opens", "machine_only_opens", "permission_to_send", "contact_id"),   # the answer first
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=view_key,
-    column_config={"email": "Email", "first_name": "First name", "last_name": "Last name", "tier": "Tier",
+    column_config={"email": "Email", "first_name": tables.key("First name"), "last_name": tables.key("Last name"),
+                   "tier": "Tier",
                    "score": st.column_config.NumberColumn(f"Score (0–{params.max_score:g})", format="%.2f"),
                    "clicks": "Clicks",
                    "received": "Emails", "human_opens": "Opens", "machine_only_opens": "Machine-only opens",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cc_data.analytics import export
 from cc_data.analytics.audience import segments
-from pages.components import data
+from pages.components import data, tables
 from pages.components.downloads import CSV_MIME, XLSX_MIME, personal_data_download
 from pages.components.history_notice import history_notice
 from pages.components.page_start import open_data_page
@@ -90,7 +90,8 @@ else:
                          *[c for c in shown.columns if c not in ("first_name", "last_name", "last_engaged_at",
                                                                   "emails_received")])
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "contact_id": None, "email": "Email address", "first_name": "First name", "last_name": "Last name",
+        "contact_id": None, "email": "Email address", "first_name": tables.key("First name"),
+        "last_name": tables.key("Last name"),
         "permission_to_send": "Permission", "emails_received": "Emails in window", "last_engaged_at": "Last engaged",
         "list_names": "Lists", "last_gift_date": "Last gift"})
     if segment.height > 200:
