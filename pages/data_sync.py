@@ -62,7 +62,7 @@ else:
     else:
         shown = runs.drop("run_id").with_columns(pl.col("message").fill_null(""))   # no "None" for a clean run
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
-            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm"),
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm", pinned=True),
             "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="MMM D, YYYY HH:mm"),
             "outcome": "Outcome", "mode": "Mode", "message": "Message", "seconds": "Seconds"})
     # one under the other: side by side, the descriptions and the row counts were cut off at 1024 px

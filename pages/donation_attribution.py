@@ -184,7 +184,7 @@ series_rows = series_by_revenue(loaded.series, series_scope["series"].unique().t
 st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)).select(   # the money first: 1024 px
     "series", "year", "revenue", "gifts", "donors", "revenue_per_1000", "sends", "campaigns"), hide_index=True,
              width="stretch",
-             column_config={"series": "Appeal series", "year": "Year", "campaigns": tables.count("Campaigns"),
+             column_config={"series": tables.key("Appeal series"), "year": "Year", "campaigns": tables.count("Campaigns"),
                             "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
                             "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
                             "revenue_per_1000": tables.money("Per 1,000 emails")})
@@ -200,7 +200,7 @@ st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
                        for method, count in sorted(match.by_method.items())) + ".")
 with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
     st.dataframe(match.unmatched, hide_index=True, width="stretch", column_config={
-        "donor_id": "Donor ID", "first_name": "First name", "last_name": "Last name", "email": "Email address",
+        "donor_id": tables.key("Donor ID"), "first_name": "First name", "last_name": "Last name", "email": "Email address",
         "cc_contact_id": "Constant Contact ID", "unmatched_reason": "Why not matched"})
 
 st.subheader("Gift codes → campaigns")
@@ -214,7 +214,7 @@ st.dataframe(loaded.codes.with_columns(
     pl.col("code_field").replace_strict(FIELD_WORDS, default=pl.col("code_field")),
     pl.col("campaign_id").replace_strict(campaign_names, default=pl.col("campaign_id")).fill_null("–")),
     hide_index=True, width="stretch", column_config={
-        "code_field": "Code field", "code": "Code", "gifts": tables.count("Gift rows"),
+        "code_field": tables.key("Code field"), "code": tables.key("Code"), "gifts": tables.count("Gift rows"),
         "revenue": tables.money("Revenue"), "campaign_id": "Mapped to campaign"})
 names = loaded.campaign_names
 labels = dict(zip(names["campaign_id"].to_list(), names["name"].to_list(), strict=True))
@@ -256,8 +256,8 @@ st.dataframe(shown_gifts.select("gift_date", "amount", "donor_name", "tier", "ca
                                 "time_basis", "scheduled", "record_type", "is_adjustment", "attribution_note",
                                 "donor_id", "gift_id"),
              hide_index=True, width="stretch", column_config={
-                 "gift_date": tables.day("Gift date"), "amount": tables.money("Amount"), "donor_id": "Donor ID",
-                 "donor_name": "Donor", "tier": "Tier", "campaign_name": "Campaign",
+                 "gift_date": tables.day("Gift date", pinned=True), "amount": tables.money("Amount"),
+                 "donor_id": "Donor ID", "donor_name": "Donor", "tier": "Tier", "campaign_name": "Campaign",
                  "touch_time": tables.moment("Email touch", tables.zone_name(page.core.source.time_zone)),
                  "time_basis": "Window counted in", "record_type": "Record type",
                  "scheduled": st.column_config.TextColumn("Monthly or pledge payment",

@@ -181,9 +181,9 @@ group_config = {"donors": money_column("Donors last year", format="localized"),
 rates_in = ("donor_retention", "dollar_retention")   # one table under the other: side by side, cut at 1024 px
 group_order = ("donor_retention", "donors", "retained", "dollar_retention", "previous_amount", "retained_amount")
 st.dataframe(tables.as_percent(view.by_email.select("email_group", *group_order), rates_in, 1), hide_index=True,
-             width="stretch", column_config={"email_group": "Email this year", **group_config})
+             width="stretch", column_config={"email_group": tables.key("Email this year"), **group_config})
 st.dataframe(tables.as_percent(view.by_tier.select("tier", *group_order), rates_in, 1), hide_index=True,
-             width="stretch", column_config={"tier": "Engagement tier (today)", **group_config})
+             width="stretch", column_config={"tier": tables.key("Engagement tier (today)"), **group_config})
 st.caption(EMAIL_HELP)
 
 st.subheader("Who to ask this week: LYBUNT and SYBUNT")
@@ -280,7 +280,7 @@ if (firsts["email_data"] == "none").any():
 st.markdown(f"**Never-donor subscribers who gave in {fiscal_year_label(year, start_month)}, by engagement "
             "tier**")
 st.dataframe(tables.as_percent(view.conversion, ["conversion"], 1), hide_index=True, width="stretch", column_config={
-    "tier": "Engagement tier (today)", "subscribers": money_column("Subscribers", format="localized"),
+    "tier": tables.key("Engagement tier (today)"), "subscribers": money_column("Subscribers", format="localized"),
     "converted": money_column("Made a first gift", format="localized"),
     "conversion": tables.rate("Conversion")})
 st.caption("Subscribers: contacts sent at least one email in the fiscal year who had not given before it. "

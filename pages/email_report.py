@@ -131,7 +131,7 @@ if links.is_empty():
     st.info("Nobody has clicked a link in this email yet.")
 else:
     st.dataframe(links, hide_index=True, width="stretch", column_config={
-        "link": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?(.*)"),
+        "link": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?(.*)", pinned=True),
         "clicks": tables.count("All clicks", "Every click, repeats included."),
         "clickers": tables.count("Unique clickers", "People; one who clicked twice, or in the email and its "
                                                     "resend, is one."),
@@ -181,7 +181,7 @@ with right:
                                                     "human_open_rate", "click_rate"),
                                    ["bounce_rate", "block_rate", "human_open_rate", "click_rate"]),
                  hide_index=True, width="stretch", column_config={
-        "provider": "Provider", "sends": tables.count("Sent"),
+        "provider": tables.key("Provider"), "sends": tables.count("Sent"),
         "bounce_rate": tables.rate("Bounced", "bounces (any code) ÷ emails sent", 2),
         "block_rate": tables.rate("Blocked", "blocked by the provider (code Z) ÷ emails sent", 2),
         "human_open_rate": tables.rate("Human opens", "people who opened, leaving out likely machine opens ÷ "

@@ -90,7 +90,7 @@ st.plotly_chart(charts.layout(total, 260), width="stretch", key="lg_total")
 st.subheader("Month by month")
 table = shown.sort("month", descending=True).select("month", "emailable", "net", *growth.FLOWS)   # totals first
 st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+    "month": st.column_config.DateColumn("Month", format="MMM YYYY", pinned=True),
     **{flow: tables.count(LABELS[flow]) for flow in growth.FLOWS},
     "net": st.column_config.NumberColumn("Net", format="%+d", help="added − unsubscribed − hard-bounced − deleted"),
     "emailable": tables.count("Emailable", "At the month's end (so far, for the month in progress).")})

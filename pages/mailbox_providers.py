@@ -71,7 +71,7 @@ rows = recent.filter(pl.col("provider") == (provider or PROVIDERS[0])).sort("mon
 rates = ["bounce_rate", "block_rate", "human_open_rate", "click_rate", "unsubscribe_rate"]
 st.dataframe(tables.as_percent(rows.select("month", "sends", "delivered", "bounces", "blocked", *rates), rates),
              hide_index=True, width="stretch", height=35 * (rows.height + 1) + 3, column_config={
-    "month": st.column_config.DateColumn("Month", format="MMM YYYY"), "sends": tables.count("Sent"),
+    "month": st.column_config.DateColumn("Month", format="MMM YYYY", pinned=True), "sends": tables.count("Sent"),
     "delivered": tables.count("Delivered"), "bounces": tables.count("Bounced", "people, any bounce code"),
     "blocked": tables.count("Blocked", "bounce code Z: refused by the provider"),
     "bounce_rate": tables.rate("Bounce rate", "bounces ÷ emails sent", 2),

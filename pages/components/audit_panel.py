@@ -35,7 +35,7 @@ def render(cfg: Settings) -> None:
         pl.col("rows").map_elements(lambda n: f"{n:,}", return_dtype=pl.Utf8).fill_null(""),
         *(pl.col(c).fill_null("") for c in ("what", "outcome", "detail")))
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "at_utc": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm:ss"),
+        "at_utc": st.column_config.DatetimeColumn("When (UTC)", format="MMM D, YYYY HH:mm:ss", pinned=True),
         "who": "Who", "action": "Action", "what": "What",
         "rows": "Rows",
         "outcome": "Outcome", "detail": "Detail"})

@@ -178,7 +178,7 @@ def pushes_section(db: str) -> None:
         return
     st.dataframe(shown.drop("list_id", "activity_ids").with_columns(pl.col("message").fill_null("")),
                  hide_index=True, width="stretch", column_config={
-        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm"),
+        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MMM D, YYYY HH:mm", pinned=True),
         "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="MMM D, YYYY HH:mm"),
         "actor": "By", "segment_name": "Segment", "list_name": "List", "list_created": "New list",
         "to_add": "To add", "already_on": "Already on", "left_out": "Left out", "to_remove": "To remove",

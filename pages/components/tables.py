@@ -44,8 +44,8 @@ def rate(label: str, help: str | None = None, decimals: int = 1):  # noqa: A002
     return st.column_config.NumberColumn(label, format=f"%.{decimals}f%%", help=help)
 
 
-def day(label: str, help: str | None = None):  # noqa: A002
-    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help)
+def day(label: str, help: str | None = None, *, pinned: bool = False):  # noqa: A002
+    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help, pinned=pinned)
 
 
 def moment(label: str, help: str | None = None):  # noqa: A002
