@@ -97,8 +97,9 @@ with col2:
         st.dataframe(top.select("link_url", "donate", "clickers", "clicks", "campaigns",
                                 *(["gifts", "revenue"] if given is not None else [])),
                      hide_index=True, width="stretch", column_config={
-            "link_url": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?([^?]*)", pinned=True,
-                                                    help="Address without its tracking tags (hover for all of it)."),
+            "link_url": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?(.*)", pinned=True,
+                                                    help="The address without its tracking tags (utm_…, click ids): "
+                                                         "a page linked from several emails is one row."),
             "donate": st.column_config.CheckboxColumn("Donate link"),
             "clickers": tables.count("Unique clickers"), "clicks": tables.count("All clicks"),
             "campaigns": tables.count("Campaigns"),

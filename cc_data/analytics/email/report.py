@@ -28,6 +28,7 @@ import polars as pl
 
 from cc_data.analytics.email.sends import REPORTING_ROLES, per_send_source
 from cc_data.analytics.rules.gifts import gift_count, net_revenue
+from cc_data.analytics.rules.links import LINK_SQL
 from cc_data.analytics.rules.rates import rate, ratio
 from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
 from cc_data.store.query import frame, table_exists
@@ -40,11 +41,6 @@ NO_REASON = "No reason given"
 PEER_DAYS = 365
 PEER_MIN_DELIVERED = 50   # a board update to 8 people says nothing about the typical email (Campaign trends' limit)
 
-# A link's address without its tracking tags: utm_*, Google's and Facebook's click ids, Mailchimp's and Constant
-# Contact's own; other query parameters stay (they may choose the page). A "?" or "&" left dangling goes too.
-TRACKING_TAGS = r"(utm_[a-z_]+|gclid|fbclid|msclkid|mc_cid|mc_eid|_ga|ctct_[a-z_]+)=[^&#]*"
-LINK_SQL = (f"regexp_replace(regexp_replace(regexp_replace(coalesce(link_url, '(unknown link)'), "
-            f"'([?&]){TRACKING_TAGS}', '\\1', 'gi'), '([?&])&+', '\\1', 'g'), '[?&]+(#|$)', '\\1')")
 
 REASONS_TABLES = ("email_bounce_reasons", "email_optout_reasons")
 BOUNCE_REASONS_SQL = f"""

@@ -9,6 +9,7 @@ import polars as pl
 
 from cc_data.analytics.email.sends import REPORTING_ROLES
 from cc_data.analytics.rules.gifts import gift_count, net_revenue
+from cc_data.analytics.rules.links import LINK_SQL
 from cc_data.analytics.rules.rates import rate
 from cc_data.analytics.stored.registry import TRACKING, Changes, StoredResult
 from cc_data.store.query import frame
@@ -37,7 +38,7 @@ DEVICE_ACTIVITY_SQL = f"""
     GROUP BY ALL"""
 
 LINK_CLICKS_SQL = f"""
-    SELECT a.campaign_id, coalesce(e.link_url, '(unknown link)') AS link_url,
+    SELECT a.campaign_id, {LINK_SQL} AS link_url,
            count(DISTINCT (e.campaign_activity_id, e.contact_id)) AS clickers, count(*) AS clicks
     FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
     WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'
@@ -121,7 +122,7 @@ def link_gifts(con: duckdb.DuckDBPyConnection, gifts: pl.DataFrame, campaign_ids
     con.register("_gift_clickers", pairs.to_arrow())
     try:
         links = frame(con, f"""
-            SELECT DISTINCT a.campaign_id, e.contact_id, coalesce(e.link_url, '(unknown link)') AS link_url
+            SELECT DISTINCT a.campaign_id, e.contact_id, {LINK_SQL} AS link_url
             FROM tracking_events e JOIN campaign_activities a USING (campaign_activity_id)
             JOIN _gift_clickers g ON g.campaign_id = a.campaign_id AND g.contact_id = e.contact_id
             WHERE a.role IN {REPORTING_ROLES} AND e.tracking_activity_type = 'em_clicks'""")
