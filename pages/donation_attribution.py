@@ -184,7 +184,8 @@ series_rows = series_by_revenue(loaded.series, series_scope["series"].unique().t
 st.dataframe(series_rows.with_columns(pl.col("year").cast(pl.Utf8)).select(   # the money first: 1024 px
     "series", "year", "revenue", "gifts", "donors", "revenue_per_1000", "sends", "campaigns"), hide_index=True,
              width="stretch",
-             column_config={"series": tables.key("Appeal series"), "year": "Year", "campaigns": tables.count("Campaigns"),
+             column_config={"series": tables.key("Appeal series"), "year": "Year",
+                            "campaigns": tables.count("Campaigns"),
                             "sends": tables.count("Emails sent"), "gifts": tables.count("Gifts"),
                             "donors": tables.count("Donors"), "revenue": tables.money("Revenue"),
                             "revenue_per_1000": tables.money("Per 1,000 emails")})
@@ -200,7 +201,8 @@ st.caption(f"{match.matched:,} of {match.total:,} donors matched: "
                        for method, count in sorted(match.by_method.items())) + ".")
 with st.expander(f"Unmatched donors ({match.total - match.matched:,})"):
     st.dataframe(match.unmatched, hide_index=True, width="stretch", column_config={
-        "donor_id": tables.key("Donor ID"), "first_name": "First name", "last_name": "Last name", "email": "Email address",
+        "donor_id": tables.key("Donor ID"), "first_name": "First name", "last_name": "Last name",
+        "email": "Email address",
         "cc_contact_id": "Constant Contact ID", "unmatched_reason": "Why not matched"})
 
 st.subheader("Gift codes → campaigns")

@@ -202,7 +202,8 @@ st.caption(f"For the current fiscal year {fiscal_year_label(loaded.current_year,
            "Constant Contact) is listed to reach by phone or mail, with the phone number and postal address "
            "Constant Contact holds.")
 email_config = {"rank": st.column_config.NumberColumn("Rank", pinned=True), "donor_id": "Donor ID", "contact_id": None,
-                "first_name": tables.key("First name"), "last_name": tables.key("Last name"), "email": "Email", "permission_to_send": "Permission", "why_not_email": "Why not email",
+                "first_name": tables.key("First name"), "last_name": tables.key("Last name"), "email": "Email",
+                "permission_to_send": "Permission", "why_not_email": "Why not email",
                 "phone": "Phone", "address": "Postal address",
                 "last_year_amount": money_column("Gave last year", format="dollar"),
                 "last_gift_date": st.column_config.DateColumn("Last gift", format="MMM D, YYYY"),

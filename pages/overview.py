@@ -92,7 +92,8 @@ shown = tables.local_times(tables.as_percent(email_links.with_link(latest).selec
     "name", "send_time", "delivered", *CAMPAIGN_RATES, "sends", "type", email_links.COLUMN), CAMPAIGN_RATES),
     ("send_time",), tz)
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    "name": tables.key("Campaign"), "type": "Type", "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
+    "name": tables.key("Campaign"), "type": "Type",
+    "send_time": tables.moment("Sent", f"First send, {tables.zone_name(tz)}."),
     "sends": tables.count("Emails sent", COUNT_HELP.get("sends")), "delivered": tables.count("Delivered"),
     **{k: tables.rate(RATES[k].title, RATES[k].help, decimals=2 if k in ("unsubscribe_rate", "bounce_rate") else 1)
        for k in CAMPAIGN_RATES}, email_links.COLUMN: email_links.link_column(),

@@ -140,8 +140,8 @@ def _api_sync(settings: Settings, building: bool = False) -> None:
         try:
             signin.require_admin("sync DonorPerfect")
             client = DonorPerfectClient(settings.dp_api_url, settings.dp_api_key)
-            with st.spinner("Fetching gifts and donors from DonorPerfect…"), signin.audited("donations_sync",
-                                                                                           "DonorPerfect", cfg=settings):
+            with (st.spinner("Fetching gifts and donors from DonorPerfect…"),
+                  signin.audited("donations_sync", "DonorPerfect", cfg=settings)):
                 result = sync_donorperfect(settings.db_path, client, before_publish=refresh_changed)
         except UserError as err:
             st.error(str(err))

@@ -81,8 +81,9 @@ def appeal_years_table(rows: pl.DataFrame) -> Table:
     return Table(shown, {
         "year": key(labels["year"]), "campaigns": count("Campaigns", "Waves and resends of the year's appeal."),
         **{c: count(labels[c]) for c in ("emails_sent", "people_reached", "openers", "clickers", "donors")},
-        **{key: st.column_config.TextColumn(RATES[key].title, help=f"{RATES[key].help}{change} (points)")
-           for key in PER_PERSON},
+        **{rate_key: st.column_config.TextColumn(RATES[rate_key].title,
+                                                 help=f"{RATES[rate_key].help}{change} (points)")
+           for rate_key in PER_PERSON},
         "gifts": st.column_config.TextColumn("Gifts", help="Revenue gifts, once per transaction." + change),
         "revenue": st.column_config.TextColumn("Revenue", help="Net of refunds and adjustments." + change),
         "average_gift": money("Average gift", "Revenue ÷ gifts."),
